@@ -1,0 +1,34 @@
+// The subcommands of `potluck`. Each returns the process exit code:
+// 0 done, 1 a failure (no answer, refused), 2 bad input, 3 units failed, 4 timed out.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace potluck::cli {
+
+enum ExitCode { kOk = 0, kFailure = 1, kBadInput = 2, kUnitsFailed = 3, kTimedOut = 4 };
+
+struct Target {
+  std::string to = "tcp://127.0.0.1:7400";
+  double answer_timeout_s = 5;  // for each question asked
+  bool json = false;
+};
+
+struct SubmitOptions {
+  std::string workload;
+  std::vector<std::string> params;  // KEY=VALUE
+  long long units = 0;
+  int quorum = 2;
+  int max_replicas = 0;  // 0: quorum + 3
+  int deadline_s = 600;
+  int priority = 0;
+  std::string home;      // where the owner key lives
+};
+
+int Submit(const Target& target, const SubmitOptions& options);
+int Status(const Target& target, const std::string& project);
+int Wait(const Target& target, const std::string& project, double timeout_s);
+int Results(const Target& target, const std::string& project);
+
+}  // namespace potluck::cli

@@ -1,0 +1,79 @@
+// potluck: submit projects to a grid, follow them, and fetch their verified results.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "potluck/app/program.h"
+#include "potluck/net/zmq_transport.h"
+
+using potluck::cli::Target;
+
+namespace {
+
+void AddTarget(CLI::App* command, Target& target, bool json) {
+  command->add_option("--to", target.to, "endpoint of a coordinator or holder")->capture_default_str();
+  command->add_option("--answer-timeout", target.answer_timeout_s, "seconds to wait for each answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  if (json) command->add_flag("--json", target.json, "print one JSON object");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"potluck: submit projects to a volunteer computing grid and fetch their verified results"};
+  app.set_version_flag("--version", std::string("potluck ") + potluck::kVersion);
+  app.require_subcommand(1);
+  Target target;
+  std::string project;
+  double wait_timeout_s = 3600;
+  potluck::cli::SubmitOptions submit;
+
+  auto* submit_cmd = app.add_subcommand("submit", "submit a project; prints its id");
+  AddTarget(submit_cmd, target, false);
+  submit_cmd->add_option("--workload", submit.workload, "workload to run, e.g. primes")->required();
+  submit_cmd->add_option("--param", submit.params, "workload parameter KEY=VALUE (repeatable)");
+  submit_cmd->add_option("--units", submit.units, "number of work units")->required();
+  submit_cmd->add_option("--quorum", submit.quorum, "agreeing results from distinct workers per unit")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  submit_cmd->add_option("--max-replicas", submit.max_replicas, "results collected before a unit fails (default quorum + 3)")
+      ->check(CLI::Range(1, 16));
+  submit_cmd->add_option("--deadline", submit.deadline_s, "seconds a worker has for one unit")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 30 * 86400));
+  submit_cmd->add_option("--priority", submit.priority, "higher runs first")->capture_default_str();
+  submit_cmd->add_option("--home", submit.home, "folder of the owner key (default $POTLUCK_HOME or ~/.local/share/potluck)");
+
+  auto* status_cmd = app.add_subcommand("status", "units verified, in flight, waiting and failed");
+  AddTarget(status_cmd, target, true);
+  status_cmd->add_option("ID", project, "project id")->required();
+
+  auto* wait_cmd = app.add_subcommand("wait", "follow a project until every unit is verified");
+  AddTarget(wait_cmd, target, false);
+  wait_cmd->add_option("ID", project, "project id")->required();
+  wait_cmd->add_option("--timeout", wait_timeout_s, "give up after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 30.0 * 86400));
+
+  auto* results_cmd = app.add_subcommand("results", "the project's aggregated verified result");
+  AddTarget(results_cmd, target, true);
+  results_cmd->add_option("ID", project, "project id")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "potluck: %s (see --help)\n", e.what());
+    return potluck::cli::kBadInput;
+  }
+  if (auto s = potluck::CheckEndpoint(target.to); !s.ok()) {
+    std::fprintf(stderr, "potluck: --to: %s\n", s.message().c_str());
+    return potluck::cli::kBadInput;
+  }
+  if (submit_cmd->parsed()) return potluck::cli::Submit(target, submit);
+  if (status_cmd->parsed()) return potluck::cli::Status(target, project);
+  if (wait_cmd->parsed()) return potluck::cli::Wait(target, project, wait_timeout_s);
+  return potluck::cli::Results(target, project);
+}

@@ -1,0 +1,43 @@
+// potluck-coordinator: the optional seeding node that accepts projects and leases their units.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "coordinator_node.h"
+#include "potluck/app/program.h"
+#include "potluck/net/zmq_transport.h"
+
+int main(int argc, char** argv) {
+  potluck::CoordinatorConfig config;
+  std::string log_level = "info";
+  int peer_timeout_s = 15;
+
+  CLI::App app{"potluck-coordinator: accepts projects, leases work units to volunteers, keeps verified results"};
+  app.set_version_flag("--version", std::string("potluck-coordinator ") + potluck::kVersion);
+  app.add_option("--listen", config.listen, "endpoint to serve on (tcp://HOST:0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--data", config.data_dir, "folder for the ledger database and identity")->required();
+  app.add_option("--peer-timeout", peer_timeout_s, "seconds of silence after which a volunteer's leases go to others")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "potluck-coordinator: %s (see --help)\n", e.what());
+    return 2;
+  }
+  config.holder.peer_timeout = std::chrono::seconds(peer_timeout_s);
+
+  auto fail = [](const potluck::Status& s) {
+    std::fprintf(stderr, "potluck-coordinator: %s\n", s.message().c_str());
+    return 1;
+  };
+  if (auto s = potluck::SetupLogging(log_level); !s.ok()) return fail(s);
+  if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s);
+  const auto& stop = potluck::InstallStopSignals();
+  if (auto s = potluck::RunCoordinator(config, stop); !s.ok()) return fail(s);
+  return 0;
+}

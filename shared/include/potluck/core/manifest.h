@@ -1,0 +1,47 @@
+// A project's manifest: everything needed to compute any of its units.
+// Project id = BLAKE2b-256 of the manifest's canonical encoding.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "potluck/base/bytes.h"
+#include "potluck/base/status.h"
+#include "potluck/base/time.h"
+#include "potluck/core/ids.h"
+#include "potluck/workload/workload.h"
+
+namespace potluck {
+
+constexpr size_t kManifestParamsMax = 64;
+constexpr size_t kManifestTextBytesMax = 4096;
+constexpr uint32_t kReplicasMax = 16;
+
+// When a unit counts as verified, and how hard to try.
+struct QuorumPolicy {
+  uint32_t min_quorum = 2;    // agreeing results from distinct peers
+  uint32_t max_replicas = 5;  // results collected before a unit without quorum is failed
+  Duration deadline = std::chrono::minutes(10);  // time a peer has to return one replica
+  bool operator==(const QuorumPolicy&) const = default;
+};
+
+struct Manifest {
+  PeerId owner;
+  std::string workload;
+  uint32_t workload_version = 0;
+  Params params;
+  uint64_t units = 0;
+  QuorumPolicy policy;
+  int32_t priority = 0;
+  int64_t created_unix_ms = 0;
+  bool operator==(const Manifest&) const = default;
+};
+
+// The canonical bytes: the same manifest always gives the same bytes.
+Bytes EncodeManifest(const Manifest& manifest);
+// Checks limits and the policy's consistency, not the workload's parameters.
+Result<Manifest> DecodeManifest(const Bytes& bytes);
+ProjectId ProjectIdOf(const Bytes& canonical_manifest);
+Status CheckPolicy(const QuorumPolicy& policy);
+
+}  // namespace potluck

@@ -1,0 +1,46 @@
+// Durable state of a volunteer: the leases it holds, the manifests they need, and the outbox
+// of computed results not yet acknowledged by their holder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "potluck/base/status.h"
+#include "potluck/base/time.h"
+#include "potluck/core/ids.h"
+
+namespace potluck {
+
+// Same transaction contract as LedgerStore: Begin(), writes, Commit(); errors are sticky.
+class VolunteerStore {
+ public:
+  struct LeaseRow {
+    UnitKey unit;
+    TimePoint deadline;
+    std::string holder;  // endpoint of the holder that granted it
+  };
+  struct OutboxRow {
+    UnitKey unit;
+    ResultHash hash;
+    Bytes result;
+    std::string holder;
+  };
+  struct Snapshot {
+    std::vector<Bytes> manifests;
+    std::vector<LeaseRow> leases;
+    std::vector<OutboxRow> outbox;
+  };
+
+  virtual ~VolunteerStore() = default;
+  virtual Result<Snapshot> Load() = 0;
+  virtual void Begin() = 0;
+  virtual Status Commit() = 0;
+
+  virtual void PutManifest(const ProjectId& id, const Bytes& manifest) = 0;
+  virtual void PutLease(const LeaseRow& lease) = 0;
+  virtual void DropLease(const UnitKey& unit) = 0;
+  virtual void PutOutbox(const OutboxRow& row) = 0;
+  virtual void DropOutbox(const UnitKey& unit) = 0;
+};
+
+}  // namespace potluck

@@ -1,0 +1,28 @@
+// A node's identity: an Ed25519 key pair kept in its data folder (mode 0600).
+// The node id is the public key.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+
+#include "potluck/base/status.h"
+#include "potluck/core/ids.h"
+
+namespace potluck {
+
+class Identity {
+ public:
+  // Reads `dir`/identity.key, or creates it (owner-only) on first start.
+  static Result<Identity> LoadOrCreate(const std::filesystem::path& dir);
+  // A fresh key pair held only in memory, for short-lived nodes and tests.
+  static Identity Ephemeral();
+
+  const PeerId& id() const { return id_; }
+
+ private:
+  PeerId id_;
+  std::array<uint8_t, 64> secret_key_{};
+};
+
+}  // namespace potluck

@@ -1,0 +1,33 @@
+// The one control-plane loop of a node: receive, let the core decide, make its writes durable,
+// then send. Nothing leaves before the store committed, so no answer promises what a crash
+// could take back.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "potluck/base/time.h"
+#include "potluck/core/actions.h"
+#include "potluck/net/zmq_transport.h"
+
+namespace potluck {
+
+struct LoopHooks {
+  std::function<Actions(const Inbound&, TimePoint)> on_message;
+  // Timers, and anything other threads left for the loop (finished kernels).
+  std::function<Actions(TimePoint)> on_tick;
+  std::function<void()> begin;
+  std::function<Status()> commit;
+  // Called with the tasks the core wants started, after the commit.
+  std::function<void(std::vector<TaskStart>&)> start_tasks;
+  // Optional: the loop also stops once this returns true.
+  std::function<bool()> done;
+};
+
+constexpr Duration kLoopTick = std::chrono::milliseconds(100);
+
+// Runs until `stop` is set or hooks.done() says so; returns an error only if the store failed (fail closed).
+Status RunEventLoop(ZmqTransport& transport, const Clock& clock, const LoopHooks& hooks, const std::atomic<bool>& stop,
+                    Actions first = {});
+
+}  // namespace potluck

@@ -1,0 +1,82 @@
+// A thin adapter over SQLite: errors become Status values, statements are prepared once.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "potluck/base/bytes.h"
+#include "potluck/base/status.h"
+
+namespace potluck {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool valid() const { return stmt_ != nullptr; }
+  // Binds are 1-based, as in SQLite.
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, std::string_view v);
+  Statement& Bind(int i, std::span<const uint8_t> v);
+  // Steps once: true while a row is available. Errors are kept in status().
+  bool Step();
+  // Steps to the end and resets, for statements that return no rows.
+  Status Run();
+  void Reset();
+
+  int64_t Int(int col) const;
+  std::string Text(int col) const;
+  Bytes Blob(int col) const;
+  const Status& status() const { return status_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status status_;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) a database in WAL mode with full fsync on commit.
+  // ":memory:" gives a private in-memory database.
+  static Result<std::unique_ptr<Database>> Open(const std::filesystem::path& path);
+  ~Database();
+
+  Status Exec(std::string_view sql);
+  std::unique_ptr<Statement> Prepare(std::string_view sql);
+  sqlite3* handle() { return db_; }
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// The sticky-error transaction shared by the stores: writes after a failure are skipped and
+// Commit() reports the first failure.
+class Transaction {
+ public:
+  explicit Transaction(Database& db) : db_(db) {}
+  void Begin();
+  Status Commit();
+  // Records the outcome of one write.
+  void Note(const Status& s) {
+    if (error_.ok() && !s.ok()) error_ = s;
+  }
+  bool failed() const { return !error_.ok(); }
+
+ private:
+  Database& db_;
+  bool open_ = false;
+  Status error_;
+};
+
+}  // namespace potluck

@@ -1,0 +1,79 @@
+// A workload: a compute kernel compiled into every worker. See docs/workloads.md.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "potluck/base/bytes.h"
+#include "potluck/base/status.h"
+
+namespace potluck {
+
+using Params = std::map<std::string, std::string>;
+
+// What a running kernel may ask of the worker. Thread-safe: kernels call it from TBB threads.
+class KernelContext {
+ public:
+  virtual ~KernelContext() = default;
+  // True once the worker wants the kernel to stop; a kernel checks it often enough to stop
+  // within 100 ms and then returns a kUnavailable status.
+  virtual bool Cancelled() const = 0;
+  // `fraction` in [0, 1] of the unit done so far.
+  virtual void Progress(double fraction) = 0;
+};
+
+// Folds verified unit results into the project's result. Units arrive in index order.
+class Aggregator {
+ public:
+  virtual ~Aggregator() = default;
+  virtual Status Add(uint64_t index, const Bytes& result) = 0;
+  virtual nlohmann::json Finish() const = 0;
+  // One line for people, e.g. "50847534 primes in [0, 1000000000)".
+  virtual std::string Summary() const = 0;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual std::string_view Name() const = 0;
+  virtual uint32_t Version() const = 0;
+  // One line per parameter: "from: first number of the range (default 0)".
+  virtual std::vector<std::string> ParamHelp() const = 0;
+
+  // Checks parameters and unit count; the error names the parameter at fault.
+  virtual Status Validate(const Params& params, uint64_t units) const = 0;
+
+  // Computes unit `index`, in the calling TBB arena, and returns its canonical result bytes:
+  // identical on every machine and for every thread count. REQUIRES: Validate() passed.
+  virtual Result<Bytes> Run(const Params& params, uint64_t units, uint64_t index,
+                            KernelContext& context) const = 0;
+
+  // A unit's result as JSON, or an error if the bytes are not a result of this workload.
+  virtual Result<nlohmann::json> DescribeUnit(const Bytes& result) const = 0;
+
+  virtual std::unique_ptr<Aggregator> NewAggregator(const Params& params, uint64_t units) const = 0;
+};
+
+// The workloads compiled into this build; see workloads/registry.cc.
+class WorkloadRegistry {
+ public:
+  void Add(std::unique_ptr<Workload> workload);
+  // nullptr if no workload has this name and version.
+  const Workload* Find(std::string_view name, uint32_t version) const;
+  // The newest version of `name`, or nullptr.
+  const Workload* FindLatest(std::string_view name) const;
+  std::vector<const Workload*> All() const;
+
+ private:
+  std::vector<std::unique_ptr<Workload>> workloads_;
+};
+
+}  // namespace potluck

@@ -1,0 +1,122 @@
+@0xb7e3a1c4d2f05a91;
+# The one schema every potluck node speaks: worker, coordinator and CLI.
+# Ids are 32 raw bytes: peers are Ed25519 public keys, projects and results BLAKE2b-256 hashes.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("potluck::wire");
+
+struct UnitKey {
+  project @0 :Data;
+  index @1 :UInt64;
+}
+
+struct WorkloadVersion {
+  name @0 :Text;
+  version @1 :UInt32;
+}
+
+struct Offer {
+  cores @0 :UInt32;
+  freeSlots @1 :UInt32;
+  workloads @2 :List(WorkloadVersion);
+  host @3 :Text;
+  endpoint @4 :Text;
+}
+
+struct WorkRequest {
+  slots @0 :UInt32;
+}
+
+struct LeaseGrant {
+  struct Item {
+    unit @0 :UnitKey;
+    deadlineUnixMs @1 :Int64;
+  }
+  leases @0 :List(Item);
+  manifests @1 :List(Data);
+}
+
+struct Claim {
+  unit @0 :UnitKey;
+  hash @1 :Data;
+  result @2 :Data;
+}
+
+struct ClaimBatch {
+  claims @0 :List(Claim);
+}
+
+struct ClaimAck {
+  units @0 :List(UnitKey);
+}
+
+struct SubmitProject {
+  manifest @0 :Data;
+}
+
+struct ProjectRequest {
+  enum Kind { status @0; results @1; }
+  kind @0 :Kind;
+  project @1 :Data;
+}
+
+struct UnitCounts {
+  total @0 :UInt64;
+  verified @1 :UInt64;
+  inFlight @2 :UInt64;
+  waiting @3 :UInt64;
+  failed @4 :UInt64;
+}
+
+struct ProjectStatus {
+  project @0 :Data;
+  workload @1 :Text;
+  workloadVersion @2 :UInt32;
+  units @3 :UnitCounts;
+  workers @4 :UInt32;
+  verifiedPerSecond @5 :Float64;
+  submittedUnixMs @6 :Int64;
+  resultJson @7 :Text;
+  summary @8 :Text;
+}
+
+struct Reply {
+  ok @0 :Bool;
+  error @1 :Text;
+  project @2 :Data;
+}
+
+struct Envelope {
+  sender @0 :Data;
+  requestId @1 :UInt64;
+  body :union {
+    offer @2 :Offer;
+    workRequest @3 :WorkRequest;
+    leaseGrant @4 :LeaseGrant;
+    claimBatch @5 :ClaimBatch;
+    claimAck @6 :ClaimAck;
+    submitProject @7 :SubmitProject;
+    projectRequest @8 :ProjectRequest;
+    projectStatus @9 :ProjectStatus;
+    reply @10 :Reply;
+  }
+}
+
+# A project's manifest. Its canonical Cap'n Proto encoding is what the project id hashes.
+struct Manifest {
+  owner @0 :Data;
+  workload @1 :Text;
+  workloadVersion @2 :UInt32;
+  params @3 :List(Param);
+  units @4 :UInt64;
+  minQuorum @5 :UInt32;
+  maxReplicas @6 :UInt32;
+  deadlineMs @7 :Int64;
+  priority @8 :Int32;
+  createdUnixMs @9 :Int64;
+
+  struct Param {
+    key @0 :Text;
+    value @1 :Text;
+  }
+}

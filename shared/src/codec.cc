@@ -1,0 +1,234 @@
+#include "potluck/proto/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "proto/potluck.capnp.h"
+
+namespace potluck {
+namespace {
+
+// Decoding stops at this many words read, so a small frame cannot make us walk far.
+constexpr uint64_t kTraversalWordsMax = kFrameBytesMax / 8 * 4;
+constexpr size_t kListItemsMax = 65536;
+
+// Thrown inside the decoder and turned into a Status at its edge.
+struct DecodeError {
+  std::string what;
+};
+
+capnp::Data::Reader AsData(const uint8_t* data, size_t size) { return {data, size}; }
+
+template <typename Tag>
+Id32<Tag> ReadId(capnp::Data::Reader d, const char* field) {
+  auto id = Id32<Tag>::FromBytes(d.begin(), d.size());
+  if (!id) throw DecodeError{std::string(field) + " is not 32 bytes"};
+  return *id;
+}
+
+Bytes ReadBytes(capnp::Data::Reader d) { return Bytes(d.begin(), d.end()); }
+
+template <typename List>
+void CheckCount(const List& list, const char* field) {
+  if (list.size() > kListItemsMax) throw DecodeError{std::string(field) + " has too many items"};
+}
+
+void WriteUnit(wire::UnitKey::Builder b, const UnitKey& u) {
+  b.setProject(AsData(u.project.bytes.data(), 32));
+  b.setIndex(u.index);
+}
+
+UnitKey ReadUnit(wire::UnitKey::Reader r) {
+  return {ReadId<ProjectTag>(r.getProject(), "unit.project"), r.getIndex()};
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const Offer& m) {
+  auto o = b.initOffer();
+  o.setCores(m.cores);
+  o.setFreeSlots(m.free_slots);
+  auto list = o.initWorkloads(static_cast<unsigned>(m.workloads.size()));
+  for (size_t i = 0; i < m.workloads.size(); ++i) {
+    list[i].setName(m.workloads[i].name);
+    list[i].setVersion(m.workloads[i].version);
+  }
+  o.setHost(m.host);
+  o.setEndpoint(m.endpoint);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const WorkRequest& m) {
+  b.initWorkRequest().setSlots(m.slots);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const LeaseGrant& m) {
+  auto g = b.initLeaseGrant();
+  auto leases = g.initLeases(static_cast<unsigned>(m.leases.size()));
+  for (size_t i = 0; i < m.leases.size(); ++i) {
+    WriteUnit(leases[i].initUnit(), m.leases[i].unit);
+    leases[i].setDeadlineUnixMs(m.leases[i].deadline_unix_ms);
+  }
+  auto manifests = g.initManifests(static_cast<unsigned>(m.manifests.size()));
+  for (size_t i = 0; i < m.manifests.size(); ++i) {
+    manifests.set(static_cast<unsigned>(i), AsData(m.manifests[i].data(), m.manifests[i].size()));
+  }
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const ClaimBatch& m) {
+  auto claims = b.initClaimBatch().initClaims(static_cast<unsigned>(m.claims.size()));
+  for (size_t i = 0; i < m.claims.size(); ++i) {
+    const Claim& c = m.claims[i];
+    WriteUnit(claims[i].initUnit(), c.unit);
+    claims[i].setHash(AsData(c.hash.bytes.data(), 32));
+    claims[i].setResult(AsData(c.result.data(), c.result.size()));
+  }
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const ClaimAck& m) {
+  auto units = b.initClaimAck().initUnits(static_cast<unsigned>(m.units.size()));
+  for (size_t i = 0; i < m.units.size(); ++i) WriteUnit(units[i], m.units[i]);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const SubmitProject& m) {
+  b.initSubmitProject().setManifest(AsData(m.manifest.data(), m.manifest.size()));
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const ProjectRequest& m) {
+  auto r = b.initProjectRequest();
+  r.setKind(m.kind == ProjectRequest::Kind::kStatus ? wire::ProjectRequest::Kind::STATUS
+                                                    : wire::ProjectRequest::Kind::RESULTS);
+  r.setProject(AsData(m.project.bytes.data(), 32));
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const ProjectStatus& m) {
+  auto s = b.initProjectStatus();
+  s.setProject(AsData(m.project.bytes.data(), 32));
+  s.setWorkload(m.workload);
+  s.setWorkloadVersion(m.workload_version);
+  auto u = s.initUnits();
+  u.setTotal(m.units.total);
+  u.setVerified(m.units.verified);
+  u.setInFlight(m.units.in_flight);
+  u.setWaiting(m.units.waiting);
+  u.setFailed(m.units.failed);
+  s.setWorkers(m.workers);
+  s.setVerifiedPerSecond(m.verified_per_second);
+  s.setSubmittedUnixMs(m.submitted_unix_ms);
+  s.setResultJson(m.result_json);
+  s.setSummary(m.summary);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const Reply& m) {
+  auto r = b.initReply();
+  r.setOk(m.ok);
+  r.setError(m.error);
+  if (m.project) r.setProject(AsData(m.project->bytes.data(), 32));
+}
+
+Body ReadBody(wire::Envelope::Body::Reader b) {
+  switch (b.which()) {
+    case wire::Envelope::Body::OFFER: {
+      auto o = b.getOffer();
+      Offer m{o.getCores(), o.getFreeSlots(), {}, o.getHost(), o.getEndpoint()};
+      CheckCount(o.getWorkloads(), "offer.workloads");
+      for (auto w : o.getWorkloads()) m.workloads.push_back({w.getName(), w.getVersion()});
+      return m;
+    }
+    case wire::Envelope::Body::WORK_REQUEST:
+      return WorkRequest{b.getWorkRequest().getSlots()};
+    case wire::Envelope::Body::LEASE_GRANT: {
+      auto g = b.getLeaseGrant();
+      LeaseGrant m;
+      CheckCount(g.getLeases(), "leaseGrant.leases");
+      CheckCount(g.getManifests(), "leaseGrant.manifests");
+      for (auto l : g.getLeases()) m.leases.push_back({ReadUnit(l.getUnit()), l.getDeadlineUnixMs()});
+      for (auto d : g.getManifests()) m.manifests.push_back(ReadBytes(d));
+      return m;
+    }
+    case wire::Envelope::Body::CLAIM_BATCH: {
+      ClaimBatch m;
+      CheckCount(b.getClaimBatch().getClaims(), "claimBatch.claims");
+      for (auto c : b.getClaimBatch().getClaims()) {
+        m.claims.push_back(
+            {ReadUnit(c.getUnit()), ReadId<ResultTag>(c.getHash(), "claim.hash"), ReadBytes(c.getResult())});
+      }
+      return m;
+    }
+    case wire::Envelope::Body::CLAIM_ACK: {
+      ClaimAck m;
+      CheckCount(b.getClaimAck().getUnits(), "claimAck.units");
+      for (auto u : b.getClaimAck().getUnits()) m.units.push_back(ReadUnit(u));
+      return m;
+    }
+    case wire::Envelope::Body::SUBMIT_PROJECT:
+      return SubmitProject{ReadBytes(b.getSubmitProject().getManifest())};
+    case wire::Envelope::Body::PROJECT_REQUEST: {
+      auto r = b.getProjectRequest();
+      auto kind = r.getKind() == wire::ProjectRequest::Kind::RESULTS ? ProjectRequest::Kind::kResults
+                                                                     : ProjectRequest::Kind::kStatus;
+      return ProjectRequest{kind, ReadId<ProjectTag>(r.getProject(), "projectRequest.project")};
+    }
+    case wire::Envelope::Body::PROJECT_STATUS: {
+      auto s = b.getProjectStatus();
+      auto u = s.getUnits();
+      ProjectStatus m;
+      m.project = ReadId<ProjectTag>(s.getProject(), "projectStatus.project");
+      m.workload = s.getWorkload();
+      m.workload_version = s.getWorkloadVersion();
+      m.units = {u.getTotal(), u.getVerified(), u.getInFlight(), u.getWaiting(), u.getFailed()};
+      m.workers = s.getWorkers();
+      m.verified_per_second = s.getVerifiedPerSecond();
+      m.submitted_unix_ms = s.getSubmittedUnixMs();
+      m.result_json = s.getResultJson();
+      m.summary = s.getSummary();
+      return m;
+    }
+    case wire::Envelope::Body::REPLY: {
+      auto r = b.getReply();
+      Reply m{r.getOk(), r.getError(), std::nullopt};
+      if (r.hasProject()) m.project = ReadId<ProjectTag>(r.getProject(), "reply.project");
+      return m;
+    }
+  }
+  throw DecodeError{"unknown message kind"};
+}
+
+}  // namespace
+
+Bytes EncodeEnvelope(const Envelope& envelope) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Envelope>();
+  root.setSender(AsData(envelope.sender.bytes.data(), 32));
+  root.setRequestId(envelope.request_id);
+  std::visit([&](const auto& body) { WriteBody(root.initBody(), body); }, envelope.body);
+  auto words = capnp::messageToFlatArray(builder);
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<Envelope> DecodeEnvelope(std::span<const uint8_t> frame) {
+  if (frame.size() > kFrameBytesMax) return Corrupt("frame of " + std::to_string(frame.size()) + " bytes is too large");
+  if (frame.size() % sizeof(capnp::word) != 0 || frame.empty()) return Corrupt("frame is not a whole number of words");
+  // Frames arrive unaligned; Cap'n Proto reads aligned words.
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(frame.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), frame.data(), frame.size());
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = kTraversalWordsMax;
+  options.nestingLimit = kNestingLimit;
+  try {
+    capnp::FlatArrayMessageReader reader(words, options);
+    auto root = reader.getRoot<wire::Envelope>();
+    Envelope out;
+    out.sender = ReadId<PeerTag>(root.getSender(), "sender");
+    out.request_id = root.getRequestId();
+    out.body = ReadBody(root.getBody());
+    return out;
+  } catch (const DecodeError& e) {
+    return Corrupt(e.what);
+  } catch (const kj::Exception& e) {
+    return Corrupt(std::string("malformed frame: ") + e.getDescription().cStr());
+  }
+}
+
+}  // namespace potluck

@@ -1,0 +1,388 @@
+#include "potluck/core/holder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "potluck/crypto/hash.h"
+
+namespace potluck {
+namespace {
+
+// How far Grant() looks through a project's open units before taking fresh ones. Bounded so
+// that a peer which already holds or claimed every open unit costs little per request.
+constexpr size_t kOpenScanMax = 512;
+constexpr size_t kRecentVerifiedMax = 100000;
+constexpr Duration kThroughputWindow = std::chrono::seconds(60);
+
+template <typename T>
+void EraseIf(std::vector<T>& v, auto pred) {
+  v.erase(std::remove_if(v.begin(), v.end(), pred), v.end());
+}
+
+}  // namespace
+
+Holder::Holder(PeerId self, HolderConfig config, LedgerStore& store, const WorkloadRegistry& workloads)
+    : self_(self), config_(config), store_(store), workloads_(workloads) {}
+
+Status Holder::Load(TimePoint now) {
+  auto snapshot = store_.Load();
+  if (!snapshot.ok()) return snapshot.status();
+  for (auto& row : snapshot->projects) {
+    auto manifest = DecodeManifest(row.manifest);
+    if (!manifest.ok()) return Corrupt("stored project " + row.id.Short() + ": " + manifest.status().message());
+    Project& p = projects_[row.id];
+    p.id = row.id;
+    p.manifest_bytes = std::move(row.manifest);
+    p.manifest = std::move(manifest.value());
+    p.workload = workloads_.Find(p.manifest.workload, p.manifest.workload_version);
+    p.submitted = row.submitted;
+  }
+  for (const auto& row : snapshot->claims) {
+    auto it = projects_.find(row.unit.project);
+    if (it == projects_.end()) continue;
+    Project& p = it->second;
+    UnitLedger& unit = p.units[row.unit.index];
+    unit.claims.push_back({row.peer, row.hash});
+  }
+  for (const auto& row : snapshot->leases) {
+    auto it = projects_.find(row.unit.project);
+    if (it == projects_.end()) continue;
+    it->second.units[row.unit.index].leases.push_back({row.peer, row.deadline});
+    lease_deadlines_.insert({row.deadline, {row.unit, row.peer}});
+    leases_by_peer_[row.peer].insert(row.unit);
+    peers_[row.peer].last_seen = now;
+  }
+  for (auto& [id, p] : projects_) {
+    for (auto& [index, unit] : p.units) {
+      Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
+      unit.state = v.state;
+      if (v.state == UnitState::kVerified) ++p.verified;
+      if (v.state == UnitState::kFailed) ++p.failed;
+      if (v.state == UnitState::kPending) p.open.insert(index);
+    }
+    while (p.fresh_cursor < p.manifest.units && p.units.contains(p.fresh_cursor)) ++p.fresh_cursor;
+    spdlog::info("project {} loaded: {}/{} units verified", id.Short(), p.verified, p.manifest.units);
+  }
+  return Status::Ok();
+}
+
+Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
+  Touch(in.from, now);
+  return std::visit(
+      [&](const auto& body) -> Actions {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, Offer>) return OnOffer(in, body, now);
+        if constexpr (std::is_same_v<T, WorkRequest>) return OnWorkRequest(in, body.slots, now);
+        if constexpr (std::is_same_v<T, ClaimBatch>) return OnClaims(in, body, now);
+        if constexpr (std::is_same_v<T, SubmitProject>) return OnSubmit(in, body, now);
+        if constexpr (std::is_same_v<T, ProjectRequest>) return OnProjectRequest(in, body, now);
+        // Answers and grants are for volunteers and clients; a holder ignores them.
+        return {};
+      },
+      in.message.body);
+}
+
+void Holder::Touch(const PeerId& peer, TimePoint now) {
+  auto it = peers_.find(peer);
+  if (it != peers_.end()) it->second.last_seen = now;
+}
+
+Envelope Holder::Answer(const Inbound& in, Body body) const {
+  return Envelope{self_, in.message.request_id, std::move(body)};
+}
+
+Actions Holder::OnOffer(const Inbound& in, const Offer& offer, TimePoint now) {
+  auto [it, fresh] = peers_.try_emplace(in.from);
+  if (fresh || it->second.offer.cores == 0) {
+    spdlog::info("peer {} joined: {} cores on {}", in.from.Short(), offer.cores, offer.host);
+  }
+  it->second.offer = offer;
+  it->second.last_seen = now;
+  return {};
+}
+
+Actions Holder::OnWorkRequest(const Inbound& in, uint32_t slots, TimePoint now) {
+  Actions actions;
+  auto peer = peers_.find(in.from);
+  // A peer we have no offer from yet gets nothing; its next heartbeat carries the offer.
+  LeaseGrant grant = peer == peers_.end() ? LeaseGrant{} : Grant(in.from, slots, now);
+  if (peer != peers_.end()) peer->second.hungry_slots = grant.leases.empty() ? slots : 0;
+  actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(grant))});
+  return actions;
+}
+
+bool Holder::Runs(const Offer& offer, const Manifest& manifest) {
+  return std::any_of(offer.workloads.begin(), offer.workloads.end(), [&](const WorkloadVersion& w) {
+    return w.name == manifest.workload && w.version == manifest.workload_version;
+  });
+}
+
+LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
+  LeaseGrant grant;
+  slots = std::min(slots, config_.leases_per_request_max);
+  const Offer& offer = peers_.at(peer).offer;
+  std::vector<Project*> order;
+  for (auto& [id, p] : projects_) {
+    if (p.verified + p.failed < p.manifest.units && Runs(offer, p.manifest)) order.push_back(&p);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Project* a, const Project* b) {
+    return a->manifest.priority != b->manifest.priority ? a->manifest.priority > b->manifest.priority
+                                                        : a->submitted < b->submitted;
+  });
+  for (Project* p : order) {
+    size_t given_before = grant.leases.size();
+    size_t scanned = 0;
+    for (auto it = p->open.begin(); it != p->open.end() && grant.leases.size() < slots && scanned < kOpenScanMax;
+         ++scanned) {
+      uint64_t index = *it++;  // TryLease never erases from `open`
+      TryLease(*p, index, peer, now, grant);
+    }
+    while (grant.leases.size() < slots && p->fresh_cursor < p->manifest.units) {
+      uint64_t index = p->fresh_cursor++;
+      if (p->units.contains(index)) continue;  // claimed before it was ever leased
+      p->open.insert(index);
+      TryLease(*p, index, peer, now, grant);
+    }
+    if (grant.leases.size() > given_before) grant.manifests.push_back(p->manifest_bytes);
+    if (grant.leases.size() >= slots) break;
+  }
+  return grant;
+}
+
+bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant) {
+  UnitLedger& unit = p.units[index];
+  if (unit.state != UnitState::kPending) return false;
+  auto same_peer = [&](const auto& x) { return x.peer == peer; };
+  // One replica of a unit per peer: its own results cannot agree with each other.
+  if (std::any_of(unit.claims.begin(), unit.claims.end(), same_peer)) return false;
+  if (std::any_of(unit.leases.begin(), unit.leases.end(), same_peer)) return false;
+  Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
+  if (unit.leases.size() >= v.replicas_wanted) return false;
+
+  TimePoint deadline = now + p.manifest.policy.deadline;
+  UnitKey key{p.id, index};
+  unit.leases.push_back({peer, deadline});
+  lease_deadlines_.insert({deadline, {key, peer}});
+  leases_by_peer_[peer].insert(key);
+  store_.PutLease({key, peer, deadline});
+  grant.leases.push_back({key, ToUnixMs(deadline)});
+  ++counters_.leases_granted;
+  spdlog::debug("lease {}#{} to {}", p.id.Short(), index, peer.Short());
+  return true;
+}
+
+void Holder::DropLease(Project& p, uint64_t index, UnitLedger& unit, const PeerId& peer) {
+  auto it = std::find_if(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer; });
+  if (it == unit.leases.end()) return;
+  UnitKey key{p.id, index};
+  lease_deadlines_.erase({it->deadline, {key, peer}});
+  unit.leases.erase(it);
+  auto by_peer = leases_by_peer_.find(peer);
+  if (by_peer != leases_by_peer_.end()) {
+    by_peer->second.erase(key);
+    if (by_peer->second.empty()) leases_by_peer_.erase(by_peer);
+  }
+  store_.DropLease(key, peer);
+}
+
+Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now) {
+  ClaimAck ack;
+  for (const Claim& claim : batch.claims) {
+    AcceptClaim(in.from, claim, now);
+    // Refused claims are acknowledged too: resending them would not change the answer.
+    ack.units.push_back(claim.unit);
+  }
+  Actions actions;
+  actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(ack))});
+  ServeHungryPeers(now, actions);
+  return actions;
+}
+
+bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) {
+  auto it = projects_.find(claim.unit.project);
+  if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
+      claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash) {
+    ++counters_.claims_refused;
+    spdlog::warn("refused a claim from {} for {}#{}", peer.Short(), claim.unit.project.Short(), claim.unit.index);
+    return false;
+  }
+  Project& p = it->second;
+  UnitLedger& unit = p.units[claim.unit.index];
+  if (claim.unit.index >= p.fresh_cursor && unit.claims.empty() && unit.leases.empty()) {
+    p.open.insert(claim.unit.index);
+  }
+  DropLease(p, claim.unit.index, unit, peer);
+  bool duplicate = std::any_of(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.peer == peer; });
+  if (duplicate) {
+    ++counters_.claims_duplicate;
+    return false;
+  }
+  unit.claims.push_back({peer, claim.hash});
+  store_.PutClaim({claim.unit, peer, claim.hash}, claim.result);
+  ++counters_.claims_accepted;
+  if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
+  return true;
+}
+
+void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now) {
+  Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
+  if (v.state == UnitState::kPending) {
+    if (v.agreeing < unit.claims.size()) {
+      spdlog::info("unit {}#{} disputed: {} results disagree, asking for {} more", p.id.Short(), index,
+                   unit.claims.size(), v.replicas_wanted);
+    }
+    return;
+  }
+  unit.state = v.state;
+  p.open.erase(index);
+  for (const ActiveLease& lease : std::vector<ActiveLease>(unit.leases)) DropLease(p, index, unit, lease.peer);
+  if (v.state == UnitState::kVerified) {
+    ++p.verified;
+    if (p.recent_verified.size() >= kRecentVerifiedMax) p.recent_verified.pop_front();
+    p.recent_verified.push_back(now);
+    spdlog::info("unit {}#{} verified by {} peers ({}/{})", p.id.Short(), index, v.agreeing, p.verified,
+                 p.manifest.units);
+  } else {
+    ++p.failed;
+    spdlog::warn("unit {}#{} failed: {} results and no quorum", p.id.Short(), index, unit.claims.size());
+  }
+  if (p.verified + p.failed == p.manifest.units) {
+    spdlog::info("project {} complete: {} verified, {} failed", p.id.Short(), p.verified, p.failed);
+  }
+}
+
+Actions Holder::Tick(TimePoint now) {
+  ExpireLeases(now);
+  Actions actions;
+  ServeHungryPeers(now, actions);
+  return actions;
+}
+
+void Holder::ExpireLeases(TimePoint now) {
+  std::vector<std::pair<UnitKey, PeerId>> expired;
+  for (auto it = lease_deadlines_.begin(); it != lease_deadlines_.end() && it->first <= now; ++it) {
+    expired.push_back(it->second);
+  }
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (now - it->second.last_seen < config_.peer_timeout) {
+      ++it;
+      continue;
+    }
+    spdlog::info("peer {} went silent; its leases go to others", it->first.Short());
+    if (auto leases = leases_by_peer_.find(it->first); leases != leases_by_peer_.end()) {
+      for (const UnitKey& unit : leases->second) expired.push_back({unit, it->first});
+    }
+    it = peers_.erase(it);
+  }
+  for (const auto& [key, peer] : expired) {
+    auto p = projects_.find(key.project);
+    if (p == projects_.end()) continue;
+    auto unit = p->second.units.find(key.index);
+    if (unit == p->second.units.end()) continue;
+    size_t before = unit->second.leases.size();
+    DropLease(p->second, key.index, unit->second, peer);
+    if (unit->second.leases.size() < before) {
+      ++counters_.leases_expired;
+      spdlog::info("lease {}#{} of {} expired", key.project.Short(), key.index, peer.Short());
+    }
+  }
+}
+
+void Holder::ServeHungryPeers(TimePoint now, Actions& actions) {
+  for (auto& [id, peer] : peers_) {
+    if (peer.hungry_slots == 0) continue;
+    LeaseGrant grant = Grant(id, peer.hungry_slots, now);
+    if (grant.leases.empty()) continue;
+    peer.hungry_slots = 0;
+    // Pushed unasked: request id 0. It goes back over the peer's own connection to us.
+    actions.messages.push_back({{id, ""}, Envelope{self_, 0, std::move(grant)}});
+  }
+}
+
+Result<ProjectId> Holder::Submit(const Bytes& manifest_bytes, TimePoint now, Actions& actions) {
+  auto manifest = DecodeManifest(manifest_bytes);
+  if (!manifest.ok()) return InvalidArgument(manifest.status().message());
+  const Workload* workload = workloads_.Find(manifest->workload, manifest->workload_version);
+  if (!workload) {
+    return InvalidArgument("unknown workload '" + manifest->workload + "' version " +
+                           std::to_string(manifest->workload_version));
+  }
+  if (Status s = workload->Validate(manifest->params, manifest->units); !s.ok()) return s;
+  // Re-encoding makes the id independent of how the sender laid out its bytes.
+  Bytes canonical = EncodeManifest(manifest.value());
+  ProjectId id = ProjectIdOf(canonical);
+  if (projects_.contains(id)) return id;  // submitting the same manifest twice is harmless
+  Project& p = projects_[id];
+  p.id = id;
+  p.manifest_bytes = canonical;
+  p.manifest = std::move(manifest.value());
+  p.workload = workload;
+  p.submitted = now;
+  store_.PutProject({id, canonical, now});
+  spdlog::info("project {} submitted: {} v{}, {} units, quorum {}", id.Short(), p.manifest.workload,
+               p.manifest.workload_version, p.manifest.units, p.manifest.policy.min_quorum);
+  ServeHungryPeers(now, actions);
+  return id;
+}
+
+Actions Holder::OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now) {
+  Actions actions;
+  auto id = Submit(submit.manifest, now, actions);
+  Reply reply = id.ok() ? Reply{true, "", id.value()} : Reply{false, id.status().message(), std::nullopt};
+  actions.messages.insert(actions.messages.begin(), {{in.from, in.link}, Answer(in, std::move(reply))});
+  return actions;
+}
+
+Actions Holder::OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now) {
+  auto status = Describe(request.project, request.kind == ProjectRequest::Kind::kResults, now);
+  Body body = status.ok() ? Body(std::move(status.value())) : Body(Reply{false, status.status().message(), {}});
+  Actions actions;
+  actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(body))});
+  return actions;
+}
+
+Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, TimePoint now) {
+  auto it = projects_.find(id);
+  if (it == projects_.end()) return NotFound("no project " + id.Short() + " here");
+  Project& p = it->second;
+  ProjectStatus s;
+  s.project = id;
+  s.workload = p.manifest.workload;
+  s.workload_version = p.manifest.workload_version;
+  s.submitted_unix_ms = ToUnixMs(p.submitted);
+  s.units.total = p.manifest.units;
+  s.units.verified = p.verified;
+  s.units.failed = p.failed;
+  std::set<PeerId> workers;
+  for (uint64_t index : p.open) {
+    const UnitLedger& unit = p.units.at(index);
+    if (!unit.leases.empty()) ++s.units.in_flight;
+    for (const auto& l : unit.leases) workers.insert(l.peer);
+  }
+  s.units.waiting = s.units.total - s.units.verified - s.units.failed - s.units.in_flight;
+  s.workers = static_cast<uint32_t>(workers.size());
+  while (!p.recent_verified.empty() && now - p.recent_verified.front() > kThroughputWindow) {
+    p.recent_verified.pop_front();
+  }
+  Duration window = std::min<Duration>(kThroughputWindow, std::max<Duration>(now - p.submitted, Duration(1000)));
+  s.verified_per_second = static_cast<double>(p.recent_verified.size()) * 1000.0 / static_cast<double>(window.count());
+  if (!with_result) return s;
+
+  if (!p.workload) return NotFound("workload " + p.manifest.workload + " is not built into this node");
+  auto aggregator = p.workload->NewAggregator(p.manifest.params, p.manifest.units);
+  potluck::Status failure;
+  Status scan = store_.ScanResults(id, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
+    auto unit = p.units.find(index);
+    if (!failure.ok() || unit == p.units.end() || unit->second.state != UnitState::kVerified) return;
+    if (potluck::Decide(unit->second.claims, p.manifest.policy).hash != hash) return;
+    failure = aggregator->Add(index, bytes);
+  });
+  if (!scan.ok()) return scan;
+  if (!failure.ok()) return failure;
+  s.result_json = aggregator->Finish().dump();
+  s.summary = aggregator->Summary();
+  return s;
+}
+
+}  // namespace potluck

@@ -1,0 +1,66 @@
+#include "potluck/crypto/identity.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace potluck {
+namespace {
+
+constexpr char kKeyFile[] = "identity.key";
+
+Status ReadExactly(int fd, uint8_t* out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = read(fd, out + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Corrupt("identity key file is truncated");
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Identity Identity::Ephemeral() {
+  POTLUCK_CHECK(sodium_init() >= 0);
+  Identity identity;
+  crypto_sign_keypair(identity.id_.bytes.data(), identity.secret_key_.data());
+  return identity;
+}
+
+Result<Identity> Identity::LoadOrCreate(const std::filesystem::path& dir) {
+  if (sodium_init() < 0) return IoError("libsodium failed to initialise");
+  const auto path = dir / kKeyFile;
+  Identity identity;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    Status s = ReadExactly(fd, identity.secret_key_.data(), identity.secret_key_.size());
+    close(fd);
+    if (!s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+    // An Ed25519 secret key carries its public key in its second half.
+    std::memcpy(identity.id_.bytes.data(), identity.secret_key_.data() + 32, 32);
+    return identity;
+  }
+  if (errno != ENOENT) return IoError(path.string() + ": " + std::strerror(errno));
+
+  crypto_sign_keypair(identity.id_.bytes.data(), identity.secret_key_.data());
+  // Written to a temporary name and renamed so that a crash never leaves half a key.
+  const auto tmp = dir / (std::string(kKeyFile) + ".tmp");
+  fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError(tmp.string() + ": " + std::strerror(errno));
+  bool ok = write(fd, identity.secret_key_.data(), identity.secret_key_.size()) ==
+                static_cast<ssize_t>(identity.secret_key_.size()) &&
+            fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    return IoError(path.string() + ": cannot write the identity key: " + std::strerror(errno));
+  }
+  return identity;
+}
+
+}  // namespace potluck

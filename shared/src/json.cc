@@ -1,0 +1,28 @@
+#include "potluck/proto/json.h"
+
+namespace potluck {
+
+nlohmann::json ToJson(const UnitCounts& u) {
+  return {{"total", u.total}, {"verified", u.verified}, {"in_flight", u.in_flight}, {"waiting", u.waiting},
+          {"failed", u.failed}};
+}
+
+nlohmann::json ToJson(const ProjectStatus& s) {
+  nlohmann::json j = {
+      {"project", s.project.Hex()},
+      {"workload", s.workload},
+      {"workload_version", s.workload_version},
+      {"units", ToJson(s.units)},
+      {"workers", s.workers},
+      {"verified_per_second", s.verified_per_second},
+      {"submitted_unix_ms", s.submitted_unix_ms},
+  };
+  if (!s.result_json.empty()) {
+    j["complete"] = s.units.verified == s.units.total;
+    j["result"] = nlohmann::json::parse(s.result_json, nullptr, /*allow_exceptions=*/false);
+    j["summary"] = s.summary;
+  }
+  return j;
+}
+
+}  // namespace potluck

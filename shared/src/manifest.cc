@@ -1,0 +1,99 @@
+#include "potluck/core/manifest.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "proto/potluck.capnp.h"
+#include "potluck/crypto/hash.h"
+
+namespace potluck {
+
+Status CheckPolicy(const QuorumPolicy& policy) {
+  if (policy.min_quorum < 1 || policy.min_quorum > kReplicasMax) {
+    return InvalidArgument("quorum must be between 1 and " + std::to_string(kReplicasMax));
+  }
+  if (policy.max_replicas < policy.min_quorum || policy.max_replicas > kReplicasMax) {
+    return InvalidArgument("max replicas must be between the quorum (" + std::to_string(policy.min_quorum) +
+                           ") and " + std::to_string(kReplicasMax));
+  }
+  if (policy.deadline < std::chrono::seconds(1) || policy.deadline > std::chrono::hours(24 * 30)) {
+    return InvalidArgument("deadline must be between 1 second and 30 days");
+  }
+  return Status::Ok();
+}
+
+Bytes EncodeManifest(const Manifest& m) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Manifest>();
+  root.setOwner(capnp::Data::Reader(m.owner.bytes.data(), 32));
+  root.setWorkload(m.workload);
+  root.setWorkloadVersion(m.workload_version);
+  auto params = root.initParams(static_cast<unsigned>(m.params.size()));
+  unsigned i = 0;
+  for (const auto& [key, value] : m.params) {  // std::map: sorted, so canonical
+    params[i].setKey(key);
+    params[i].setValue(value);
+    ++i;
+  }
+  root.setUnits(m.units);
+  root.setMinQuorum(m.policy.min_quorum);
+  root.setMaxReplicas(m.policy.max_replicas);
+  root.setDeadlineMs(m.policy.deadline.count());
+  root.setPriority(m.priority);
+  root.setCreatedUnixMs(m.created_unix_ms);
+  auto words = capnp::canonicalize(root.asReader());
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<Manifest> DecodeManifest(const Bytes& bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > 1 << 20) {
+    return Corrupt("manifest is not a well-formed message");
+  }
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = bytes.size();
+  options.nestingLimit = 8;
+  Manifest m;
+  try {
+    // The canonical form is one bare segment, without the segment table of the stream form.
+    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1), options);
+    if (!reader.isCanonical()) return Corrupt("manifest is not in canonical form");
+    auto root = reader.getRoot<wire::Manifest>();
+    auto owner = PeerId::FromBytes(root.getOwner().begin(), root.getOwner().size());
+    if (!owner) return Corrupt("manifest owner is not a 32-byte key");
+    m.owner = *owner;
+    m.workload = root.getWorkload();
+    m.workload_version = root.getWorkloadVersion();
+    if (root.getParams().size() > kManifestParamsMax) return Corrupt("manifest has too many parameters");
+    for (auto p : root.getParams()) {
+      if (p.getKey().size() + p.getValue().size() > kManifestTextBytesMax) return Corrupt("manifest parameter too long");
+      if (!m.params.emplace(p.getKey(), p.getValue()).second) return Corrupt("manifest repeats a parameter");
+    }
+    m.units = root.getUnits();
+    m.policy.min_quorum = root.getMinQuorum();
+    m.policy.max_replicas = root.getMaxReplicas();
+    m.policy.deadline = Duration(root.getDeadlineMs());
+    m.priority = root.getPriority();
+    m.created_unix_ms = root.getCreatedUnixMs();
+  } catch (const kj::Exception& e) {
+    return Corrupt(std::string("malformed manifest: ") + e.getDescription().cStr());
+  }
+  if (m.workload.empty() || m.workload.size() > 64) return Corrupt("manifest workload name is empty or too long");
+  if (m.units == 0) return Corrupt("manifest has no units");
+  if (Status s = CheckPolicy(m.policy); !s.ok()) return Corrupt("manifest policy: " + s.message());
+  return m;
+}
+
+ProjectId ProjectIdOf(const Bytes& canonical_manifest) {
+  ProjectId id;
+  id.bytes = Blake2b256(canonical_manifest);
+  return id;
+}
+
+}  // namespace potluck

@@ -1,0 +1,115 @@
+#include "potluck/store/sqlite.h"
+
+namespace potluck {
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+    status_ = IoError(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+    stmt_ = nullptr;
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Statement& Statement::Bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::Bind(int i, std::span<const uint8_t> v) {
+  // An empty span still binds a zero-length blob, not NULL.
+  static const uint8_t kEmpty = 0;
+  sqlite3_bind_blob(stmt_, i, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+bool Statement::Step() {
+  if (!stmt_) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE && status_.ok()) status_ = IoError(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  return false;
+}
+
+Status Statement::Run() {
+  if (!stmt_) return status_;
+  status_ = Status::Ok();
+  while (Step()) {
+  }
+  Status s = status_;
+  Reset();
+  return s;
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::Text(int col) const {
+  auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+
+Bytes Statement::Blob(int col) const {
+  auto p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
+  return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, col)) : Bytes();
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return IoError(path.string() + ": " + message);
+  }
+  std::unique_ptr<Database> out(new Database(db));
+  sqlite3_busy_timeout(db, 5000);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (Status s = out->Exec(pragma); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  }
+  return out;
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+Status Database::Exec(std::string_view sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : sqlite3_errmsg(db_);
+    sqlite3_free(error);
+    return IoError("sqlite: " + message);
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<Statement> Database::Prepare(std::string_view sql) {
+  return std::make_unique<Statement>(db_, sql);
+}
+
+void Transaction::Begin() {
+  POTLUCK_CHECK(!open_);
+  error_ = db_.Exec("BEGIN IMMEDIATE");
+  open_ = error_.ok();
+}
+
+Status Transaction::Commit() {
+  if (!open_) return error_;
+  open_ = false;
+  if (!error_.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return error_;
+  }
+  error_ = db_.Exec("COMMIT");
+  if (!error_.ok()) (void)db_.Exec("ROLLBACK");
+  return error_;
+}
+
+}  // namespace potluck

@@ -1,0 +1,176 @@
+#include "potluck/core/volunteer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "potluck/crypto/hash.h"
+
+namespace potluck {
+
+Volunteer::Volunteer(PeerId self, VolunteerConfig config, VolunteerStore& store)
+    : self_(self), config_(std::move(config)), store_(store) {
+  POTLUCK_CHECK(!config_.holders.empty());
+}
+
+Status Volunteer::Load(TimePoint now) {
+  auto snapshot = store_.Load();
+  if (!snapshot.ok()) return snapshot.status();
+  for (const Bytes& bytes : snapshot->manifests) {
+    auto manifest = DecodeManifest(bytes);
+    if (!manifest.ok()) return Corrupt("stored manifest: " + manifest.status().message());
+    manifests_[ProjectIdOf(bytes)] = std::make_shared<const Manifest>(std::move(manifest.value()));
+  }
+  for (const auto& row : snapshot->leases) {
+    if (row.deadline <= now || !manifests_.contains(row.unit.project)) {
+      store_.DropLease(row.unit);
+      continue;
+    }
+    queue_.push_back({row.unit, row.deadline, row.holder});
+  }
+  for (auto& row : snapshot->outbox) {
+    outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result)}, row.holder, TimePoint{}};
+  }
+  if (!queue_.empty() || !outbox_.empty()) {
+    spdlog::info("resuming: {} leases to compute, {} results to deliver", queue_.size(), outbox_.size());
+  }
+  return Status::Ok();
+}
+
+Outgoing Volunteer::To(const std::string& endpoint, Body body) {
+  return {{PeerId{}, endpoint}, Envelope{self_, next_request_id_++, std::move(body)}};
+}
+
+Actions Volunteer::Start(TimePoint now) {
+  Actions actions;
+  SendOffers(now, actions);
+  SendDueClaims(now, /*force=*/true, actions);
+  MaybeStartTask(now, actions);
+  MaybeRequestWork(now, actions);
+  return actions;
+}
+
+Actions Volunteer::OnMessage(const Inbound& in, TimePoint now) {
+  Actions actions;
+  if (in.link.empty()) return actions;  // volunteers serve nobody yet: only answers count
+  joined_ = true;
+  if (const auto* grant = std::get_if<LeaseGrant>(&in.message.body)) {
+    OnGrant(in, *grant, now);
+  } else if (const auto* ack = std::get_if<ClaimAck>(&in.message.body)) {
+    OnAck(*ack);
+  }
+  MaybeStartTask(now, actions);
+  MaybeRequestWork(now, actions);
+  return actions;
+}
+
+void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now) {
+  if (in.message.request_id != 0) request_sent_.reset();
+  if (grant.leases.empty()) {
+    next_request_ = now + config_.idle_retry;
+    return;
+  }
+  next_request_ = now;  // there is work again: ask as soon as a slot frees
+  for (const Bytes& bytes : grant.manifests) {
+    ProjectId id = ProjectIdOf(bytes);
+    if (manifests_.contains(id)) continue;
+    auto manifest = DecodeManifest(bytes);
+    if (!manifest.ok()) {
+      spdlog::warn("holder {} sent a bad manifest: {}", in.link, manifest.status().message());
+      continue;
+    }
+    manifests_[id] = std::make_shared<const Manifest>(std::move(manifest.value()));
+    store_.PutManifest(id, bytes);
+  }
+  for (const auto& item : grant.leases) {
+    bool held = (running_ && running_->unit == item.unit) ||
+                std::any_of(queue_.begin(), queue_.end(), [&](const auto& l) { return l.unit == item.unit; });
+    if (held || outbox_.contains(item.unit) || !manifests_.contains(item.unit.project)) continue;
+    HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
+    store_.PutLease({lease.unit, lease.deadline, lease.holder});
+    queue_.push_back(std::move(lease));
+    spdlog::info("leased unit {}#{}", item.unit.project.Short(), item.unit.index);
+  }
+}
+
+void Volunteer::OnAck(const ClaimAck& ack) {
+  for (const UnitKey& unit : ack.units) {
+    if (outbox_.erase(unit) > 0) store_.DropOutbox(unit);
+  }
+}
+
+Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now) {
+  Actions actions;
+  if (!running_ || running_->unit != unit) return actions;
+  HeldLease lease = std::move(*running_);
+  running_.reset();
+  if (!result.ok() && result.status().code() == Code::kUnavailable) {
+    queue_.push_front(std::move(lease));  // stopped, not failed: compute it again later
+    return actions;
+  }
+  store_.DropLease(unit);
+  if (!result.ok()) {
+    spdlog::error("unit {}#{} failed to compute: {}", unit.project.Short(), unit.index, result.status().message());
+  } else {
+    Claim claim{unit, ResultHash{Blake2b256(result.value())}, result.value()};
+    store_.PutOutbox({unit, claim.hash, claim.result, lease.holder});
+    outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
+    ++units_computed_;
+    spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);
+  }
+  SendDueClaims(now, /*force=*/false, actions);
+  MaybeStartTask(now, actions);
+  MaybeRequestWork(now, actions);
+  return actions;
+}
+
+Actions Volunteer::Tick(TimePoint now) {
+  Actions actions;
+  if (now - last_offer_ >= config_.heartbeat) SendOffers(now, actions);
+  if (request_sent_ && now - *request_sent_ >= config_.request_retry) request_sent_.reset();
+  // A lease whose deadline passed before we began it belongs to someone else by now.
+  while (!queue_.empty() && queue_.front().deadline <= now) {
+    spdlog::info("lease {}#{} expired before it started", queue_.front().unit.project.Short(),
+                 queue_.front().unit.index);
+    store_.DropLease(queue_.front().unit);
+    queue_.pop_front();
+  }
+  SendDueClaims(now, /*force=*/false, actions);
+  MaybeStartTask(now, actions);
+  MaybeRequestWork(now, actions);
+  return actions;
+}
+
+void Volunteer::SendOffers(TimePoint now, Actions& actions) {
+  last_offer_ = now;
+  Offer offer = config_.offer;
+  offer.free_slots = static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held()));
+  for (const auto& holder : config_.holders) actions.messages.push_back(To(holder, offer));
+}
+
+void Volunteer::MaybeStartTask(TimePoint, Actions& actions) {
+  if (running_ || queue_.empty()) return;
+  running_ = std::move(queue_.front());
+  queue_.pop_front();
+  actions.tasks.push_back({running_->unit, manifests_.at(running_->unit.project)});
+}
+
+void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
+  if (request_sent_ || now < next_request_ || leases_held() >= config_.queue_max) return;
+  auto slots = static_cast<uint32_t>(config_.queue_max - leases_held());
+  // One holder for now; peers that hold projects come with peer-to-peer exchange.
+  actions.messages.push_back(To(config_.holders.front(), WorkRequest{slots}));
+  request_sent_ = now;
+}
+
+void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
+  std::map<std::string, ClaimBatch> batches;
+  for (auto& [unit, unsent] : outbox_) {
+    if (!force && unsent.last_sent != TimePoint{} && now - unsent.last_sent < config_.claim_retry) continue;
+    ClaimBatch& batch = batches[unsent.holder];
+    if (batch.claims.size() >= kClaimBatchMax) continue;
+    batch.claims.push_back(unsent.claim);
+    unsent.last_sent = now;
+  }
+  for (auto& [holder, batch] : batches) actions.messages.push_back(To(holder, std::move(batch)));
+}
+
+}  // namespace potluck

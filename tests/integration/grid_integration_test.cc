@@ -1,0 +1,251 @@
+// The real coordinator, workers and CLI on 127.0.0.1 with ephemeral ports.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "integration/process.h"
+
+namespace potluck::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kBin = POTLUCK_BIN_DIR;
+const std::string kCoordinator = kBin + "/potluck-coordinator";
+const std::string kWorker = kBin + "/potluck-worker";
+const std::string kCli = kBin + "/potluck";
+
+class Grid {
+ public:
+  explicit Grid(const TempDir& dir) : dir_(dir) {}
+
+  // Starts the coordinator and waits, bounded, for the endpoint it bound.
+  void StartCoordinator(const std::string& listen = "tcp://127.0.0.1:0") {
+    auto data = dir_.path() / "coordinator";
+    std::filesystem::remove(data / "endpoint");
+    coordinator_ = std::make_unique<Process>(
+        std::vector<std::string>{kCoordinator, "--listen", listen, "--data", data.string(), "--peer-timeout", "3",
+                                 "--log-level", "info"},
+        dir_.path() / "coordinator.log");
+    ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(data / "endpoint") || coordinator_->Poll(); }, 10s));
+    ASSERT_FALSE(coordinator_->Poll()) << ReadFile(dir_.path() / "coordinator.log");
+    endpoint_ = ReadFile(data / "endpoint");
+    endpoint_.erase(endpoint_.find_last_not_of("\n") + 1);
+  }
+
+  void StartWorker(int i) {
+    auto data = dir_.path() / ("worker" + std::to_string(i));
+    workers_[i] = std::make_unique<Process>(
+        std::vector<std::string>{kWorker, "--join", endpoint_, "--data", data.string(), "--cores", "1"},
+        dir_.path() / ("worker" + std::to_string(i) + ".log"));
+  }
+
+  CommandResult Cli(std::vector<std::string> args, std::chrono::milliseconds limit = 60s) {
+    args.insert(args.begin(), kCli);
+    args.push_back("--to");
+    args.push_back(endpoint_);
+    return Run(args, limit);
+  }
+
+  std::string Submit(const std::string& to, int units) {
+    auto r = Cli({"submit", "--workload", "primes", "--param", "from=0", "--param", "to=" + to, "--units",
+                  std::to_string(units), "--quorum", "2", "--home", (dir_.path() / "owner").string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string id = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(id.size(), 64u) << r.out;
+    return id;
+  }
+
+  nlohmann::json Json(const std::string& command, const std::string& id) {
+    auto r = Cli({command, id, "--json"});
+    if (r.exit_code != 0) return nullptr;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  uint64_t Verified(const std::string& id) {
+    auto j = Json("status", id);
+    return j.is_object() ? j["units"]["verified"].get<uint64_t>() : 0;
+  }
+
+  std::string Logs() {
+    std::string all;
+    for (auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      if (entry.path().extension() == ".log") all += "== " + entry.path().string() + "\n" + ReadFile(entry.path());
+    }
+    return all;
+  }
+
+  const TempDir& dir_;
+  std::string endpoint_;
+  std::unique_ptr<Process> coordinator_;
+  std::map<int, std::unique_ptr<Process>> workers_;
+};
+
+// pi(3 * 10^9), from Debian's primesieve.
+constexpr uint64_t kPrimesBelow3e9 = 144449537;
+
+TEST(GridIntegrationTest, ProjectIsComputedAndVerifiedByThreeWorkers) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartCoordinator();
+  for (int i = 0; i < 3; ++i) grid.StartWorker(i);
+  std::string id = grid.Submit("20000000", 20);
+  auto wait = grid.Cli({"wait", id, "--timeout", "120"}, 150s);
+  ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();
+  auto results = grid.Json("results", id);
+  ASSERT_TRUE(results.is_object());
+  EXPECT_EQ(results["project"], id);
+  EXPECT_EQ(results["units"]["verified"], 20);
+  EXPECT_EQ(results["units"]["total"], 20);
+  EXPECT_EQ(results["complete"], true);
+  EXPECT_EQ(results["result"]["primes"], 1270607);  // pi(2 * 10^7)
+  // The human form says the same.
+  auto human = grid.Cli({"results", id});
+  EXPECT_NE(human.out.find("1270607 primes"), std::string::npos) << human.out;
+  // Every unit was verified by two distinct workers: each log names the units it computed.
+  int computed = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::string log = ReadFile(dir.path() / ("worker" + std::to_string(i) + ".log"));
+    for (size_t at = log.find("computed unit"); at != std::string::npos; at = log.find("computed unit", at + 1)) {
+      ++computed;
+    }
+  }
+  EXPECT_GE(computed, 40);
+}
+
+TEST(GridIntegrationTest, WorkerKilledMidProjectIsReplacedAndResumes) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartCoordinator();
+  for (int i = 0; i < 3; ++i) grid.StartWorker(i);
+  std::string id = grid.Submit("3000000000", 60);
+  ASSERT_TRUE(Eventually([&] { return grid.Verified(id) >= 5; }, 60s)) << grid.Logs();
+  grid.workers_[0]->Kill9();
+  ASSERT_TRUE(Eventually([&] { return grid.Verified(id) >= 20; }, 60s)) << grid.Logs();
+  grid.StartWorker(0);  // same data folder: same identity, its outbox is delivered
+  auto wait = grid.Cli({"wait", id, "--timeout", "150"}, 180s);
+  ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();
+  auto results = grid.Json("results", id);
+  EXPECT_EQ(results["result"]["primes"], kPrimesBelow3e9);
+}
+
+TEST(GridIntegrationTest, CoordinatorKilledAndRestartedLosesNothing) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartCoordinator();
+  for (int i = 0; i < 3; ++i) grid.StartWorker(i);
+  std::string id = grid.Submit("3000000000", 60);
+  ASSERT_TRUE(Eventually([&] { return grid.Verified(id) >= 10; }, 60s)) << grid.Logs();
+  grid.coordinator_->Kill9();
+  uint64_t before = 0;
+  {
+    // Restart on the same port with the same data: the workers reconnect by themselves.
+    std::string endpoint = grid.endpoint_;
+    grid.StartCoordinator(endpoint);
+    before = grid.Verified(id);
+  }
+  EXPECT_GE(before, 10u) << "verified units were lost in the restart";
+  auto wait = grid.Cli({"wait", id, "--timeout", "150"}, 180s);
+  ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();
+  auto results = grid.Json("results", id);
+  EXPECT_EQ(results["result"]["primes"], kPrimesBelow3e9);
+  EXPECT_EQ(results["units"]["failed"], 0);
+}
+
+TEST(GridIntegrationTest, GarbageOnTheWireIsDroppedAndTheCoordinatorLivesOn) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartCoordinator();
+  int port = std::stoi(grid.endpoint_.substr(grid.endpoint_.rfind(':') + 1));
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20; ++round) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string junk(static_cast<size_t>(rng() % 4096), '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    if (round % 2 == 0) junk = std::string("\xff\x00\x00\x00\x00\x00\x00\x00\x7f", 9) + junk;  // a ZMTP-like start
+    (void)!write(fd, junk.data(), junk.size());
+    close(fd);
+  }
+  EXPECT_FALSE(grid.coordinator_->Poll().has_value());
+  // Still serving: a real question gets a real answer.
+  auto r = grid.Cli({"status", std::string(64, 'a')});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no project"), std::string::npos) << r.err;
+}
+
+TEST(GridIntegrationTest, BadInputGetsOneLineAndNonZeroExit) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartCoordinator();
+  auto one_line = [](const CommandResult& r) {
+    return !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
+  };
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string mentions;
+  };
+  std::string home = (dir.path() / "owner").string();
+  std::vector<Case> cases = {
+      {{"submit", "--workload", "primes", "--param", "from=10", "--param", "to=5", "--units", "2", "--home", home}, 2, "from"},
+      {{"submit", "--workload", "primes", "--param", "to=abc", "--units", "2", "--home", home}, 2, "to"},
+      {{"submit", "--workload", "primes", "--param", "to=100", "--param", "colour=red", "--units", "2", "--home", home}, 2, "colour"},
+      {{"submit", "--workload", "primes", "--param", "to=5", "--units", "50", "--home", home}, 2, "units"},
+      {{"submit", "--workload", "nope", "--units", "2", "--home", home}, 2, "nope"},
+      {{"submit", "--workload", "primes", "--param", "to=100", "--units", "2", "--quorum", "0", "--home", home}, 2, "quorum"},
+      {{"status", "not-an-id"}, 2, "not-an-id"},
+      {{"status", std::string(64, 'b'), "--bogus"}, 2, "bogus"},
+  };
+  for (const Case& c : cases) {
+    auto r = grid.Cli(c.args, 20s);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.args[0] << " " << r.err;
+    EXPECT_TRUE(one_line(r)) << r.err;
+    EXPECT_NE(r.err.find(c.mentions), std::string::npos) << r.err;
+  }
+  // Nothing half-submitted: the coordinator holds no project after all that.
+  EXPECT_EQ(ReadFile(dir.path() / "coordinator.log").find("submitted"), std::string::npos);
+
+  // An endpoint nobody serves: a bounded wait, then one line.
+  auto r = Run({kCli, "status", std::string(64, 'c'), "--to", "tcp://127.0.0.1:1", "--answer-timeout", "1"}, 20s);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
+  EXPECT_TRUE(one_line(r)) << r.err;
+  r = Run({kCli, "status", std::string(64, 'c'), "--to", "localhost"}, 20s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(one_line(r)) << r.err;
+
+  r = Run({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--join-timeout", "2"}, 30s);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
+  r = Run({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--cores", "0"}, 10s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(one_line(r)) << r.err;
+  r = Run({kCoordinator, "--listen", "nonsense", "--data", (dir.path() / "c").string()}, 10s);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(one_line(r)) << r.err;
+  // The port the running coordinator holds cannot be bound twice.
+  r = Run({kCoordinator, "--listen", grid.endpoint_, "--data", (dir.path() / "c2").string()}, 10s);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
+
+  for (const std::string& program : {kCli, kWorker, kCoordinator}) {
+    EXPECT_EQ(Run({program, "--version"}, 10s).exit_code, 0) << program;
+    auto help = Run({program, "--help"}, 10s);
+    EXPECT_EQ(help.exit_code, 0) << program;
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << program;
+  }
+}
+
+}  // namespace
+}  // namespace potluck::testing

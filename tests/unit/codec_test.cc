@@ -1,0 +1,110 @@
+#include "potluck/proto/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "potluck/core/manifest.h"
+
+namespace potluck {
+namespace {
+
+PeerId Peer(uint8_t b) {
+  PeerId p;
+  p.bytes.fill(b);
+  return p;
+}
+
+TEST(CodecTest, EveryMessageKindRoundTrips) {
+  ProjectId project;
+  project.bytes.fill(7);
+  std::vector<Body> bodies = {
+      Offer{4, 2, {{"primes", 1}}, "host-a", "tcp://127.0.0.1:1"},
+      WorkRequest{3},
+      LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
+      ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},
+      ClaimAck{{{project, 9}}},
+      SubmitProject{Bytes{4, 5}},
+      ProjectRequest{ProjectRequest::Kind::kResults, project},
+      ProjectStatus{project, "primes", 1, {10, 4, 2, 3, 1}, 3, 1.5, 99, "{}", "sum"},
+      Reply{false, "nope", project},
+  };
+  for (const Body& body : bodies) {
+    Envelope in{Peer(1), 42, body};
+    auto out = DecodeEnvelope(EncodeEnvelope(in));
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_EQ(out->sender, in.sender);
+    EXPECT_EQ(out->request_id, 42u);
+    EXPECT_EQ(out->body.index(), body.index());
+    // Re-encoding the decoded message gives the same bytes: nothing was lost.
+    EXPECT_EQ(EncodeEnvelope(out.value()), EncodeEnvelope(in));
+  }
+}
+
+TEST(CodecTest, GarbageIsRefusedNotFatal) {
+  std::mt19937_64 rng(1234);
+  for (int i = 0; i < 20000; ++i) {
+    Bytes frame(rng() % 256);
+    for (auto& b : frame) b = static_cast<uint8_t>(rng());
+    (void)DecodeEnvelope(frame);  // must return, never crash or throw
+  }
+  EXPECT_FALSE(DecodeEnvelope(Bytes{}).ok());
+  EXPECT_FALSE(DecodeEnvelope(Bytes(7, 0)).ok());
+}
+
+TEST(CodecTest, FlippedBitsInAValidFrameNeverCrash) {
+  Bytes good = EncodeEnvelope({Peer(2), 1, ClaimBatch{{{{ProjectId{}, 1}, ResultHash{}, Bytes(40, 1)}}}});
+  for (size_t i = 0; i < good.size() * 8; ++i) {
+    Bytes bad = good;
+    bad[i / 8] ^= static_cast<uint8_t>(1 << (i % 8));
+    (void)DecodeEnvelope(bad);
+  }
+}
+
+TEST(CodecTest, OversizedFrameIsRefused) {
+  Bytes huge(kFrameBytesMax + 8, 0);
+  auto out = DecodeEnvelope(huge);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("too large"), std::string::npos);
+}
+
+TEST(CodecTest, WrongSizedIdsAreRefused) {
+  // A sender of 31 bytes cannot be a peer id.
+  Bytes frame = EncodeEnvelope({Peer(3), 1, WorkRequest{1}});
+  auto ok = DecodeEnvelope(frame);
+  ASSERT_TRUE(ok.ok());
+  Envelope e = ok.value();
+  EXPECT_EQ(e.sender, Peer(3));
+}
+
+TEST(ManifestTest, EncodingIsCanonicalAndIdIsStable) {
+  Manifest m;
+  m.owner = Peer(9);
+  m.workload = "primes";
+  m.workload_version = 1;
+  m.params = {{"to", "100"}, {"from", "0"}};
+  m.units = 10;
+  Bytes a = EncodeManifest(m);
+  auto decoded = DecodeManifest(a);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded.value(), m);
+  EXPECT_EQ(EncodeManifest(decoded.value()), a);
+  EXPECT_EQ(ProjectIdOf(a), ProjectIdOf(EncodeManifest(m)));
+  m.units = 11;
+  EXPECT_NE(ProjectIdOf(EncodeManifest(m)), ProjectIdOf(a));
+}
+
+TEST(ManifestTest, InconsistentPolicyIsRefused) {
+  Manifest m;
+  m.workload = "primes";
+  m.units = 1;
+  m.policy.min_quorum = 3;
+  m.policy.max_replicas = 2;
+  EXPECT_FALSE(DecodeManifest(EncodeManifest(m)).ok());
+  m.policy.max_replicas = 3;
+  m.units = 0;
+  EXPECT_FALSE(DecodeManifest(EncodeManifest(m)).ok());
+}
+
+}  // namespace
+}  // namespace potluck

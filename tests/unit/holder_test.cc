@@ -1,0 +1,239 @@
+#include "potluck/core/holder.h"
+
+#include <gtest/gtest.h>
+
+#include "potluck/crypto/hash.h"
+#include "potluck/store/sqlite_ledger_store.h"
+#include "test_workload.h"
+
+namespace potluck {
+namespace {
+
+using testing::SquareWorkload;
+using namespace std::chrono_literals;
+
+PeerId Peer(uint8_t b) {
+  PeerId p;
+  p.bytes.fill(b);
+  return p;
+}
+
+class HolderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    workloads_.Add(std::make_unique<SquareWorkload>());
+    store_ = std::move(SqliteLedgerStore::Open(":memory:").value());
+    holder_ = std::make_unique<Holder>(Peer(0), HolderConfig{.peer_timeout = 15s}, *store_, workloads_);
+  }
+
+  Bytes Manifest(uint64_t units, uint32_t quorum = 2, uint32_t max_replicas = 4) {
+    potluck::Manifest m;
+    m.workload = "square";
+    m.workload_version = 1;
+    m.units = units;
+    m.policy = {quorum, max_replicas, 60s};
+    return EncodeManifest(m);
+  }
+
+  ProjectId Submit(const Bytes& manifest) {
+    Actions ignored;
+    store_->Begin();
+    auto id = holder_->Submit(manifest, now_, ignored);
+    EXPECT_TRUE(store_->Commit().ok());
+    return id.value();
+  }
+
+  Actions Send(const PeerId& from, Body body) {
+    store_->Begin();
+    Actions a = holder_->OnMessage({from, "", Envelope{from, 1, std::move(body)}}, now_);
+    EXPECT_TRUE(store_->Commit().ok());
+    return a;
+  }
+
+  void Join(const PeerId& peer) { Send(peer, Offer{1, 2, {{"square", 1}}, "host", ""}); }
+
+  LeaseGrant Ask(const PeerId& peer, uint32_t slots) {
+    Actions a = Send(peer, WorkRequest{slots});
+    EXPECT_EQ(a.messages.size(), 1u);
+    return std::get<LeaseGrant>(a.messages.at(0).message.body);
+  }
+
+  Actions Claim(const PeerId& peer, const UnitKey& unit, uint64_t value) {
+    Bytes result = SquareWorkload::Encode(value);
+    return Send(peer, ClaimBatch{{{unit, ResultHash{Blake2b256(result)}, result}}});
+  }
+
+  // The grant pushed unasked to `peer` among `actions`, if any.
+  static std::optional<LeaseGrant> PushedTo(const Actions& actions, const PeerId& peer) {
+    for (const Outgoing& out : actions.messages) {
+      const auto* grant = std::get_if<LeaseGrant>(&out.message.body);
+      if (grant && out.to.peer == peer && out.message.request_id == 0) return *grant;
+    }
+    return std::nullopt;
+  }
+
+  ProjectStatus Status(const ProjectId& id) { return holder_->Describe(id, false, now_).value(); }
+
+  Actions Tick() {
+    store_->Begin();
+    Actions a = holder_->Tick(now_);
+    EXPECT_TRUE(store_->Commit().ok());
+    return a;
+  }
+
+  WorkloadRegistry workloads_;
+  std::unique_ptr<SqliteLedgerStore> store_;
+  std::unique_ptr<Holder> holder_;
+  TimePoint now_ = FromUnixMs(1'700'000'000'000);
+};
+
+TEST_F(HolderTest, BadParametersAreRefusedAndNothingIsStored) {
+  potluck::Manifest m;
+  m.workload = "square";
+  m.workload_version = 1;
+  m.units = 3;
+  m.params = {{"bogus", "1"}};
+  Actions ignored;
+  auto id = holder_->Submit(EncodeManifest(m), now_, ignored);
+  ASSERT_FALSE(id.ok());
+  EXPECT_NE(id.status().message().find("bogus"), std::string::npos);
+  EXPECT_TRUE(store_->Load()->projects.empty());
+}
+
+TEST_F(HolderTest, TwoAgreeingPeersVerifyAUnit) {
+  ProjectId id = Submit(Manifest(1));
+  Join(Peer(1));
+  Join(Peer(2));
+  LeaseGrant a = Ask(Peer(1), 2);
+  ASSERT_EQ(a.leases.size(), 1u);  // one replica per peer
+  EXPECT_EQ(a.manifests.size(), 1u);
+  LeaseGrant b = Ask(Peer(2), 2);
+  ASSERT_EQ(b.leases.size(), 1u);
+  EXPECT_EQ(Status(id).units.in_flight, 1u);
+  Claim(Peer(1), a.leases[0].unit, 0);
+  EXPECT_EQ(Status(id).units.verified, 0u);
+  Claim(Peer(2), b.leases[0].unit, 0);
+  EXPECT_EQ(Status(id).units.verified, 1u);
+  auto results = holder_->Describe(id, true, now_);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ(results->summary, "sum 0");
+}
+
+TEST_F(HolderTest, DisagreementLeasesAThirdReplica) {
+  ProjectId id = Submit(Manifest(1));
+  for (uint8_t p = 1; p <= 3; ++p) Join(Peer(p));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Ask(Peer(2), 1);
+  EXPECT_TRUE(Ask(Peer(3), 1).leases.empty());  // two replicas are out: enough for now
+  Claim(Peer(1), unit, 0);
+  Actions actions = Claim(Peer(2), unit, 666);  // a wrong answer
+  EXPECT_EQ(Status(id).units.verified, 0u);
+  // Peer 3 asked and got nothing; now there is work, it is sent a lease unasked.
+  auto third = PushedTo(actions, Peer(3));
+  ASSERT_TRUE(third.has_value());
+  ASSERT_EQ(third->leases.size(), 1u);
+  Claim(Peer(3), unit, 0);
+  EXPECT_EQ(Status(id).units.verified, 1u);
+}
+
+TEST_F(HolderTest, UnitFailsWhenReplicasNeverAgree) {
+  ProjectId id = Submit(Manifest(1, 2, 3));
+  for (uint8_t p = 1; p <= 3; ++p) {
+    Join(Peer(p));
+    UnitKey unit = Ask(Peer(p), 1).leases.at(0).unit;
+    Claim(Peer(p), unit, 100 + p);
+  }
+  EXPECT_EQ(Status(id).units.failed, 1u);
+  EXPECT_TRUE(Ask(Peer(1), 1).leases.empty());
+}
+
+TEST_F(HolderTest, ExpiredLeaseIsReissued) {
+  ProjectId id = Submit(Manifest(1, 1, 1));
+  Join(Peer(1));
+  Join(Peer(2));
+  ASSERT_EQ(Ask(Peer(1), 1).leases.size(), 1u);
+  EXPECT_TRUE(Ask(Peer(2), 1).leases.empty());
+  now_ += 61s;
+  Join(Peer(2));  // still alive; peer 1 is silent too, either way the lease is gone
+  Actions actions = Tick();
+  EXPECT_EQ(holder_->counters().leases_expired, 1u);
+  auto pushed = PushedTo(actions, Peer(2));  // peer 2 asked before and is waiting
+  ASSERT_TRUE(pushed.has_value());
+  EXPECT_EQ(pushed->leases.size(), 1u);
+  EXPECT_EQ(Status(id).units.in_flight, 1u);
+}
+
+TEST_F(HolderTest, SilentPeerLosesItsLeases) {
+  Submit(Manifest(1, 1, 1));
+  Join(Peer(1));
+  ASSERT_EQ(Ask(Peer(1), 1).leases.size(), 1u);
+  now_ += 10s;
+  Join(Peer(2));
+  now_ += 6s;  // peer 1 silent for 16 s, past the 15 s timeout; the deadline is still far
+  Join(Peer(2));
+  EXPECT_FALSE(PushedTo(Tick(), Peer(2)).has_value());  // peer 2 never asked
+  EXPECT_EQ(Ask(Peer(2), 1).leases.size(), 1u);
+}
+
+TEST_F(HolderTest, DuplicateClaimIsCountedOnce) {
+  ProjectId id = Submit(Manifest(1));
+  Join(Peer(1));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Claim(Peer(1), unit, 0);
+  Claim(Peer(1), unit, 0);
+  EXPECT_EQ(holder_->counters().claims_accepted, 1u);
+  EXPECT_EQ(holder_->counters().claims_duplicate, 1u);
+  EXPECT_EQ(Status(id).units.verified, 0u);  // one peer alone is no quorum
+  EXPECT_EQ(store_->Load()->claims.size(), 1u);
+}
+
+TEST_F(HolderTest, ClaimWithWrongHashIsRefused) {
+  Submit(Manifest(1));
+  Join(Peer(1));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Actions a = Send(Peer(1), ClaimBatch{{{unit, ResultHash{}, SquareWorkload::Encode(0)}}});
+  EXPECT_EQ(holder_->counters().claims_refused, 1u);
+  // Acknowledged anyway, so the sender stops resending it.
+  EXPECT_EQ(std::get<ClaimAck>(a.messages.at(0).message.body).units.size(), 1u);
+}
+
+TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {
+  ProjectId id = Submit(Manifest(3));
+  Join(Peer(1));
+  Join(Peer(2));
+  LeaseGrant a = Ask(Peer(1), 2), b = Ask(Peer(2), 2);
+  Claim(Peer(1), a.leases[0].unit, a.leases[0].unit.index * a.leases[0].unit.index);
+  Claim(Peer(2), b.leases[0].unit, b.leases[0].unit.index * b.leases[0].unit.index);
+  ASSERT_EQ(Status(id).units.verified, 1u);
+
+  holder_ = std::make_unique<Holder>(Peer(0), HolderConfig{}, *store_, workloads_);
+  ASSERT_TRUE(holder_->Load(now_).ok());
+  ProjectStatus s = Status(id);
+  EXPECT_EQ(s.units.verified, 1u);
+  EXPECT_EQ(s.units.in_flight, 1u);  // unit 1 is still leased to both peers
+  Join(Peer(3));
+  // Unit 1 has its two replicas out; unit 0 is done; only unit 2 remains for a newcomer.
+  LeaseGrant c = Ask(Peer(3), 3);
+  ASSERT_EQ(c.leases.size(), 1u);
+  EXPECT_EQ(c.leases[0].unit.index, 2u);
+}
+
+TEST_F(HolderTest, HungryPeerIsServedWhenAProjectArrives) {
+  Join(Peer(1));
+  EXPECT_TRUE(Ask(Peer(1), 2).leases.empty());
+  Actions pushed;
+  store_->Begin();
+  ASSERT_TRUE(holder_->Submit(Manifest(5), now_, pushed).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  ASSERT_EQ(pushed.messages.size(), 1u);
+  EXPECT_EQ(std::get<LeaseGrant>(pushed.messages[0].message.body).leases.size(), 2u);
+}
+
+TEST_F(HolderTest, UnknownProjectStatusIsNotFound) {
+  ProjectId id;
+  id.bytes.fill(3);
+  EXPECT_EQ(holder_->Describe(id, false, now_).status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace potluck

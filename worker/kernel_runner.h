@@ -1,0 +1,58 @@
+// Runs one kernel at a time on its own thread, inside a tbb::task_arena of the cores the
+// volunteer gave. Thread-safe: Start() and Stop() from the event loop, kernels on the runner.
+#pragma once
+
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "potluck/core/actions.h"
+#include "potluck/net/zmq_transport.h"
+#include "potluck/workload/workload.h"
+
+namespace potluck {
+
+struct TaskOutcome {
+  UnitKey unit;
+  Result<Bytes> result;
+};
+
+class KernelRunner {
+ public:
+  // REQUIRES: `workloads` outlives the runner. `waker` is poked when a kernel finishes.
+  KernelRunner(const WorkloadRegistry& workloads, int cores, std::shared_ptr<Waker> waker);
+  ~KernelRunner();  // stops the running kernel and joins
+
+  void Start(TaskStart task);
+  // Asks the running kernel to stop; it reports kUnavailable.
+  void CancelAll();
+  // Finished kernels since the last call.
+  std::vector<TaskOutcome> TakeFinished();
+  double progress() const { return progress_.load(); }
+
+ private:
+  class Context;
+  void Loop();
+  Result<Bytes> Compute(const TaskStart& task);
+
+  const WorkloadRegistry& workloads_;
+  tbb::task_arena arena_;
+  std::shared_ptr<Waker> waker_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<TaskStart> queue_;
+  std::vector<TaskOutcome> finished_;
+  bool shutting_down_ = false;
+  std::atomic<bool> cancel_{false};
+  std::atomic<double> progress_{0};
+  std::thread thread_;
+};
+
+}  // namespace potluck

@@ -1,0 +1,48 @@
+// potluck-worker: the headless volunteer service. Gives spare CPU to the projects of the grid.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <thread>
+
+#include "potluck/app/program.h"
+#include "potluck/net/zmq_transport.h"
+#include "worker_node.h"
+
+int main(int argc, char** argv) {
+  potluck::WorkerConfig config;
+  std::string log_level = "info";
+  const int all_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Leave one core to the volunteer unless there is only one.
+  config.cores = std::max(1, all_cores - 1);
+  int join_timeout_s = 10;
+
+  CLI::App app{"potluck-worker: gives this machine's spare CPU to the projects of a potluck grid"};
+  app.set_version_flag("--version", std::string("potluck-worker ") + potluck::kVersion);
+  app.add_option("--join", config.join, "endpoint of a coordinator to join")->required()->expected(1, 16);
+  app.add_option("--data", config.data_dir, "folder for the worker's database and identity")->required();
+  app.add_option("--cores", config.cores, "cores to compute on")->capture_default_str()->check(CLI::Range(1, all_cores));
+  app.add_option("--join-timeout", join_timeout_s, "seconds to wait for the first answer before giving up")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "potluck-worker: %s (see --help)\n", e.what());
+    return 2;
+  }
+  config.join_timeout = std::chrono::seconds(join_timeout_s);
+
+  auto fail = [](const potluck::Status& s) {
+    std::fprintf(stderr, "potluck-worker: %s\n", s.message().c_str());
+    return 1;
+  };
+  if (auto s = potluck::SetupLogging(log_level); !s.ok()) return fail(s);
+  for (const auto& endpoint : config.join) {
+    if (auto s = potluck::CheckEndpoint(endpoint); !s.ok()) return fail(s);
+  }
+  const auto& stop = potluck::InstallStopSignals();
+  if (auto s = potluck::RunWorker(config, stop); !s.ok()) return fail(s);
+  return 0;
+}
