@@ -21,6 +21,7 @@ struct Offer {
   workloads @2 :List(WorkloadVersion);
   host @3 :Text;
   endpoint @4 :Text;
+  leases @5 :List(UnitKey);
 }
 
 struct WorkRequest {

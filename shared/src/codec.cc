@@ -56,6 +56,8 @@ void WriteBody(wire::Envelope::Body::Builder b, const Offer& m) {
   }
   o.setHost(m.host);
   o.setEndpoint(m.endpoint);
+  auto leases = o.initLeases(static_cast<unsigned>(m.leases.size()));
+  for (size_t i = 0; i < m.leases.size(); ++i) WriteUnit(leases[i], m.leases[i]);
 }
 
 void WriteBody(wire::Envelope::Body::Builder b, const WorkRequest& m) {
@@ -130,9 +132,11 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
   switch (b.which()) {
     case wire::Envelope::Body::OFFER: {
       auto o = b.getOffer();
-      Offer m{o.getCores(), o.getFreeSlots(), {}, o.getHost(), o.getEndpoint()};
+      Offer m{o.getCores(), o.getFreeSlots(), {}, o.getHost(), o.getEndpoint(), {}};
       CheckCount(o.getWorkloads(), "offer.workloads");
       for (auto w : o.getWorkloads()) m.workloads.push_back({w.getName(), w.getVersion()});
+      CheckCount(o.getLeases(), "offer.leases");
+      for (auto u : o.getLeases()) m.leases.push_back(ReadUnit(u));
       return m;
     }
     case wire::Envelope::Body::WORK_REQUEST:

@@ -48,7 +48,7 @@ Status Holder::Load(TimePoint now) {
   for (const auto& row : snapshot->leases) {
     auto it = projects_.find(row.unit.project);
     if (it == projects_.end()) continue;
-    it->second.units[row.unit.index].leases.push_back({row.peer, row.deadline});
+    it->second.units[row.unit.index].leases.push_back({row.peer, row.deadline, now});
     lease_deadlines_.insert({row.deadline, {row.unit, row.peer}});
     leases_by_peer_[row.peer].insert(row.unit);
     peers_[row.peer].last_seen = now;
@@ -99,7 +99,27 @@ Actions Holder::OnOffer(const Inbound& in, const Offer& offer, TimePoint now) {
   }
   it->second.offer = offer;
   it->second.last_seen = now;
+  ForgetUnconfirmedLeases(in.from, offer.leases, now);
   return {};
+}
+
+void Holder::ForgetUnconfirmedLeases(const PeerId& peer, const std::vector<UnitKey>& held, TimePoint now) {
+  auto by_peer = leases_by_peer_.find(peer);
+  if (by_peer == leases_by_peer_.end()) return;
+  const std::set<UnitKey> confirmed(held.begin(), held.end());
+  std::vector<UnitKey> lost;
+  for (const UnitKey& key : by_peer->second) {
+    if (!confirmed.contains(key)) lost.push_back(key);
+  }
+  for (const UnitKey& key : lost) {
+    Project& p = projects_.at(key.project);
+    UnitLedger& unit = p.units.at(key.index);
+    auto lease = std::find_if(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer; });
+    if (lease == unit.leases.end() || now - lease->granted < config_.unconfirmed_lease_grace) continue;
+    DropLease(p, key.index, unit, peer);
+    ++counters_.leases_unconfirmed;
+    spdlog::info("lease {}#{} never reached {}; it goes to others", key.project.Short(), key.index, peer.Short());
+  }
 }
 
 Actions Holder::OnWorkRequest(const Inbound& in, uint32_t slots, TimePoint now) {
@@ -162,7 +182,7 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
 
   TimePoint deadline = now + p.manifest.policy.deadline;
   UnitKey key{p.id, index};
-  unit.leases.push_back({peer, deadline});
+  unit.leases.push_back({peer, deadline, now});
   lease_deadlines_.insert({deadline, {key, peer}});
   leases_by_peer_[peer].insert(key);
   store_.PutLease({key, peer, deadline});

@@ -143,6 +143,8 @@ void Volunteer::SendOffers(TimePoint now, Actions& actions) {
   last_offer_ = now;
   Offer offer = config_.offer;
   offer.free_slots = static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held()));
+  if (running_) offer.leases.push_back(running_->unit);
+  for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);
   for (const auto& holder : config_.holders) actions.messages.push_back(To(holder, offer));
 }
 

@@ -50,7 +50,7 @@ class Grid {
     args.insert(args.begin(), kCli);
     args.push_back("--to");
     args.push_back(endpoint_);
-    return Run(args, limit);
+    return RunCommand(args, limit);
   }
 
   std::string Submit(const std::string& to, int units) {
@@ -217,31 +217,31 @@ TEST(GridIntegrationTest, BadInputGetsOneLineAndNonZeroExit) {
   EXPECT_EQ(ReadFile(dir.path() / "coordinator.log").find("submitted"), std::string::npos);
 
   // An endpoint nobody serves: a bounded wait, then one line.
-  auto r = Run({kCli, "status", std::string(64, 'c'), "--to", "tcp://127.0.0.1:1", "--answer-timeout", "1"}, 20s);
+  auto r = RunCommand({kCli, "status", std::string(64, 'c'), "--to", "tcp://127.0.0.1:1", "--answer-timeout", "1"}, 20s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
   EXPECT_TRUE(one_line(r)) << r.err;
-  r = Run({kCli, "status", std::string(64, 'c'), "--to", "localhost"}, 20s);
+  r = RunCommand({kCli, "status", std::string(64, 'c'), "--to", "localhost"}, 20s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(one_line(r)) << r.err;
 
-  r = Run({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--join-timeout", "2"}, 30s);
+  r = RunCommand({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--join-timeout", "2"}, 30s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
-  r = Run({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--cores", "0"}, 10s);
+  r = RunCommand({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--cores", "0"}, 10s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(one_line(r)) << r.err;
-  r = Run({kCoordinator, "--listen", "nonsense", "--data", (dir.path() / "c").string()}, 10s);
+  r = RunCommand({kCoordinator, "--listen", "nonsense", "--data", (dir.path() / "c").string()}, 10s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(one_line(r)) << r.err;
   // The port the running coordinator holds cannot be bound twice.
-  r = Run({kCoordinator, "--listen", grid.endpoint_, "--data", (dir.path() / "c2").string()}, 10s);
+  r = RunCommand({kCoordinator, "--listen", grid.endpoint_, "--data", (dir.path() / "c2").string()}, 10s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
 
   for (const std::string& program : {kCli, kWorker, kCoordinator}) {
-    EXPECT_EQ(Run({program, "--version"}, 10s).exit_code, 0) << program;
-    auto help = Run({program, "--help"}, 10s);
+    EXPECT_EQ(RunCommand({program, "--version"}, 10s).exit_code, 0) << program;
+    auto help = RunCommand({program, "--help"}, 10s);
     EXPECT_EQ(help.exit_code, 0) << program;
     EXPECT_NE(help.out.find("Usage"), std::string::npos) << program;
   }

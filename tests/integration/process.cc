@@ -70,7 +70,7 @@ void Process::Kill9() {
   exit_code_ = Decode(status);
 }
 
-CommandResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
+CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
   TempDir dir;
   auto out = dir.path() / "out", err = dir.path() / "err";
   pid_t pid = Spawn(argv, out.string(), err.string());

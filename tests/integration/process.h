@@ -38,7 +38,7 @@ struct CommandResult {
 };
 
 // Runs a command to completion, or kills it after `limit`.
-CommandResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds limit = std::chrono::seconds(60));
+CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 class TempDir {
  public:

@@ -19,7 +19,7 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
   ProjectId project;
   project.bytes.fill(7);
   std::vector<Body> bodies = {
-      Offer{4, 2, {{"primes", 1}}, "host-a", "tcp://127.0.0.1:1"},
+      Offer{4, 2, {{"primes", 1}}, "host-a", "tcp://127.0.0.1:1", {{project, 3}}},
       WorkRequest{3},
       LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
       ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},

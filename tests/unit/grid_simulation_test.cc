@@ -131,7 +131,7 @@ class GridSim {
     Node& n = volunteers_[i];
     VolunteerConfig config;
     config.holders = {kHolderEndpoint};
-    config.offer = {1, 0, {{"square", 1}}, "host", ""};
+    config.offer = {1, 0, {{"square", 1}}, "host", "", {}};
     n.core = std::make_unique<Volunteer>(n.id, config, *n.store);
     ++n.generation;
     POTLUCK_CHECK(n.core->Load(now_).ok());
@@ -209,7 +209,7 @@ uint64_t SumOfSquares(uint64_t n) {
 }
 
 TEST(GridSimulationTest, EveryUnitVerifiedDespiteLossCrashesAndRestarts) {
-  for (uint64_t seed = 1; seed <= 25; ++seed) {
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
     SimOptions options;
     SimOutcome out = GridSim(seed, options).Run();
     ASSERT_TRUE(out.finished) << "seed " << seed << ": " << out.status.units.verified << "/" << out.status.units.total
@@ -219,7 +219,7 @@ TEST(GridSimulationTest, EveryUnitVerifiedDespiteLossCrashesAndRestarts) {
 }
 
 TEST(GridSimulationTest, SaboteurCannotGetAWrongResultAccepted) {
-  for (uint64_t seed = 100; seed < 110; ++seed) {
+  for (uint64_t seed = 1000; seed < 1030; ++seed) {
     SimOptions options;
     options.volunteers = 5;
     options.saboteurs = 1;

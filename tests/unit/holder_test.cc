@@ -50,7 +50,9 @@ class HolderTest : public ::testing::Test {
     return a;
   }
 
-  void Join(const PeerId& peer) { Send(peer, Offer{1, 2, {{"square", 1}}, "host", ""}); }
+  void Join(const PeerId& peer, std::vector<UnitKey> held = {}) {
+    Send(peer, Offer{1, 2, {{"square", 1}}, "host", "", std::move(held)});
+  }
 
   LeaseGrant Ask(const PeerId& peer, uint32_t slots) {
     Actions a = Send(peer, WorkRequest{slots});
@@ -173,6 +175,28 @@ TEST_F(HolderTest, SilentPeerLosesItsLeases) {
   Join(Peer(2));
   EXPECT_FALSE(PushedTo(Tick(), Peer(2)).has_value());  // peer 2 never asked
   EXPECT_EQ(Ask(Peer(2), 1).leases.size(), 1u);
+}
+
+TEST_F(HolderTest, LeaseThePeerNeverGotIsReissued) {
+  Submit(Manifest(1, 1, 1));
+  Join(Peer(1));
+  Join(Peer(2));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Join(Peer(1), {unit});  // the peer confirms it holds the lease
+  now_ += 10s;
+  Join(Peer(1), {unit});
+  EXPECT_TRUE(Ask(Peer(2), 1).leases.empty());
+  Join(Peer(1), {});  // a heartbeat without the lease: the grant was lost, or the peer restarted
+  EXPECT_EQ(holder_->counters().leases_unconfirmed, 1u);
+  EXPECT_EQ(Ask(Peer(2), 1).leases.size(), 1u);
+}
+
+TEST_F(HolderTest, FreshLeaseIsNotForgottenBeforeItsGrantCouldArrive) {
+  Submit(Manifest(1, 1, 1));
+  Join(Peer(1));
+  Ask(Peer(1), 1);
+  Join(Peer(1), {});  // this heartbeat may have crossed the grant on the wire
+  EXPECT_EQ(holder_->counters().leases_unconfirmed, 0u);
 }
 
 TEST_F(HolderTest, DuplicateClaimIsCountedOnce) {

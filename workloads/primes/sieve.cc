@@ -8,7 +8,6 @@
 #include <cstring>
 #include <initializer_list>
 #include <optional>
-#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,54 +28,92 @@ constexpr uint64_t kSegmentBytes = kSegmentBits / 8;
 // Segments per leaf of the parallel split; each leaf carries its primes' next multiples from
 // one segment to the next and recomputes them (one division per prime) when it starts.
 constexpr uint64_t kLeafSegmentsMax = 16;
-// Sieving primes up to this bound keep their next multiple between segments; larger ones are
-// located by division in every segment they may hit.
+// Sieving primes up to this bound keep their next multiple from one segment to the next;
+// larger ones are located by one division per leaf.
 constexpr uint64_t kOffsetPrimeMax = uint64_t{1} << 25;
 // Sieving primes up to this bound come from a plain sieve; above it, from the segmented one.
 constexpr uint64_t kPlainSieveMax = uint64_t{1} << 20;
 // Multiples of the odd primes up to 97 are removed by combining precomputed patterns, so
 // those primes and 2 are counted directly and sieving starts at 101.
-constexpr std::array<uint64_t, 25> kPreSievedPrimes = {2,  3,  5,  7,  11, 13, 17, 19, 23,
-                                                       29, 31, 37, 41, 43, 47, 53, 59, 61,
-                                                       67, 71, 73, 79, 83, 89, 97};
+constexpr std::array<uint64_t, 25> kPreSievedPrimes = {
+    2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97};
 constexpr uint64_t kFirstSievingPrime = 101;
-// Large primes between two looks at the cancel flag: a few milliseconds of divisions.
+// Large primes between two looks at the cancel flag: under a millisecond of divisions.
 constexpr uint64_t kCancelCheckPrimes = uint64_t{1} << 16;
 constexpr uint64_t kProgressSteps = 1000;
 
 static_assert(kSegmentBits % 64 == 0, "segments are whole 64-bit words");
 static_assert(kOffsetPrimeMax + kLeafSegmentsMax * kSegmentBits < (uint64_t{1} << 32),
               "a next multiple within a leaf fits in a uint32_t offset");
+static_assert(kOffsetPrimeMax >= kLeafSegmentsMax * kSegmentBits,
+              "a prime above kOffsetPrimeMax hits a leaf at most once");
 
 constexpr std::array<uint8_t, 8> kClearBit = {0xfe, 0xfd, 0xfb, 0xf7, 0xef, 0xdf, 0xbf, 0x7f};
 
-// Bit i of byte b is set iff 2 * (8b + i) + 1 has none of the factors `primes`, whose product
-// is kBytes. Those divisibilities repeat every 2 * kBytes numbers, that is every kBytes bits,
-// so the bytes repeat every kBytes bytes.
-template <uint64_t kBytes>
-constexpr std::array<uint8_t, kBytes> MakePattern(std::initializer_list<uint64_t> primes) {
-  std::array<uint8_t, kBytes> pattern{};
-  for (uint8_t& byte : pattern) byte = 0xff;
-  for (const uint64_t p : primes) {
-    // The odd multiples of p are 2 * bit + 1 for bit = (p - 1) / 2 + k * p.
-    for (uint64_t bit = (p - 1) / 2; bit < 8 * kBytes; bit += p) pattern[bit / 8] &= kClearBit[bit % 8];
+// out[i] &= in[i] for i in [0, n), a word at a time.
+void AndBytes(const uint8_t* in, uint64_t n, uint8_t* out) {
+  uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t a, b;
+    std::memcpy(&a, in + i, 8);
+    std::memcpy(&b, out + i, 8);
+    a &= b;
+    std::memcpy(out + i, &a, 8);
   }
-  return pattern;
+  for (; i < n; ++i) out[i] &= in[i];
 }
-constexpr auto kPattern0 = MakePattern<3 * 5 * 7 * 11 * 13>({3, 5, 7, 11, 13});
-constexpr auto kPattern1 = MakePattern<17 * 19 * 23>({17, 19, 23});
-constexpr auto kPattern2 = MakePattern<29 * 31>({29, 31});
-constexpr auto kPattern3 = MakePattern<37 * 41>({37, 41});
-constexpr auto kPattern4 = MakePattern<43 * 47>({43, 47});
-constexpr auto kPattern5 = MakePattern<53 * 59>({53, 59});
-constexpr auto kPattern6 = MakePattern<61 * 67>({61, 67});
-constexpr auto kPattern7 = MakePattern<71 * 73>({71, 73});
-constexpr auto kPattern8 = MakePattern<79 * 83>({79, 83});
-constexpr auto kPattern9 = MakePattern<89 * 97>({89, 97});
-// The first pattern is copied, the others are and-ed in.
-const std::array<std::span<const uint8_t>, 10> kPatterns = {
-    kPattern0, kPattern1, kPattern2, kPattern3, kPattern4,
-    kPattern5, kPattern6, kPattern7, kPattern8, kPattern9};
+
+// Removes the multiples of the odd primes up to 97 from a segment by combining periodic bit
+// patterns (54 KB in all). Immutable after construction.
+class PreSievePatterns {
+ public:
+  PreSievePatterns() {
+    const std::initializer_list<uint64_t> groups[] = {
+        {3, 5, 7, 11, 13}, {17, 19, 23}, {29, 31}, {37, 41}, {43, 47},
+        {53, 59},          {61, 67},     {71, 73}, {79, 83}, {89, 97}};
+    for (const std::initializer_list<uint64_t> primes : groups) {
+      // Bit i of byte b is set iff 2 * (8b + i) + 1 has no factor among `primes`. With P the
+      // product of the primes, that repeats every 2P numbers, so every P bits and P bytes.
+      uint64_t product = 1;
+      for (const uint64_t p : primes) product *= p;
+      std::vector<uint8_t>& pattern = patterns_.emplace_back(product, 0xff);
+      for (const uint64_t p : primes) {
+        // The odd multiples of p are 2 * bit + 1 for bit = (p - 1) / 2 + k * p.
+        for (uint64_t bit = (p - 1) / 2; bit < 8 * product; bit += p) {
+          pattern[bit / 8] &= kClearBit[bit % 8];
+        }
+      }
+    }
+  }
+
+  // Sets bytes [0, bytes) of `out`, which start at the number `base` (a multiple of 16), to
+  // the bits of the odd numbers without a factor up to 97.
+  void Apply(uint64_t base, uint64_t bytes, uint8_t* out) const {
+    for (size_t i = 0; i < patterns_.size(); ++i) {
+      const std::vector<uint8_t>& pattern = patterns_[i];
+      uint64_t at = base / 16 % pattern.size();
+      for (uint64_t done = 0; done < bytes;) {
+        const uint64_t n = std::min(bytes - done, pattern.size() - at);
+        if (i == 0) {
+          std::memcpy(out + done, pattern.data() + at, n);
+        } else {
+          AndBytes(pattern.data() + at, n, out + done);
+        }
+        done += n;
+        at = 0;
+      }
+    }
+  }
+
+  // The patterns are a constant table, built on first use; C++ makes that thread-safe.
+  static const PreSievePatterns& Get() {
+    static const PreSievePatterns patterns;
+    return patterns;
+  }
+
+ private:
+  std::vector<std::vector<uint8_t>> patterns_;
+};
 
 uint64_t Isqrt(uint64_t x) {
   auto r = static_cast<uint64_t>(std::sqrt(static_cast<double>(x)));
@@ -103,7 +140,8 @@ uint64_t FirstMultipleBit(uint64_t p, uint64_t base, uint64_t base_plus_one_mod_
   const uint64_t square = p * p;
   if (square > base) return (square - base - 1) / 2;
   uint64_t distance = base_plus_one_mod_p == 0 ? 0 : p - base_plus_one_mod_p;
-  if (distance % 2 == 1) distance += p;  // base + 1 is odd, so an odd distance lands on an even multiple
+  // base + 1 is odd, so an odd distance leads to an even multiple; the next one is odd.
+  if (distance % 2 == 1) distance += p;
   return distance / 2;
 }
 
@@ -141,19 +179,6 @@ constexpr std::array<CrossRoundsFn, 32> MakeCrossRounds(std::index_sequence<kCas
 // Indexed by (j % 8) * 4 + (p % 8) / 2.
 constexpr std::array<CrossRoundsFn, 32> kCrossRounds =
     MakeCrossRounds(std::make_index_sequence<32>());
-
-// out[i] &= in[i] for i in [0, n), a word at a time.
-void AndBytes(const uint8_t* in, uint64_t n, uint8_t* out) {
-  uint64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t a, b;
-    std::memcpy(&a, in + i, 8);
-    std::memcpy(&b, out + i, 8);
-    a &= b;
-    std::memcpy(out + i, &a, 8);
-  }
-  for (; i < n; ++i) out[i] &= in[i];
-}
 
 uint64_t LoadWord(const uint8_t* bytes) {
   uint64_t word = 0;
@@ -194,7 +219,7 @@ void ForEachSetBit(const uint8_t* bits, uint64_t base, uint64_t from, uint64_t t
   }
 }
 
-// Odd primes from 17 up to a limit below 2^32, in ascending order.
+// The primes from kFirstSievingPrime up to a limit below 2^32, in ascending order.
 struct SievingPrimes {
   // One run of consecutive primes coded as halved gaps, one byte per prime: the gap between
   // consecutive primes below 2^32 is at most 354, so half of it fits in a byte.
@@ -206,7 +231,7 @@ struct SievingPrimes {
   std::vector<GapBlock> large;          // the primes above kOffsetPrimeMax
 };
 
-// The odd primes in [17, limit] by a plain sieve. REQUIRES: limit <= kPlainSieveMax.
+// The primes in [kFirstSievingPrime, limit] by a plain sieve. REQUIRES: limit <= kPlainSieveMax.
 std::vector<uint32_t> PlainSievePrimes(uint64_t limit) {
   std::vector<uint32_t> primes;
   std::vector<bool> composite(limit / 2 + 1);  // index i stands for 2i + 1
@@ -245,11 +270,14 @@ class Tracker {
   Tracker(const SieveHooks& hooks, uint64_t segments_total)
       : hooks_(hooks), segments_total_(segments_total) {}
 
+  // Asks the caller; once it has said yes, the answer stays yes without asking again.
   bool Cancelled() {
-    if (stopped_.load(std::memory_order_relaxed)) return true;
+    if (Stopped()) return true;
     if (hooks_.cancelled && hooks_.cancelled()) stopped_.store(true, std::memory_order_relaxed);
-    return stopped_.load(std::memory_order_relaxed);
+    return Stopped();
   }
+  // Whether some thread has seen the cancellation, and so left its work undone.
+  bool Stopped() const { return stopped_.load(std::memory_order_relaxed); }
   void SegmentDone() {
     const uint64_t done = segments_done_.fetch_add(1, std::memory_order_relaxed) + 1;
     if (!hooks_.progress || segments_total_ == 0) return;
@@ -273,6 +301,8 @@ class Tracker {
 struct Scratch {
   std::vector<uint8_t> segment = std::vector<uint8_t>(kSegmentBytes);
   std::vector<uint32_t> offsets;
+  // For each segment of the leaf, the bits that large primes hit.
+  std::array<std::vector<uint32_t>, kLeafSegmentsMax> large_hits;
 };
 using ScratchPool = tbb::enumerable_thread_specific<Scratch>;
 
@@ -282,76 +312,72 @@ class LeafSieve {
   // Computes the first multiple in the leaf of every offset prime that can hit it.
   LeafSieve(const Layout& layout, const SievingPrimes& primes, uint64_t first_segment,
             uint64_t end_segment, Scratch& scratch)
-      : layout_(layout), primes_(primes), scratch_(scratch) {
+      : layout_(layout),
+        primes_(primes),
+        scratch_(scratch),
+        first_segment_(first_segment),
+        base_(layout.Base(first_segment)),
+        end_(std::min(layout.hi, layout.Base(end_segment))) {
     POTLUCK_CHECK(first_segment < end_segment && end_segment - first_segment <= kLeafSegmentsMax);
-    const uint64_t base = layout.Base(first_segment);
-    const uint64_t end = std::min(layout.hi, layout.Base(end_segment));
-    auto& offsets = scratch.offsets;
+    std::vector<uint32_t>& offsets = scratch.offsets;
     offsets.clear();
     for (const uint32_t p : primes.offset_primes) {
-      if (uint64_t{p} * p >= end) break;
-      offsets.push_back(static_cast<uint32_t>(FirstMultipleBit(p, base, (base + 1) % p)));
+      if (uint64_t{p} * p >= end_) break;
+      if (p < kSegmentBits / 8) round_primes_ = offsets.size() + 1;
+      offsets.push_back(static_cast<uint32_t>(FirstMultipleBit(p, base_, (base_ + 1) % p)));
     }
   }
 
   // Sieves segment s into bits(). REQUIRES: called for the leaf's segments in order.
   // Returns false, leaving the segment half-sieved, if the tracker reports cancellation.
   [[nodiscard]] bool Sieve(uint64_t s, Tracker& tracker) {
-    const uint64_t base = layout_.Base(s);
+    if (s == first_segment_ && !FindLargePrimeHits(tracker)) return false;
     const uint64_t end_bit = layout_.EndBit(s);
     uint8_t* bits = scratch_.segment.data();
-    PreSieve(base, (end_bit + 63) / 64 * 8, bits);
+    patterns_.Apply(layout_.Base(s), (end_bit + 63) / 64 * 8, bits);
     CrossOffsetPrimes(end_bit, bits);
-    return CrossLargePrimes(base, end_bit, bits, tracker);
+    for (const uint32_t j : scratch_.large_hits[s - first_segment_]) {
+      bits[j / 8] &= kClearBit[j % 8];
+    }
+    return true;
   }
   const uint8_t* bits() const { return scratch_.segment.data(); }
 
  private:
-  // Sets bytes [0, bytes) of `out`, for the numbers from `base` (a multiple of 16) on, to the
-  // bits of the numbers without a factor up to 97.
-  static void PreSieve(uint64_t base, uint64_t bytes, uint8_t* out) {
-    for (size_t i = 0; i < kPatterns.size(); ++i) {
-      const std::span<const uint8_t> pattern = kPatterns[i];
-      uint64_t at = base / 16 % pattern.size();
-      for (uint64_t done = 0; done < bytes;) {
-        const uint64_t n = std::min(bytes - done, pattern.size() - at);
-        if (i == 0) {
-          std::memcpy(out + done, pattern.data() + at, n);
-        } else {
-          AndBytes(pattern.data() + at, n, out + done);
-        }
-        done += n;
-        at = 0;
-      }
-    }
-  }
-
   void CrossOffsetPrimes(uint64_t end_bit, uint8_t* bits) {
     const uint32_t* primes = primes_.offset_primes.data();
     uint32_t* offsets = scratch_.offsets.data();
     const size_t n = scratch_.offsets.size();
+    // The primes that hit a segment many times cross it in rounds of eight; the larger ones
+    // hit it a few times or not at all.
+    const size_t n_rounds = std::min(n, round_primes_);
     for (size_t i = 0; i < n; ++i) {
       const uint64_t p = primes[i];
       uint64_t j = offsets[i];
-      j = kCrossRounds[j % 8 * 4 + p % 8 / 2](bits, end_bit, p, j);
+      if (i < n_rounds) j = kCrossRounds[j % 8 * 4 + p % 8 / 2](bits, end_bit, p, j);
       for (; j < end_bit; j += p) bits[j / 8] &= kClearBit[j % 8];
       // On the range's last, partial segment this wraps; no segment follows, so it is unused.
       offsets[i] = static_cast<uint32_t>(j - kSegmentBits);
     }
   }
 
-  // TODO(perf): bucket sieve for large sieving primes; one division per prime per segment
-  // dominates the time once hi passes about 2^52.
-  bool CrossLargePrimes(uint64_t base, uint64_t end_bit, uint8_t* bits, Tracker& tracker) {
-    const uint64_t end = base + 2 * end_bit;
+  // Finds the bits of the leaf that the large primes hit, one division per prime. Each
+  // prime hits a leaf at most once, since it steps over more bits than a leaf holds. Returns
+  // false if the tracker reports cancellation.
+  // TODO(perf): keep large primes in buckets by the leaf of their next multiple across leaves
+  // (a true bucket sieve), which saves the division when hi nears 2^63.
+  bool FindLargePrimeHits(Tracker& tracker) {
+    for (std::vector<uint32_t>& hits : scratch_.large_hits) hits.clear();
+    const uint64_t leaf_bits = (end_ - base_) / 2;
     uint64_t visited = 0;
     for (const SievingPrimes::GapBlock& block : primes_.large) {
       uint64_t p = block.anchor;
       for (const uint8_t half_gap : block.half_gaps) {
         p += 2 * uint64_t{half_gap};
-        if (p * p >= end) return true;
-        for (uint64_t j = FirstMultipleBit(p, base, ModLarge(base + 1, p)); j < end_bit; j += p) {
-          bits[j / 8] &= kClearBit[j % 8];
+        if (p * p >= end_) return true;
+        const uint64_t j = FirstMultipleBit(p, base_, ModLarge(base_ + 1, p));
+        if (j < leaf_bits) {
+          scratch_.large_hits[j / kSegmentBits].push_back(static_cast<uint32_t>(j % kSegmentBits));
         }
         if (++visited % kCancelCheckPrimes == 0 && tracker.Cancelled()) return false;
       }
@@ -362,6 +388,12 @@ class LeafSieve {
   const Layout& layout_;
   const SievingPrimes& primes_;
   Scratch& scratch_;
+  const uint64_t first_segment_;
+  const uint64_t base_;  // the leaf covers numbers [base_, end_)
+  const uint64_t end_;
+  const PreSievePatterns& patterns_ = PreSievePatterns::Get();
+  // The offset primes below kSegmentBits / 8, which cross a segment in rounds of eight.
+  size_t round_primes_ = 0;
 };
 
 // The primes in [lo, hi) of `layout`, one T per segment, in order. `collect(bits, s)` turns
@@ -383,14 +415,15 @@ Result<std::vector<T>> CollectSegments(const Layout& layout, const SievingPrimes
         }
       },
       tbb::simple_partitioner());
-  if (tracker.Cancelled()) return Unavailable("cancelled");
+  if (tracker.Stopped()) return Unavailable("cancelled");
   return out;
 }
 
-// The segments that PlanSievingPrimes' two ranges take; empty ranges are nullopt.
+// Where the sieving primes up to `limit` come from: a plain sieve when both parts are nullopt,
+// else the segmented sieve over one or two ranges.
 struct SievingPlan {
   uint64_t limit = 0;
-  std::optional<Layout> offset_part;  // [17, min(limit, kOffsetPrimeMax) + 1)
+  std::optional<Layout> offset_part;  // [101, min(limit, kOffsetPrimeMax) + 1)
   std::optional<Layout> large_part;   // [kOffsetPrimeMax + 1, limit + 1)
   uint64_t Segments() const {
     return (offset_part ? offset_part->segments : 0) + (large_part ? large_part->segments : 0);
@@ -405,7 +438,7 @@ SievingPlan PlanSievingPrimes(uint64_t limit) {
   return plan;
 }
 
-// The odd primes in [17, plan.limit]. Returns kUnavailable if cancelled.
+// The primes in [kFirstSievingPrime, plan.limit]. Returns kUnavailable if cancelled.
 Result<SievingPrimes> BuildSievingPrimes(const SievingPlan& plan, Tracker& tracker) {
   SievingPrimes out;
   if (!plan.offset_part) {
@@ -465,7 +498,7 @@ Result<uint64_t> CountSegments(const Layout& layout, const SievingPrimes& primes
         return tally;
       },
       [](uint64_t a, uint64_t b) { return a + b; });
-  if (tracker.Cancelled()) return Unavailable("cancelled");
+  if (tracker.Stopped()) return Unavailable("cancelled");
   return count;
 }
 
@@ -473,8 +506,8 @@ Result<uint64_t> CountSegments(const Layout& layout, const SievingPrimes& primes
 
 Result<uint64_t> CountPrimes(uint64_t lo, uint64_t hi, const SieveHooks& hooks) {
   if (lo >= hi || hi > kRangeMax) {
-    return InvalidArgument("prime count range [" + std::to_string(lo) + ", " +
-                           std::to_string(hi) + ") is empty or ends above 2^63");
+    return InvalidArgument("prime count range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                           ") is empty or ends above 2^63");
   }
   uint64_t count = 0;
   for (const uint64_t p : kPreSievedPrimes) count += (lo <= p && p < hi) ? 1 : 0;

@@ -22,6 +22,9 @@ struct HolderConfig {
   Duration peer_timeout = std::chrono::seconds(15);
   // Leases handed out per request, whatever the peer asks for.
   uint32_t leases_per_request_max = 64;
+  // A lease the peer's offer does not list, this long after it was granted, never reached the
+  // peer (the grant was lost, or one side crashed): it goes to others at once.
+  Duration unconfirmed_lease_grace = std::chrono::seconds(5);
 };
 
 struct HolderCounters {
@@ -30,6 +33,7 @@ struct HolderCounters {
   uint64_t claims_refused = 0;  // unknown project or unit, bad hash, oversized result
   uint64_t leases_granted = 0;
   uint64_t leases_expired = 0;
+  uint64_t leases_unconfirmed = 0;
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;
@@ -58,6 +62,7 @@ class Holder {
   struct ActiveLease {
     PeerId peer;
     TimePoint deadline;
+    TimePoint granted;  // or when this holder loaded it
   };
   struct UnitLedger {
     std::vector<ClaimRecord> claims;
@@ -95,6 +100,7 @@ class Holder {
   void ServeHungryPeers(TimePoint now, Actions& actions);
   void DropLease(Project& project, uint64_t index, UnitLedger& unit, const PeerId& peer);
   void ExpireLeases(TimePoint now);
+  void ForgetUnconfirmedLeases(const PeerId& peer, const std::vector<UnitKey>& held, TimePoint now);
   void Touch(const PeerId& peer, TimePoint now);
   void Decide(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
   static bool Runs(const Offer& offer, const Manifest& manifest);

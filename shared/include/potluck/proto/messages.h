@@ -26,6 +26,8 @@ struct Offer {
   std::vector<WorkloadVersion> workloads;
   std::string host;      // host name, for telling replicas on one machine apart
   std::string endpoint;  // where this node serves, empty if it serves nothing
+  // The leases the sender holds now, so a holder can forget leases whose grant never arrived.
+  std::vector<UnitKey> leases;
 };
 
 struct WorkRequest {
