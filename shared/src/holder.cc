@@ -42,8 +42,8 @@ Status Holder::Load(TimePoint now) {
     auto it = projects_.find(row.unit.project);
     if (it == projects_.end()) continue;
     Project& p = it->second;
-    UnitLedger& unit = p.units[row.unit.index];
-    unit.claims.push_back({row.peer, row.hash});
+    p.units[row.unit.index].claims.push_back({row.peer, row.hash});
+    p.contributors.insert(row.peer);
   }
   for (const auto& row : snapshot->leases) {
     auto it = projects_.find(row.unit.project);
@@ -239,6 +239,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) 
     return false;
   }
   unit.claims.push_back({peer, claim.hash});
+  p.contributors.insert(peer);
   store_.PutClaim({claim.unit, peer, claim.hash}, claim.result);
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
@@ -374,7 +375,7 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
   s.units.total = p.manifest.units;
   s.units.verified = p.verified;
   s.units.failed = p.failed;
-  std::set<PeerId> workers;
+  std::set<PeerId> workers = p.contributors;
   for (uint64_t index : p.open) {
     const UnitLedger& unit = p.units.at(index);
     if (!unit.leases.empty()) ++s.units.in_flight;

@@ -79,6 +79,7 @@ class Holder {
     std::set<uint64_t> open;                         // touched units still pending
     uint64_t fresh_cursor = 0;                       // units from here on were never touched
     uint64_t verified = 0, failed = 0;
+    std::set<PeerId> contributors;                   // peers whose claims it holds
     std::deque<TimePoint> recent_verified;           // for the throughput figure
   };
   struct Peer {

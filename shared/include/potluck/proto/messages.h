@@ -79,7 +79,7 @@ struct ProjectStatus {
   std::string workload;
   uint32_t workload_version = 0;
   UnitCounts units;
-  uint32_t workers = 0;               // distinct peers that hold leases or sent claims lately
+  uint32_t workers = 0;               // distinct peers that computed or are computing its units
   double verified_per_second = 0;     // over the last minute
   int64_t submitted_unix_ms = 0;
   std::string result_json;            // the aggregated result, only in a kResults reply

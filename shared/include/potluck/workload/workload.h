@@ -30,7 +30,8 @@ class KernelContext {
   virtual void Progress(double fraction) = 0;
 };
 
-// Folds verified unit results into the project's result. Units arrive in index order.
+// Folds verified unit results into the project's result. Units arrive in increasing index
+// order; units not verified yet are left out, so a partial result can be shown.
 class Aggregator {
  public:
   virtual ~Aggregator() = default;
