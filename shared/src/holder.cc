@@ -188,7 +188,7 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
   store_.PutLease({key, peer, deadline});
   grant.leases.push_back({key, ToUnixMs(deadline)});
   ++counters_.leases_granted;
-  spdlog::debug("lease {}#{} to {}", p.id.Short(), index, peer.Short());
+  spdlog::info("lease {}#{} to {} until {}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline));
   return true;
 }
 
