@@ -5,7 +5,7 @@
 #include "potluck/app/data_dir.h"
 #include "potluck/crypto/identity.h"
 #include "potluck/net/event_loop.h"
-#include "potluck/store/sqlite_ledger_store.h"
+#include "potluck/store/sqlite_store.h"
 #include "registry.h"
 
 namespace potluck {
@@ -14,7 +14,7 @@ Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& 
   if (Status s = PrepareDataDir(config.data_dir); !s.ok()) return s;
   auto identity = Identity::LoadOrCreate(config.data_dir);
   if (!identity.ok()) return identity.status();
-  auto store = SqliteLedgerStore::Open(config.data_dir / "coordinator.db");
+  auto store = SqliteStore::Open(config.data_dir / "node.db");
   if (!store.ok()) return store.status();
 
   WorkloadRegistry workloads;
@@ -30,7 +30,7 @@ Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& 
   if (Status s = WriteFileAtomically(config.data_dir / "endpoint", endpoint.value() + "\n"); !s.ok()) return s;
   spdlog::info("coordinator {} listening on {}", identity->id().Short(), endpoint.value());
 
-  LedgerStore& ledger = *store.value();
+  SqliteStore& ledger = *store.value();
   LoopHooks hooks{
       .on_message = [&](const Inbound& in, TimePoint now) { return holder.OnMessage(in, now); },
       .on_tick = [&](TimePoint now) { return holder.Tick(now); },

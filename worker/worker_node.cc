@@ -7,7 +7,8 @@
 #include "potluck/app/data_dir.h"
 #include "potluck/crypto/identity.h"
 #include "potluck/net/event_loop.h"
-#include "potluck/store/sqlite_volunteer_store.h"
+#include "potluck/store/sqlite_store.h"
+
 #include "registry.h"
 
 namespace potluck {
@@ -25,7 +26,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   if (Status s = PrepareDataDir(config.data_dir); !s.ok()) return s;
   auto identity = Identity::LoadOrCreate(config.data_dir);
   if (!identity.ok()) return identity.status();
-  auto store = SqliteVolunteerStore::Open(config.data_dir / "worker.db");
+  auto store = SqliteStore::Open(config.data_dir / "node.db");
   if (!store.ok()) return store.status();
 
   WorkloadRegistry workloads;
@@ -48,7 +49,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   KernelRunner kernels(workloads, config.cores, transport.waker());
   spdlog::info("worker {} with {} cores joining {}", identity->id().Short(), config.cores, config.join.front());
 
-  VolunteerStore& vs = *store.value();
+  SqliteStore& vs = *store.value();
   const TimePoint started = clock.Now();
   bool announced_join = false;
   bool give_up = false;

@@ -26,7 +26,7 @@ Holder::Holder(PeerId self, HolderConfig config, LedgerStore& store, const Workl
     : self_(self), config_(config), store_(store), workloads_(workloads) {}
 
 Status Holder::Load(TimePoint now) {
-  auto snapshot = store_.Load();
+  auto snapshot = store_.LoadLedger();
   if (!snapshot.ok()) return snapshot.status();
   for (auto& row : snapshot->projects) {
     auto manifest = DecodeManifest(row.manifest);

@@ -12,7 +12,7 @@ Volunteer::Volunteer(PeerId self, VolunteerConfig config, VolunteerStore& store)
 }
 
 Status Volunteer::Load(TimePoint now) {
-  auto snapshot = store_.Load();
+  auto snapshot = store_.LoadVolunteer();
   if (!snapshot.ok()) return snapshot.status();
   for (const Bytes& bytes : snapshot->manifests) {
     auto manifest = DecodeManifest(bytes);

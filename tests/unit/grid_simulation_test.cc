@@ -11,8 +11,8 @@
 #include "potluck/core/holder.h"
 #include "potluck/core/volunteer.h"
 #include "potluck/crypto/hash.h"
-#include "potluck/store/sqlite_ledger_store.h"
-#include "potluck/store/sqlite_volunteer_store.h"
+#include "potluck/store/sqlite_store.h"
+
 #include "test_workload.h"
 
 namespace potluck {
@@ -45,12 +45,12 @@ class GridSim {
   GridSim(uint64_t seed, SimOptions options) : rng_(seed), options_(options) {
     workloads_.Add(std::make_unique<SquareWorkload>());
     holder_id_.bytes.fill(0xAA);
-    ledger_ = std::move(SqliteLedgerStore::Open(":memory:").value());
+    ledger_ = std::move(SqliteStore::Open(":memory:").value());
     RestartHolder();
     for (int i = 0; i < options.volunteers; ++i) {
       Node node;
       node.id.bytes.fill(static_cast<uint8_t>(i + 1));
-      node.store = std::move(SqliteVolunteerStore::Open(":memory:").value());
+      node.store = std::move(SqliteStore::Open(":memory:").value());
       node.saboteur = i < options.saboteurs;
       volunteers_.push_back(std::move(node));
     }
@@ -106,7 +106,7 @@ class GridSim {
   static constexpr int kHolder = -1;
   struct Node {
     PeerId id;
-    std::unique_ptr<SqliteVolunteerStore> store;
+    std::unique_ptr<SqliteStore> store;
     std::unique_ptr<Volunteer> core;
     int generation = 0;
     bool saboteur = false;
@@ -193,7 +193,7 @@ class GridSim {
   WorkloadRegistry workloads_;
   TimePoint now_ = FromUnixMs(1'700'000'000'000);
   PeerId holder_id_;
-  std::unique_ptr<SqliteLedgerStore> ledger_;
+  std::unique_ptr<SqliteStore> ledger_;
   std::unique_ptr<Holder> holder_;
   std::vector<Node> volunteers_;
   ProjectId project_;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "potluck/crypto/hash.h"
-#include "potluck/store/sqlite_ledger_store.h"
+#include "potluck/store/sqlite_store.h"
 #include "test_workload.h"
 
 namespace potluck {
@@ -22,7 +22,7 @@ class HolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     workloads_.Add(std::make_unique<SquareWorkload>());
-    store_ = std::move(SqliteLedgerStore::Open(":memory:").value());
+    store_ = std::move(SqliteStore::Open(":memory:").value());
     holder_ = std::make_unique<Holder>(Peer(0), HolderConfig{.peer_timeout = 15s}, *store_, workloads_);
   }
 
@@ -84,7 +84,7 @@ class HolderTest : public ::testing::Test {
   }
 
   WorkloadRegistry workloads_;
-  std::unique_ptr<SqliteLedgerStore> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Holder> holder_;
   TimePoint now_ = FromUnixMs(1'700'000'000'000);
 };
@@ -99,7 +99,7 @@ TEST_F(HolderTest, BadParametersAreRefusedAndNothingIsStored) {
   auto id = holder_->Submit(EncodeManifest(m), now_, ignored);
   ASSERT_FALSE(id.ok());
   EXPECT_NE(id.status().message().find("bogus"), std::string::npos);
-  EXPECT_TRUE(store_->Load()->projects.empty());
+  EXPECT_TRUE(store_->LoadLedger()->projects.empty());
 }
 
 TEST_F(HolderTest, TwoAgreeingPeersVerifyAUnit) {
@@ -208,7 +208,7 @@ TEST_F(HolderTest, DuplicateClaimIsCountedOnce) {
   EXPECT_EQ(holder_->counters().claims_accepted, 1u);
   EXPECT_EQ(holder_->counters().claims_duplicate, 1u);
   EXPECT_EQ(Status(id).units.verified, 0u);  // one peer alone is no quorum
-  EXPECT_EQ(store_->Load()->claims.size(), 1u);
+  EXPECT_EQ(store_->LoadLedger()->claims.size(), 1u);
 }
 
 TEST_F(HolderTest, ClaimWithWrongHashIsRefused) {

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "potluck/store/sqlite_ledger_store.h"
-#include "potluck/store/sqlite_volunteer_store.h"
+#include "potluck/store/sqlite_store.h"
+
 
 namespace potluck {
 namespace {
@@ -33,7 +33,7 @@ TEST(LedgerStoreTest, WhatIsCommittedSurvivesReopening) {
   const auto db = dir.path() / "ledger.db";
   UnitKey unit{Filled<ProjectId>(1), 7};
   {
-    auto store = std::move(SqliteLedgerStore::Open(db).value());
+    auto store = std::move(SqliteStore::Open(db).value());
     store->Begin();
     store->PutProject({unit.project, Bytes{1, 2, 3}, FromUnixMs(1000)});
     store->PutClaim({unit, Filled<PeerId>(2), Filled<ResultHash>(3)}, Bytes{42});
@@ -45,8 +45,8 @@ TEST(LedgerStoreTest, WhatIsCommittedSurvivesReopening) {
     store->PutLease({{unit.project, 8}, Filled<PeerId>(5), FromUnixMs(6000)});
     ASSERT_TRUE(store->Commit().ok());
   }
-  auto store = std::move(SqliteLedgerStore::Open(db).value());
-  auto snap = store->Load();
+  auto store = std::move(SqliteStore::Open(db).value());
+  auto snap = store->LoadLedger();
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->projects.size(), 1u);
   EXPECT_EQ(snap->projects[0].manifest, (Bytes{1, 2, 3}));
@@ -64,17 +64,49 @@ TEST(LedgerStoreTest, WhatIsCommittedSurvivesReopening) {
 }
 
 TEST(LedgerStoreTest, SameClaimTwiceIsStoredOnce) {
-  auto store = std::move(SqliteLedgerStore::Open(":memory:").value());
+  auto store = std::move(SqliteStore::Open(":memory:").value());
   UnitKey unit{Filled<ProjectId>(1), 0};
   store->Begin();
   store->PutClaim({unit, Filled<PeerId>(2), Filled<ResultHash>(3)}, Bytes{1});
   store->PutClaim({unit, Filled<PeerId>(2), Filled<ResultHash>(3)}, Bytes{1});
   ASSERT_TRUE(store->Commit().ok());
-  EXPECT_EQ(store->Load()->claims.size(), 1u);
+  EXPECT_EQ(store->LoadLedger()->claims.size(), 1u);
+}
+
+TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
+  auto store = std::move(SqliteStore::Open(":memory:").value());
+  ProjectId project = Filled<ProjectId>(1);
+  store->Begin();
+  for (uint8_t i = 0; i < 5; ++i) {
+    store->PutClaim({{project, static_cast<uint64_t>(10 - i)}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes{i});
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  auto first = store->ClaimsAfter(project, 0, 3);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ(first->at(0).claim.unit.index, 10u);
+  EXPECT_EQ(first->at(2).result, Bytes{2});
+  auto rest = store->ClaimsAfter(project, first->back().seq, 10);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ(rest->at(1).claim.unit.index, 6u);
+  EXPECT_TRUE(store->ClaimsAfter(project, rest->back().seq, 10)->empty());
+}
+
+TEST(PeerStoreTest, PeersSurviveAndCanBeDropped) {
+  auto store = std::move(SqliteStore::Open(":memory:").value());
+  store->Begin();
+  store->PutPeer({Filled<PeerId>(1), "tcp://127.0.0.1:1", FromUnixMs(10)});
+  store->PutPeer({Filled<PeerId>(2), "tcp://127.0.0.1:2", FromUnixMs(20)});
+  store->PutPeer({Filled<PeerId>(1), "tcp://127.0.0.1:3", FromUnixMs(30)});
+  store->DropPeer(Filled<PeerId>(2));
+  ASSERT_TRUE(store->Commit().ok());
+  auto peers = store->LoadPeers();
+  ASSERT_EQ(peers->size(), 1u);
+  EXPECT_EQ(peers->at(0).endpoint, "tcp://127.0.0.1:3");
 }
 
 TEST(LedgerStoreTest, UnreadablePathIsAnError) {
-  auto store = SqliteLedgerStore::Open("/nonexistent-folder/x/ledger.db");
+  auto store = SqliteStore::Open("/nonexistent-folder/x/ledger.db");
   EXPECT_FALSE(store.ok());
 }
 
@@ -83,7 +115,7 @@ TEST(VolunteerStoreTest, OutboxAndLeasesSurviveReopening) {
   const auto db = dir.path() / "worker.db";
   UnitKey a{Filled<ProjectId>(1), 1}, b{Filled<ProjectId>(1), 2};
   {
-    auto store = std::move(SqliteVolunteerStore::Open(db).value());
+    auto store = std::move(SqliteStore::Open(db).value());
     store->Begin();
     store->PutManifest(a.project, Bytes{9});
     store->PutLease({a, FromUnixMs(100), "tcp://h:1"});
@@ -94,8 +126,8 @@ TEST(VolunteerStoreTest, OutboxAndLeasesSurviveReopening) {
     store->PutOutbox({a, Filled<ResultHash>(5), Bytes{7, 7}, "tcp://h:1"});
     ASSERT_TRUE(store->Commit().ok());
   }
-  auto store = std::move(SqliteVolunteerStore::Open(db).value());
-  auto snap = store->Load();
+  auto store = std::move(SqliteStore::Open(db).value());
+  auto snap = store->LoadVolunteer();
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->manifests.size(), 1u);
   ASSERT_EQ(snap->leases.size(), 1u);

@@ -10,9 +10,7 @@
 
 namespace potluck {
 
-// Writes are grouped: the runtime calls Begin(), lets the core write, and sends the core's
-// messages only after Commit() succeeded, so nothing is acknowledged before it is durable.
-// A failed write is sticky: Commit() reports it and the runtime stops rather than guess.
+// Writes happen inside the node's transaction (see Durable); errors surface at its Commit().
 // Not thread-safe: one event loop owns it.
 class LedgerStore {
  public:
@@ -38,9 +36,7 @@ class LedgerStore {
   };
 
   virtual ~LedgerStore() = default;
-  virtual Result<Snapshot> Load() = 0;
-  virtual void Begin() = 0;
-  virtual Status Commit() = 0;
+  virtual Result<Snapshot> LoadLedger() = 0;
 
   virtual void PutProject(const ProjectRow& project) = 0;
   // Keeps `result` once per (unit, hash): agreeing replicas share it.
@@ -51,6 +47,15 @@ class LedgerStore {
   // Calls `fn` with every stored result of `project`, in unit order.
   virtual Status ScanResults(const ProjectId& project,
                              const std::function<void(uint64_t index, const ResultHash&, const Bytes&)>& fn) = 0;
+
+  // Claims of `project` in the order they were stored, from sequence number `after` on (the
+  // first is 1), with their result bytes: what one holder sends another to merge ledgers.
+  struct StoredClaim {
+    uint64_t seq;
+    ClaimRow claim;
+    Bytes result;
+  };
+  virtual Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) = 0;
 };
 
 }  // namespace potluck

@@ -11,7 +11,7 @@
 
 namespace potluck {
 
-// Same transaction contract as LedgerStore: Begin(), writes, Commit(); errors are sticky.
+// Writes happen inside the node's transaction (see Durable). Not thread-safe.
 class VolunteerStore {
  public:
   struct LeaseRow {
@@ -32,9 +32,7 @@ class VolunteerStore {
   };
 
   virtual ~VolunteerStore() = default;
-  virtual Result<Snapshot> Load() = 0;
-  virtual void Begin() = 0;
-  virtual Status Commit() = 0;
+  virtual Result<Snapshot> LoadVolunteer() = 0;
 
   virtual void PutManifest(const ProjectId& id, const Bytes& manifest) = 0;
   virtual void PutLease(const LeaseRow& lease) = 0;

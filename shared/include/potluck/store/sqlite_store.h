@@ -1,0 +1,80 @@
+// A node's durable state in one SQLite database (WAL, full fsync on commit): the ledgers it
+// holds, what it computes as a volunteer, and the peers it knows.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "potluck/core/durable.h"
+#include "potluck/core/ledger_store.h"
+#include "potluck/core/peer_store.h"
+#include "potluck/core/volunteer_store.h"
+#include "potluck/store/sqlite.h"
+
+namespace potluck {
+
+class SqliteStore final : public Durable, public LedgerStore, public VolunteerStore, public PeerStore {
+ public:
+  // Opens or creates the tables in `path` (":memory:" for tests).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path);
+
+  void Begin() override { tx_.Begin(); }
+  Status Commit() override { return tx_.Commit(); }
+
+  // LedgerStore (sqlite_store_ledger.cc)
+  Result<LedgerStore::Snapshot> LoadLedger() override;
+  void PutProject(const ProjectRow& project) override;
+  void PutClaim(const ClaimRow& claim, const Bytes& result) override;
+  void PutLease(const LedgerStore::LeaseRow& lease) override;
+  void DropLease(const UnitKey& unit, const PeerId& peer) override;
+  Status ScanResults(const ProjectId& project,
+                     const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
+  Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) override;
+
+  // VolunteerStore (sqlite_store_volunteer.cc)
+  Result<VolunteerStore::Snapshot> LoadVolunteer() override;
+  void PutManifest(const ProjectId& id, const Bytes& manifest) override;
+  void PutLease(const VolunteerStore::LeaseRow& lease) override;
+  void DropLease(const UnitKey& unit) override;
+  void PutOutbox(const OutboxRow& row) override;
+  void DropOutbox(const UnitKey& unit) override;
+
+  // PeerStore (sqlite_store_peers.cc)
+  Result<std::vector<PeerRow>> LoadPeers() override;
+  void PutPeer(const PeerRow& peer) override;
+  void DropPeer(const PeerId& id) override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Database> db);
+  Status Prepare();
+  // Runs a prepared write and records its outcome in the transaction.
+  template <typename... Args>
+  void Write(Statement& statement, const Args&... args);
+
+  std::unique_ptr<Database> db_;
+  Transaction tx_;
+  std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_;
+  std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_;
+  std::unique_ptr<Statement> put_peer_, drop_peer_;
+};
+
+namespace internal {
+// Binding helpers shared by the store's files.
+inline std::span<const uint8_t> IdSpan(const auto& id) { return {id.bytes.data(), id.bytes.size()}; }
+template <typename Id>
+Result<Id> IdColumn(const Statement& s, int col) {
+  Bytes b = s.Blob(col);
+  auto id = Id::FromBytes(b.data(), b.size());
+  if (!id) return Corrupt("a stored id is not 32 bytes");
+  return *id;
+}
+}  // namespace internal
+
+template <typename... Args>
+void SqliteStore::Write(Statement& statement, const Args&... args) {
+  int i = 0;
+  (statement.Bind(++i, args), ...);
+  tx_.Note(statement.Run());
+}
+
+}  // namespace potluck

@@ -1,0 +1,75 @@
+#include "potluck/store/sqlite_store.h"
+
+namespace potluck {
+namespace {
+
+constexpr char kSchema[] = R"(
+-- Holder: the ledgers of the projects this node holds.
+CREATE TABLE IF NOT EXISTS projects (
+  id BLOB PRIMARY KEY, manifest BLOB NOT NULL, submitted_unix_ms INTEGER NOT NULL);
+-- One claim per peer and unit, so a claim delivered twice is stored once. The rowid orders
+-- claims for ledger exchange between holders.
+CREATE TABLE IF NOT EXISTS claims (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL,
+  UNIQUE (project, unit, peer));
+-- Result bytes once per distinct answer: agreeing replicas share a row.
+CREATE TABLE IF NOT EXISTS results (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+  PRIMARY KEY (project, unit, hash));
+CREATE TABLE IF NOT EXISTS leases (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, deadline_unix_ms INTEGER NOT NULL,
+  PRIMARY KEY (project, unit, peer));
+
+-- Volunteer: what this node computes.
+CREATE TABLE IF NOT EXISTS manifests (id BLOB PRIMARY KEY, manifest BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS held_leases (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, deadline_unix_ms INTEGER NOT NULL, holder TEXT NOT NULL,
+  PRIMARY KEY (project, unit));
+-- Computed results that no holder has acknowledged yet.
+CREATE TABLE IF NOT EXISTS outbox (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, result BLOB NOT NULL, holder TEXT NOT NULL,
+  PRIMARY KEY (project, unit));
+
+-- Peers, so that a restarted node finds the grid without its bootstrap nodes.
+CREATE TABLE IF NOT EXISTS peers (id BLOB PRIMARY KEY, endpoint TEXT NOT NULL, last_seen_unix_ms INTEGER NOT NULL);
+)";
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+  auto db = Database::Open(path);
+  if (!db.ok()) return db.status();
+  if (Status s = db.value()->Exec(kSchema); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
+  if (Status s = store->Prepare(); !s.ok()) return s;
+  return store;
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)), tx_(*db_) {}
+
+Status SqliteStore::Prepare() {
+  struct {
+    std::unique_ptr<Statement>* statement;
+    const char* sql;
+  } const statements[] = {
+      {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3)"},
+      {&put_claim_, "INSERT OR IGNORE INTO claims (project, unit, peer, hash) VALUES (?1, ?2, ?3, ?4)"},
+      {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
+      {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
+      {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
+      {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},
+      {&put_held_lease_, "INSERT OR REPLACE INTO held_leases VALUES (?1, ?2, ?3, ?4)"},
+      {&drop_held_lease_, "DELETE FROM held_leases WHERE project = ?1 AND unit = ?2"},
+      {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
+      {&put_peer_, "INSERT OR REPLACE INTO peers VALUES (?1, ?2, ?3)"},
+      {&drop_peer_, "DELETE FROM peers WHERE id = ?1"},
+  };
+  for (const auto& [statement, sql] : statements) {
+    *statement = db_->Prepare(sql);
+    if (!(*statement)->valid()) return (*statement)->status();
+  }
+  return Status::Ok();
+}
+
+}  // namespace potluck

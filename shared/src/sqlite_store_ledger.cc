@@ -1,0 +1,91 @@
+#include "potluck/store/sqlite_store.h"
+
+namespace potluck {
+
+using internal::IdColumn;
+using internal::IdSpan;
+
+Result<LedgerStore::Snapshot> SqliteStore::LoadLedger() {
+  LedgerStore::Snapshot snap;
+  auto projects = db_->Prepare("SELECT id, manifest, submitted_unix_ms FROM projects");
+  while (projects->Step()) {
+    auto id = IdColumn<ProjectId>(*projects, 0);
+    if (!id.ok()) return id.status();
+    snap.projects.push_back({id.value(), projects->Blob(1), FromUnixMs(projects->Int(2))});
+  }
+  if (!projects->status().ok()) return projects->status();
+
+  auto claims = db_->Prepare("SELECT project, unit, peer, hash FROM claims ORDER BY rowid");
+  while (claims->Step()) {
+    auto project = IdColumn<ProjectId>(*claims, 0);
+    auto peer = IdColumn<PeerId>(*claims, 2);
+    auto hash = IdColumn<ResultHash>(*claims, 3);
+    if (!project.ok() || !peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
+    snap.claims.push_back({{project.value(), static_cast<uint64_t>(claims->Int(1))}, peer.value(), hash.value()});
+  }
+  if (!claims->status().ok()) return claims->status();
+
+  auto leases = db_->Prepare("SELECT project, unit, peer, deadline_unix_ms FROM leases");
+  while (leases->Step()) {
+    auto project = IdColumn<ProjectId>(*leases, 0);
+    auto peer = IdColumn<PeerId>(*leases, 2);
+    if (!project.ok() || !peer.ok()) return Corrupt("a stored lease is damaged");
+    snap.leases.push_back(
+        {{project.value(), static_cast<uint64_t>(leases->Int(1))}, peer.value(), FromUnixMs(leases->Int(3))});
+  }
+  if (!leases->status().ok()) return leases->status();
+  return snap;
+}
+
+void SqliteStore::PutProject(const ProjectRow& p) {
+  Write(*put_project_, IdSpan(p.id), std::span<const uint8_t>(p.manifest), ToUnixMs(p.submitted));
+}
+
+void SqliteStore::PutClaim(const ClaimRow& c, const Bytes& result) {
+  auto index = static_cast<int64_t>(c.unit.index);
+  Write(*put_claim_, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash));
+  Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
+}
+
+void SqliteStore::PutLease(const LedgerStore::LeaseRow& l) {
+  Write(*put_ledger_lease_, IdSpan(l.unit.project), static_cast<int64_t>(l.unit.index), IdSpan(l.peer),
+        ToUnixMs(l.deadline));
+}
+
+void SqliteStore::DropLease(const UnitKey& unit, const PeerId& peer) {
+  Write(*drop_ledger_lease_, IdSpan(unit.project), static_cast<int64_t>(unit.index), IdSpan(peer));
+}
+
+Status SqliteStore::ScanResults(const ProjectId& project,
+                                const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) {
+  auto scan = db_->Prepare("SELECT unit, hash, bytes FROM results WHERE project = ?1 ORDER BY unit");
+  scan->Bind(1, IdSpan(project));
+  while (scan->Step()) {
+    auto hash = IdColumn<ResultHash>(*scan, 1);
+    if (!hash.ok()) return hash.status();
+    fn(static_cast<uint64_t>(scan->Int(0)), hash.value(), scan->Blob(2));
+  }
+  return scan->status();
+}
+
+Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
+                                                                       size_t limit) {
+  auto scan = db_->Prepare(
+      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes FROM claims c JOIN results r "
+      "ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
+      "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3");
+  scan->Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
+  std::vector<StoredClaim> out;
+  while (scan->Step()) {
+    auto peer = IdColumn<PeerId>(*scan, 2);
+    auto hash = IdColumn<ResultHash>(*scan, 3);
+    if (!peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
+    out.push_back({static_cast<uint64_t>(scan->Int(0)),
+                   {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value()},
+                   scan->Blob(4)});
+  }
+  if (!scan->status().ok()) return scan->status();
+  return out;
+}
+
+}  // namespace potluck

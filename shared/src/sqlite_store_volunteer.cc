@@ -1,0 +1,57 @@
+#include "potluck/store/sqlite_store.h"
+
+namespace potluck {
+
+using internal::IdColumn;
+using internal::IdSpan;
+
+Result<VolunteerStore::Snapshot> SqliteStore::LoadVolunteer() {
+  VolunteerStore::Snapshot snap;
+  auto manifests = db_->Prepare("SELECT manifest FROM manifests");
+  while (manifests->Step()) snap.manifests.push_back(manifests->Blob(0));
+  if (!manifests->status().ok()) return manifests->status();
+
+  auto leases = db_->Prepare("SELECT project, unit, deadline_unix_ms, holder FROM held_leases ORDER BY project, unit");
+  while (leases->Step()) {
+    auto project = IdColumn<ProjectId>(*leases, 0);
+    if (!project.ok()) return project.status();
+    snap.leases.push_back(
+        {{project.value(), static_cast<uint64_t>(leases->Int(1))}, FromUnixMs(leases->Int(2)), leases->Text(3)});
+  }
+  if (!leases->status().ok()) return leases->status();
+
+  auto outbox = db_->Prepare("SELECT project, unit, hash, result, holder FROM outbox");
+  while (outbox->Step()) {
+    auto project = IdColumn<ProjectId>(*outbox, 0);
+    auto hash = IdColumn<ResultHash>(*outbox, 2);
+    if (!project.ok() || !hash.ok()) return Corrupt("a stored result is damaged");
+    snap.outbox.push_back({{project.value(), static_cast<uint64_t>(outbox->Int(1))}, hash.value(), outbox->Blob(3),
+                           outbox->Text(4)});
+  }
+  if (!outbox->status().ok()) return outbox->status();
+  return snap;
+}
+
+void SqliteStore::PutManifest(const ProjectId& id, const Bytes& manifest) {
+  Write(*put_manifest_, IdSpan(id), std::span<const uint8_t>(manifest));
+}
+
+void SqliteStore::PutLease(const VolunteerStore::LeaseRow& l) {
+  Write(*put_held_lease_, IdSpan(l.unit.project), static_cast<int64_t>(l.unit.index), ToUnixMs(l.deadline),
+        std::string_view(l.holder));
+}
+
+void SqliteStore::DropLease(const UnitKey& unit) {
+  Write(*drop_held_lease_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+}
+
+void SqliteStore::PutOutbox(const OutboxRow& r) {
+  Write(*put_outbox_, IdSpan(r.unit.project), static_cast<int64_t>(r.unit.index), IdSpan(r.hash),
+        std::span<const uint8_t>(r.result), std::string_view(r.holder));
+}
+
+void SqliteStore::DropOutbox(const UnitKey& unit) {
+  Write(*drop_outbox_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+}
+
+}  // namespace potluck
