@@ -1,11 +1,11 @@
-// The coordinator: a holder that projects are submitted to and volunteers join. It owns one
-// SQLite ledger in its data folder and serves on one ZeroMQ endpoint.
+// The coordinator: a node that holds projects and helps peers find each other, but computes
+// nothing. It is useful, never required: any worker can do all of this for a project too.
 #pragma once
 
 #include <atomic>
 #include <filesystem>
-#include <memory>
 #include <string>
+#include <vector>
 
 #include "potluck/base/status.h"
 #include "potluck/core/holder.h"
@@ -14,12 +14,13 @@ namespace potluck {
 
 struct CoordinatorConfig {
   std::string listen = "tcp://127.0.0.1:7400";
+  std::string advertise;               // what peers dial, if not the endpoint bound
+  std::vector<std::string> bootstrap;  // other nodes of the grid, if any
   std::filesystem::path data_dir;
   HolderConfig holder;
 };
 
-// Opens the data folder, binds, and runs until `stop` is set. Writes the endpoint really
-// bound to `data_dir`/endpoint once it listens.
+// Runs until `stop` is set. Writes the endpoint bound to `data_dir`/endpoint once listening.
 Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& stop);
 
 }  // namespace potluck

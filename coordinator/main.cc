@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("potluck-coordinator ") + potluck::kVersion);
   app.add_option("--listen", config.listen, "endpoint to serve on (tcp://HOST:0 picks a free port)")
       ->capture_default_str();
-  app.add_option("--data", config.data_dir, "folder for the ledger database and identity")->required();
+  app.add_option("--advertise", config.advertise, "endpoint peers should dial, if not the one bound");
+  app.add_option("--bootstrap", config.bootstrap, "endpoint of another node of the grid (repeatable)");
+  app.add_option("--data", config.data_dir, "folder for the database and identity")->required();
   app.add_option("--peer-timeout", peer_timeout_s, "seconds of silence after which a volunteer's leases go to others")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
@@ -36,6 +38,9 @@ int main(int argc, char** argv) {
     return 1;
   };
   if (auto s = potluck::SetupLogging(log_level); !s.ok()) return fail(s);
+  for (const auto& endpoint : config.bootstrap) {
+    if (auto s = potluck::CheckEndpoint(endpoint); !s.ok()) return fail(s);
+  }
   if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s);
   const auto& stop = potluck::InstallStopSignals();
   if (auto s = potluck::RunCoordinator(config, stop); !s.ok()) return fail(s);

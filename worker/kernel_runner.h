@@ -1,5 +1,5 @@
 // Runs one kernel at a time on its own thread, inside a tbb::task_arena of the cores the
-// volunteer gave. Thread-safe: Start() and Stop() from the event loop, kernels on the runner.
+// volunteer gave. Thread-safe: Start() and CancelAll() from the event loop, kernels on the runner.
 #pragma once
 
 #include <tbb/task_arena.h>
@@ -9,32 +9,23 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
-#include "potluck/core/actions.h"
-#include "potluck/net/zmq_transport.h"
+#include "potluck/app/node_runner.h"
 #include "potluck/workload/workload.h"
 
 namespace potluck {
 
-struct TaskOutcome {
-  UnitKey unit;
-  Result<Bytes> result;
-};
-
-class KernelRunner {
+class KernelRunner final : public TaskExecutor {
  public:
   // REQUIRES: `workloads` outlives the runner. `waker` is poked when a kernel finishes.
   KernelRunner(const WorkloadRegistry& workloads, int cores, std::shared_ptr<Waker> waker);
-  ~KernelRunner();  // stops the running kernel and joins
+  ~KernelRunner() override;  // stops the running kernel and joins
 
-  void Start(TaskStart task);
-  // Asks the running kernel to stop; it reports kUnavailable.
-  void CancelAll();
-  // Finished kernels since the last call.
-  std::vector<TaskOutcome> TakeFinished();
+  void Start(TaskStart task) override;
+  std::vector<TaskOutcome> TakeFinished() override;
+  void CancelAll() override;
   double progress() const { return progress_.load(); }
 
  private:

@@ -18,7 +18,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{"potluck-worker: gives this machine's spare CPU to the projects of a potluck grid"};
   app.set_version_flag("--version", std::string("potluck-worker ") + potluck::kVersion);
-  app.add_option("--join", config.join, "endpoint of a coordinator to join")->required()->expected(1, 16);
+  app.add_option("--listen", config.listen, "endpoint to serve peers on (tcp://HOST:0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--advertise", config.advertise, "endpoint peers should dial, if not the one bound");
+  app.add_option("--bootstrap,--join", config.bootstrap, "a node to join through: a coordinator or any worker (repeatable)");
   app.add_option("--data", config.data_dir, "folder for the worker's database and identity")->required();
   app.add_option("--cores", config.cores, "cores to compute on")->capture_default_str()->check(CLI::Range(1, all_cores));
   app.add_option("--join-timeout", join_timeout_s, "seconds to wait for the first answer before giving up")
@@ -39,7 +42,8 @@ int main(int argc, char** argv) {
     return 1;
   };
   if (auto s = potluck::SetupLogging(log_level); !s.ok()) return fail(s);
-  for (const auto& endpoint : config.join) {
+  if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s);
+  for (const auto& endpoint : config.bootstrap) {
     if (auto s = potluck::CheckEndpoint(endpoint); !s.ok()) return fail(s);
   }
   const auto& stop = potluck::InstallStopSignals();

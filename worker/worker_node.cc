@@ -1,14 +1,11 @@
 #include "worker_node.h"
 
 #include <spdlog/spdlog.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include "kernel_runner.h"
-#include "potluck/app/data_dir.h"
-#include "potluck/crypto/identity.h"
-#include "potluck/net/event_loop.h"
-#include "potluck/store/sqlite_store.h"
-
+#include "potluck/app/node_runner.h"
 #include "registry.h"
 
 namespace potluck {
@@ -20,74 +17,49 @@ std::string HostName() {
   return name;
 }
 
+class NoCancel final : public KernelContext {
+ public:
+  bool Cancelled() const override { return false; }
+  void Progress(double) override {}
+};
+
+// Millions of numbers sieved per second on the cores given: a short, fixed piece of the
+// primes workload, so peers can compare machines.
+double MeasureSpeed(const WorkloadRegistry& workloads, int cores) {
+  const Workload* primes = workloads.FindLatest("primes");
+  if (!primes) return 0;
+  constexpr uint64_t kNumbers = 20'000'000;
+  const Params params = {{"from", "1000000000000"}, {"to", std::to_string(1'000'000'000'000 + kNumbers)}};
+  tbb::task_arena arena(cores);
+  NoCancel context;
+  auto start = std::chrono::steady_clock::now();
+  arena.execute([&] { (void)primes->Run(params, 1, 0, context); });
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return seconds > 0 ? static_cast<double>(kNumbers) / seconds / 1e6 : 0;
+}
+
 }  // namespace
 
 Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
-  if (Status s = PrepareDataDir(config.data_dir); !s.ok()) return s;
-  auto identity = Identity::LoadOrCreate(config.data_dir);
-  if (!identity.ok()) return identity.status();
-  auto store = SqliteStore::Open(config.data_dir / "node.db");
-  if (!store.ok()) return store.status();
-
   WorkloadRegistry workloads;
   RegisterBuiltinWorkloads(workloads);
-  VolunteerConfig vc = config.volunteer;
-  vc.holders = config.join;
-  vc.offer.cores = static_cast<uint32_t>(config.cores);
-  vc.offer.host = HostName();
-  for (const Workload* w : workloads.All()) vc.offer.workloads.push_back({std::string(w->Name()), w->Version()});
-
-  SystemClock clock;
-  Volunteer volunteer(identity->id(), vc, *store.value());
-  if (Status s = volunteer.Load(clock.Now()); !s.ok()) return s;
-
-  zmq::context_t context;
-  ZmqTransport transport(context, identity->id());
-  for (const auto& endpoint : config.join) {
-    if (Status s = transport.Dial(endpoint); !s.ok()) return s;
-  }
-  KernelRunner kernels(workloads, config.cores, transport.waker());
-  spdlog::info("worker {} with {} cores joining {}", identity->id().Short(), config.cores, config.join.front());
-
-  SqliteStore& vs = *store.value();
-  const TimePoint started = clock.Now();
-  bool announced_join = false;
-  bool give_up = false;
-  LoopHooks hooks{
-      .on_message = [&](const Inbound& in, TimePoint now) { return volunteer.OnMessage(in, now); },
-      .on_tick =
-          [&](TimePoint now) {
-            Actions actions;
-            for (auto& done : kernels.TakeFinished()) actions.Append(volunteer.OnTaskDone(done.unit, done.result, now));
-            actions.Append(volunteer.Tick(now));
-            if (volunteer.joined() && !announced_join) {
-              announced_join = true;
-              spdlog::info("joined {}", config.join.front());
-            }
-            if (!volunteer.joined() && now - started > config.join_timeout) give_up = true;
-            return actions;
-          },
-      .begin = [&] { vs.Begin(); },
-      .commit = [&] { return vs.Commit(); },
-      .start_tasks =
-          [&](std::vector<TaskStart>& tasks) {
-            for (auto& task : tasks) kernels.Start(std::move(task));
-          },
-      .done = [&] { return give_up; },
+  NodeRunConfig run;
+  run.program = "worker";
+  run.data_dir = config.data_dir;
+  run.listen = config.listen;
+  run.advertise = config.advertise;
+  run.node.membership.bootstrap = config.bootstrap;
+  run.node.volunteer = config.volunteer;
+  run.node.offer.cores = static_cast<uint32_t>(config.cores);
+  run.node.offer.host = HostName();
+  for (const Workload* w : workloads.All()) run.node.offer.workloads.push_back({std::string(w->Name()), w->Version()});
+  run.node.offer.speed = MeasureSpeed(workloads, config.cores);
+  spdlog::info("worker with {} cores, speed {:.1f}", config.cores, run.node.offer.speed);
+  if (!config.bootstrap.empty()) run.join_timeout = config.join_timeout;
+  run.make_executor = [&](std::shared_ptr<Waker> waker) {
+    return std::make_unique<KernelRunner>(workloads, config.cores, std::move(waker));
   };
-  vs.Begin();
-  Actions first = volunteer.Start(clock.Now());
-  Status committed = vs.Commit();
-  Status s = committed.ok() ? RunEventLoop(transport, clock, hooks, stop, std::move(first)) : committed;
-  kernels.CancelAll();
-  if (give_up) {
-    return Unavailable("no answer from " + config.join.front() + " within " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(config.join_timeout).count()) +
-                       "s (is a coordinator running there?)");
-  }
-  spdlog::info("worker stopping: {} units computed, {} results still to deliver", volunteer.units_computed(),
-               volunteer.outbox_size());
-  return s;
+  return RunNode(run, workloads, stop);
 }
 
 }  // namespace potluck

@@ -1,6 +1,5 @@
-// The volunteer's engine: identity, durable state, the Volunteer core, kernels, and the
-// connection to its holders, wired together. Programs (the headless worker, later the
-// screensaver) are thin layers over it.
+// The volunteer's engine: a node that computes, wired to a kernel runner. Programs (the
+// headless worker, later the screensaver) are thin layers over it.
 #pragma once
 
 #include <atomic>
@@ -14,13 +13,14 @@
 namespace potluck {
 
 struct WorkerConfig {
-  std::vector<std::string> join;  // holder endpoints
+  std::string listen = "tcp://127.0.0.1:0";
+  std::string advertise;               // what peers dial, if not the endpoint bound
+  std::vector<std::string> bootstrap;  // nodes to join through: a coordinator or any worker
   std::filesystem::path data_dir;
   int cores = 1;
-  // With no answer from any holder for this long after start, give up: a wrong endpoint
-  // should be an error, not a silent wait.
+  // With bootstrap endpoints and no answer from any for this long, give up.
   Duration join_timeout = std::chrono::seconds(10);
-  VolunteerConfig volunteer;  // timers; holders and offer are filled in from the rest
+  VolunteerConfig volunteer;
 };
 
 // Runs until `stop` is set.

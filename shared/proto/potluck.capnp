@@ -22,6 +22,41 @@ struct Offer {
   host @3 :Text;
   endpoint @4 :Text;
   leases @5 :List(UnitKey);
+  peer @6 :Data;
+  speed @7 :Float64;
+  holds @8 :List(Data);
+  issuedUnixMs @9 :Int64;
+  expiresUnixMs @10 :Int64;
+}
+
+struct PeerRef {
+  id @0 :Data;
+  endpoint @1 :Text;
+}
+
+struct Gossip {
+  offers @0 :List(Offer);
+}
+
+struct HoldRequest {
+  manifest @0 :Data;
+  holders @1 :List(PeerRef);
+}
+
+struct LedgerPush {
+  struct Entry {
+    peer @0 :Data;
+    claim @1 :Claim;
+  }
+  project @0 :Data;
+  holders @1 :List(PeerRef);
+  entries @2 :List(Entry);
+  lastSeq @3 :UInt64;
+}
+
+struct LedgerAck {
+  project @0 :Data;
+  seq @1 :UInt64;
 }
 
 struct WorkRequest {
@@ -91,7 +126,7 @@ struct Envelope {
   sender @0 :Data;
   requestId @1 :UInt64;
   body :union {
-    offer @2 :Offer;
+    gossip @2 :Gossip;
     workRequest @3 :WorkRequest;
     leaseGrant @4 :LeaseGrant;
     claimBatch @5 :ClaimBatch;
@@ -100,6 +135,11 @@ struct Envelope {
     projectRequest @8 :ProjectRequest;
     projectStatus @9 :ProjectStatus;
     reply @10 :Reply;
+    peersRequest @11 :Void;
+    holdRequest @12 :HoldRequest;
+    holdAck @13 :Data;
+    ledgerPush @14 :LedgerPush;
+    ledgerAck @15 :LedgerAck;
   }
 }
 
@@ -115,6 +155,7 @@ struct Manifest {
   deadlineMs @7 :Int64;
   priority @8 :Int32;
   createdUnixMs @9 :Int64;
+  holders @10 :UInt32;
 
   struct Param {
     key @0 :Text;

@@ -45,8 +45,8 @@ UnitKey ReadUnit(wire::UnitKey::Reader r) {
   return {ReadId<ProjectTag>(r.getProject(), "unit.project"), r.getIndex()};
 }
 
-void WriteBody(wire::Envelope::Body::Builder b, const Offer& m) {
-  auto o = b.initOffer();
+void WriteOffer(wire::Offer::Builder o, const Offer& m) {
+  o.setPeer(AsData(m.peer.bytes.data(), 32));
   o.setCores(m.cores);
   o.setFreeSlots(m.free_slots);
   auto list = o.initWorkloads(static_cast<unsigned>(m.workloads.size()));
@@ -58,6 +58,90 @@ void WriteBody(wire::Envelope::Body::Builder b, const Offer& m) {
   o.setEndpoint(m.endpoint);
   auto leases = o.initLeases(static_cast<unsigned>(m.leases.size()));
   for (size_t i = 0; i < m.leases.size(); ++i) WriteUnit(leases[i], m.leases[i]);
+  o.setSpeed(m.speed);
+  auto holds = o.initHolds(static_cast<unsigned>(m.holds.size()));
+  for (size_t i = 0; i < m.holds.size(); ++i) holds.set(static_cast<unsigned>(i), AsData(m.holds[i].bytes.data(), 32));
+  o.setIssuedUnixMs(m.issued_unix_ms);
+  o.setExpiresUnixMs(m.expires_unix_ms);
+}
+
+Offer ReadOffer(wire::Offer::Reader o) {
+  Offer m;
+  m.peer = ReadId<PeerTag>(o.getPeer(), "offer.peer");
+  m.cores = o.getCores();
+  m.free_slots = o.getFreeSlots();
+  CheckCount(o.getWorkloads(), "offer.workloads");
+  for (auto w : o.getWorkloads()) m.workloads.push_back({w.getName(), w.getVersion()});
+  m.host = o.getHost();
+  m.endpoint = o.getEndpoint();
+  CheckCount(o.getLeases(), "offer.leases");
+  for (auto u : o.getLeases()) m.leases.push_back(ReadUnit(u));
+  m.speed = o.getSpeed();
+  CheckCount(o.getHolds(), "offer.holds");
+  for (auto h : o.getHolds()) m.holds.push_back(ReadId<ProjectTag>(h, "offer.holds"));
+  m.issued_unix_ms = o.getIssuedUnixMs();
+  m.expires_unix_ms = o.getExpiresUnixMs();
+  return m;
+}
+
+template <typename List>
+void WritePeerRefs(List list, const std::vector<PeerRef>& refs) {
+  for (size_t i = 0; i < refs.size(); ++i) {
+    list[static_cast<unsigned>(i)].setId(AsData(refs[i].id.bytes.data(), 32));
+    list[static_cast<unsigned>(i)].setEndpoint(refs[i].endpoint);
+  }
+}
+
+std::vector<PeerRef> ReadPeerRefs(capnp::List<wire::PeerRef>::Reader list) {
+  CheckCount(list, "holders");
+  std::vector<PeerRef> out;
+  for (auto r : list) out.push_back({ReadId<PeerTag>(r.getId(), "holder.id"), r.getEndpoint()});
+  return out;
+}
+
+void WriteClaim(wire::Claim::Builder b, const Claim& c) {
+  WriteUnit(b.initUnit(), c.unit);
+  b.setHash(AsData(c.hash.bytes.data(), 32));
+  b.setResult(AsData(c.result.data(), c.result.size()));
+}
+
+Claim ReadClaim(wire::Claim::Reader c) {
+  return {ReadUnit(c.getUnit()), ReadId<ResultTag>(c.getHash(), "claim.hash"), ReadBytes(c.getResult())};
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const Gossip& m) {
+  auto offers = b.initGossip().initOffers(static_cast<unsigned>(m.offers.size()));
+  for (size_t i = 0; i < m.offers.size(); ++i) WriteOffer(offers[static_cast<unsigned>(i)], m.offers[i]);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const PeersRequest&) { b.setPeersRequest(); }
+
+void WriteBody(wire::Envelope::Body::Builder b, const HoldRequest& m) {
+  auto h = b.initHoldRequest();
+  h.setManifest(AsData(m.manifest.data(), m.manifest.size()));
+  WritePeerRefs(h.initHolders(static_cast<unsigned>(m.holders.size())), m.holders);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const HoldAck& m) {
+  b.setHoldAck(AsData(m.project.bytes.data(), 32));
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const LedgerPush& m) {
+  auto p = b.initLedgerPush();
+  p.setProject(AsData(m.project.bytes.data(), 32));
+  WritePeerRefs(p.initHolders(static_cast<unsigned>(m.holders.size())), m.holders);
+  auto entries = p.initEntries(static_cast<unsigned>(m.entries.size()));
+  for (size_t i = 0; i < m.entries.size(); ++i) {
+    entries[static_cast<unsigned>(i)].setPeer(AsData(m.entries[i].peer.bytes.data(), 32));
+    WriteClaim(entries[static_cast<unsigned>(i)].initClaim(), m.entries[i].claim);
+  }
+  p.setLastSeq(m.last_seq);
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const LedgerAck& m) {
+  auto a = b.initLedgerAck();
+  a.setProject(AsData(m.project.bytes.data(), 32));
+  a.setSeq(m.seq);
 }
 
 void WriteBody(wire::Envelope::Body::Builder b, const WorkRequest& m) {
@@ -79,12 +163,7 @@ void WriteBody(wire::Envelope::Body::Builder b, const LeaseGrant& m) {
 
 void WriteBody(wire::Envelope::Body::Builder b, const ClaimBatch& m) {
   auto claims = b.initClaimBatch().initClaims(static_cast<unsigned>(m.claims.size()));
-  for (size_t i = 0; i < m.claims.size(); ++i) {
-    const Claim& c = m.claims[i];
-    WriteUnit(claims[i].initUnit(), c.unit);
-    claims[i].setHash(AsData(c.hash.bytes.data(), 32));
-    claims[i].setResult(AsData(c.result.data(), c.result.size()));
-  }
+  for (size_t i = 0; i < m.claims.size(); ++i) WriteClaim(claims[static_cast<unsigned>(i)], m.claims[i]);
 }
 
 void WriteBody(wire::Envelope::Body::Builder b, const ClaimAck& m) {
@@ -130,14 +209,33 @@ void WriteBody(wire::Envelope::Body::Builder b, const Reply& m) {
 
 Body ReadBody(wire::Envelope::Body::Reader b) {
   switch (b.which()) {
-    case wire::Envelope::Body::OFFER: {
-      auto o = b.getOffer();
-      Offer m{o.getCores(), o.getFreeSlots(), {}, o.getHost(), o.getEndpoint(), {}};
-      CheckCount(o.getWorkloads(), "offer.workloads");
-      for (auto w : o.getWorkloads()) m.workloads.push_back({w.getName(), w.getVersion()});
-      CheckCount(o.getLeases(), "offer.leases");
-      for (auto u : o.getLeases()) m.leases.push_back(ReadUnit(u));
+    case wire::Envelope::Body::GOSSIP: {
+      Gossip m;
+      CheckCount(b.getGossip().getOffers(), "gossip.offers");
+      for (auto o : b.getGossip().getOffers()) m.offers.push_back(ReadOffer(o));
       return m;
+    }
+    case wire::Envelope::Body::PEERS_REQUEST:
+      return PeersRequest{};
+    case wire::Envelope::Body::HOLD_REQUEST: {
+      auto h = b.getHoldRequest();
+      return HoldRequest{ReadBytes(h.getManifest()), ReadPeerRefs(h.getHolders())};
+    }
+    case wire::Envelope::Body::HOLD_ACK:
+      return HoldAck{ReadId<ProjectTag>(b.getHoldAck(), "holdAck")};
+    case wire::Envelope::Body::LEDGER_PUSH: {
+      auto p = b.getLedgerPush();
+      LedgerPush m;
+      m.project = ReadId<ProjectTag>(p.getProject(), "ledgerPush.project");
+      m.holders = ReadPeerRefs(p.getHolders());
+      CheckCount(p.getEntries(), "ledgerPush.entries");
+      for (auto e : p.getEntries()) m.entries.push_back({ReadId<PeerTag>(e.getPeer(), "entry.peer"), ReadClaim(e.getClaim())});
+      m.last_seq = p.getLastSeq();
+      return m;
+    }
+    case wire::Envelope::Body::LEDGER_ACK: {
+      auto a = b.getLedgerAck();
+      return LedgerAck{ReadId<ProjectTag>(a.getProject(), "ledgerAck.project"), a.getSeq()};
     }
     case wire::Envelope::Body::WORK_REQUEST:
       return WorkRequest{b.getWorkRequest().getSlots()};
@@ -153,10 +251,7 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
     case wire::Envelope::Body::CLAIM_BATCH: {
       ClaimBatch m;
       CheckCount(b.getClaimBatch().getClaims(), "claimBatch.claims");
-      for (auto c : b.getClaimBatch().getClaims()) {
-        m.claims.push_back(
-            {ReadUnit(c.getUnit()), ReadId<ResultTag>(c.getHash(), "claim.hash"), ReadBytes(c.getResult())});
-      }
+      for (auto c : b.getClaimBatch().getClaims()) m.claims.push_back(ReadClaim(c));
       return m;
     }
     case wire::Envelope::Body::CLAIM_ACK: {

@@ -15,15 +15,12 @@ constexpr size_t kOpenScanMax = 512;
 constexpr size_t kRecentVerifiedMax = 100000;
 constexpr Duration kThroughputWindow = std::chrono::seconds(60);
 
-template <typename T>
-void EraseIf(std::vector<T>& v, auto pred) {
-  v.erase(std::remove_if(v.begin(), v.end(), pred), v.end());
-}
-
 }  // namespace
 
-Holder::Holder(PeerId self, HolderConfig config, LedgerStore& store, const WorkloadRegistry& workloads)
-    : self_(self), config_(config), store_(store), workloads_(workloads) {}
+Holder::Holder(PeerId self, std::string endpoint, HolderConfig config, LedgerStore& store, const Directory& directory,
+               const WorkloadRegistry& workloads)
+    : self_(self), endpoint_(std::move(endpoint)), config_(config), store_(store), directory_(directory),
+      workloads_(workloads) {}
 
 Status Holder::Load(TimePoint now) {
   auto snapshot = store_.LoadLedger();
@@ -37,13 +34,13 @@ Status Holder::Load(TimePoint now) {
     p.manifest = std::move(manifest.value());
     p.workload = workloads_.Find(p.manifest.workload, p.manifest.workload_version);
     p.submitted = row.submitted;
+    p.live_holders = {self_};
   }
   for (const auto& row : snapshot->claims) {
     auto it = projects_.find(row.unit.project);
     if (it == projects_.end()) continue;
-    Project& p = it->second;
-    p.units[row.unit.index].claims.push_back({row.peer, row.hash});
-    p.contributors.insert(row.peer);
+    it->second.units[row.unit.index].claims.push_back({row.peer, row.hash});
+    it->second.contributors.insert(row.peer);
   }
   for (const auto& row : snapshot->leases) {
     auto it = projects_.find(row.unit.project);
@@ -51,7 +48,6 @@ Status Holder::Load(TimePoint now) {
     it->second.units[row.unit.index].leases.push_back({row.peer, row.deadline, now});
     lease_deadlines_.insert({row.deadline, {row.unit, row.peer}});
     leases_by_peer_[row.peer].insert(row.unit);
-    peers_[row.peer].last_seen = now;
   }
   for (auto& [id, p] : projects_) {
     for (auto& [index, unit] : p.units) {
@@ -61,52 +57,36 @@ Status Holder::Load(TimePoint now) {
       if (v.state == UnitState::kFailed) ++p.failed;
       if (v.state == UnitState::kPending) p.open.insert(index);
     }
-    while (p.fresh_cursor < p.manifest.units && p.units.contains(p.fresh_cursor)) ++p.fresh_cursor;
     spdlog::info("project {} loaded: {}/{} units verified", id.Short(), p.verified, p.manifest.units);
   }
   return Status::Ok();
 }
 
 Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
-  Touch(in.from, now);
   return std::visit(
       [&](const auto& body) -> Actions {
         using T = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<T, Offer>) return OnOffer(in, body, now);
         if constexpr (std::is_same_v<T, WorkRequest>) return OnWorkRequest(in, body.slots, now);
         if constexpr (std::is_same_v<T, ClaimBatch>) return OnClaims(in, body, now);
         if constexpr (std::is_same_v<T, SubmitProject>) return OnSubmit(in, body, now);
         if constexpr (std::is_same_v<T, ProjectRequest>) return OnProjectRequest(in, body, now);
-        // Answers and grants are for volunteers and clients; a holder ignores them.
+        if constexpr (std::is_same_v<T, HoldRequest>) return OnHoldRequest(in, body, now);
+        if constexpr (std::is_same_v<T, HoldAck>) return OnHoldAck(in, body, now);
+        if constexpr (std::is_same_v<T, LedgerPush>) return OnLedgerPush(in, body, now);
+        if constexpr (std::is_same_v<T, LedgerAck>) OnLedgerAck(in, body);
         return {};
       },
       in.message.body);
-}
-
-void Holder::Touch(const PeerId& peer, TimePoint now) {
-  auto it = peers_.find(peer);
-  if (it != peers_.end()) it->second.last_seen = now;
 }
 
 Envelope Holder::Answer(const Inbound& in, Body body) const {
   return Envelope{self_, in.message.request_id, std::move(body)};
 }
 
-Actions Holder::OnOffer(const Inbound& in, const Offer& offer, TimePoint now) {
-  auto [it, fresh] = peers_.try_emplace(in.from);
-  if (fresh || it->second.offer.cores == 0) {
-    spdlog::info("peer {} joined: {} cores on {}", in.from.Short(), offer.cores, offer.host);
-  }
-  it->second.offer = offer;
-  it->second.last_seen = now;
-  ForgetUnconfirmedLeases(in.from, offer.leases, now);
-  return {};
-}
-
-void Holder::ForgetUnconfirmedLeases(const PeerId& peer, const std::vector<UnitKey>& held, TimePoint now) {
-  auto by_peer = leases_by_peer_.find(peer);
+void Holder::OnOffer(const Offer& offer, TimePoint now) {
+  auto by_peer = leases_by_peer_.find(offer.peer);
   if (by_peer == leases_by_peer_.end()) return;
-  const std::set<UnitKey> confirmed(held.begin(), held.end());
+  const std::set<UnitKey> confirmed(offer.leases.begin(), offer.leases.end());
   std::vector<UnitKey> lost;
   for (const UnitKey& key : by_peer->second) {
     if (!confirmed.contains(key)) lost.push_back(key);
@@ -114,20 +94,28 @@ void Holder::ForgetUnconfirmedLeases(const PeerId& peer, const std::vector<UnitK
   for (const UnitKey& key : lost) {
     Project& p = projects_.at(key.project);
     UnitLedger& unit = p.units.at(key.index);
-    auto lease = std::find_if(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer; });
-    if (lease == unit.leases.end() || now - lease->granted < config_.unconfirmed_lease_grace) continue;
-    DropLease(p, key.index, unit, peer);
+    auto lease = std::find_if(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == offer.peer; });
+    // The offer must be younger than the grant by the grace, on both sides' clocks, before
+    // its silence about the lease counts.
+    if (lease == unit.leases.end() || now - lease->granted < config_.unconfirmed_lease_grace ||
+        offer.issued_unix_ms < ToUnixMs(lease->granted + config_.unconfirmed_lease_grace / 2)) {
+      continue;
+    }
+    DropLease(p, key.index, unit, offer.peer);
     ++counters_.leases_unconfirmed;
-    spdlog::info("lease {}#{} never reached {}; it goes to others", key.project.Short(), key.index, peer.Short());
+    spdlog::info("lease {}#{} never reached {}; it goes to others", key.project.Short(), key.index, offer.peer.Short());
   }
 }
 
 Actions Holder::OnWorkRequest(const Inbound& in, uint32_t slots, TimePoint now) {
   Actions actions;
-  auto peer = peers_.find(in.from);
-  // A peer we have no offer from yet gets nothing; its next heartbeat carries the offer.
-  LeaseGrant grant = peer == peers_.end() ? LeaseGrant{} : Grant(in.from, slots, now);
-  if (peer != peers_.end()) peer->second.hungry_slots = grant.leases.empty() ? slots : 0;
+  // A peer we have no offer from yet gets nothing; gossip brings its offer within a round.
+  LeaseGrant grant = directory_.OfferOf(in.from) ? Grant(in.from, slots, now) : LeaseGrant{};
+  if (grant.leases.empty()) {
+    hungry_[in.from] = slots;
+  } else {
+    hungry_.erase(in.from);
+  }
   actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(grant))});
   return actions;
 }
@@ -140,11 +128,12 @@ bool Holder::Runs(const Offer& offer, const Manifest& manifest) {
 
 LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
   LeaseGrant grant;
+  const Offer* offer = directory_.OfferOf(peer);
+  if (!offer) return grant;
   slots = std::min(slots, config_.leases_per_request_max);
-  const Offer& offer = peers_.at(peer).offer;
   std::vector<Project*> order;
   for (auto& [id, p] : projects_) {
-    if (p.verified + p.failed < p.manifest.units && Runs(offer, p.manifest)) order.push_back(&p);
+    if (p.verified + p.failed < p.manifest.units && Runs(*offer, p.manifest)) order.push_back(&p);
   }
   std::stable_sort(order.begin(), order.end(), [](const Project* a, const Project* b) {
     return a->manifest.priority != b->manifest.priority ? a->manifest.priority > b->manifest.priority
@@ -156,11 +145,12 @@ LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
     for (auto it = p->open.begin(); it != p->open.end() && grant.leases.size() < slots && scanned < kOpenScanMax;
          ++scanned) {
       uint64_t index = *it++;  // TryLease never erases from `open`
-      TryLease(*p, index, peer, now, grant);
+      if (Mine(*p, index)) TryLease(*p, index, peer, now, grant);
     }
     while (grant.leases.size() < slots && p->fresh_cursor < p->manifest.units) {
       uint64_t index = p->fresh_cursor++;
-      if (p->units.contains(index)) continue;  // claimed before it was ever leased
+      // Claimed before we leased it, or another holder's share: not ours to start.
+      if (p->units.contains(index) || !Mine(*p, index)) continue;
       p->open.insert(index);
       TryLease(*p, index, peer, now, grant);
     }
@@ -229,9 +219,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) 
   }
   Project& p = it->second;
   UnitLedger& unit = p.units[claim.unit.index];
-  if (claim.unit.index >= p.fresh_cursor && unit.claims.empty() && unit.leases.empty()) {
-    p.open.insert(claim.unit.index);
-  }
+  if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(claim.unit.index);
   DropLease(p, claim.unit.index, unit, peer);
   bool duplicate = std::any_of(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.peer == peer; });
   if (duplicate) {
@@ -276,6 +264,16 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
 Actions Holder::Tick(TimePoint now) {
   ExpireLeases(now);
   Actions actions;
+  for (auto& [id, p] : projects_) {
+    UpdateLiveHolders(p);
+    if (now >= p.next_recruit) Recruit(p, now, actions);
+  }
+  PushLedgers(now, actions);
+  std::vector<ProjectId> due;
+  for (const auto& [id, pending] : pending_submits_) {
+    if (now >= pending.deadline) due.push_back(id);
+  }
+  for (const ProjectId& id : due) AnswerPendingSubmits(id, /*force=*/true, now, actions);
   ServeHungryPeers(now, actions);
   return actions;
 }
@@ -285,16 +283,13 @@ void Holder::ExpireLeases(TimePoint now) {
   for (auto it = lease_deadlines_.begin(); it != lease_deadlines_.end() && it->first <= now; ++it) {
     expired.push_back(it->second);
   }
-  for (auto it = peers_.begin(); it != peers_.end();) {
-    if (now - it->second.last_seen < config_.peer_timeout) {
-      ++it;
-      continue;
+  for (const auto& [peer, units] : leases_by_peer_) {
+    if (directory_.OfferOf(peer)) continue;
+    for (const UnitKey& key : units) {
+      const auto& leases = projects_.at(key.project).units.at(key.index).leases;
+      auto lease = std::find_if(leases.begin(), leases.end(), [&](const auto& l) { return l.peer == peer; });
+      if (lease != leases.end() && now - lease->granted >= config_.peer_timeout) expired.push_back({key, peer});
     }
-    spdlog::info("peer {} went silent; its leases go to others", it->first.Short());
-    if (auto leases = leases_by_peer_.find(it->first); leases != leases_by_peer_.end()) {
-      for (const UnitKey& unit : leases->second) expired.push_back({unit, it->first});
-    }
-    it = peers_.erase(it);
   }
   for (const auto& [key, peer] : expired) {
     auto p = projects_.find(key.project);
@@ -305,23 +300,29 @@ void Holder::ExpireLeases(TimePoint now) {
     DropLease(p->second, key.index, unit->second, peer);
     if (unit->second.leases.size() < before) {
       ++counters_.leases_expired;
-      spdlog::info("lease {}#{} of {} expired", key.project.Short(), key.index, peer.Short());
+      spdlog::info("lease {}#{} of {} lapsed", key.project.Short(), key.index, peer.Short());
     }
   }
 }
 
 void Holder::ServeHungryPeers(TimePoint now, Actions& actions) {
-  for (auto& [id, peer] : peers_) {
-    if (peer.hungry_slots == 0) continue;
-    LeaseGrant grant = Grant(id, peer.hungry_slots, now);
-    if (grant.leases.empty()) continue;
-    peer.hungry_slots = 0;
+  for (auto it = hungry_.begin(); it != hungry_.end();) {
+    if (!directory_.OfferOf(it->first)) {
+      it = hungry_.erase(it);
+      continue;
+    }
+    LeaseGrant grant = Grant(it->first, it->second, now);
+    if (grant.leases.empty()) {
+      ++it;
+      continue;
+    }
     // Pushed unasked: request id 0. It goes back over the peer's own connection to us.
-    actions.messages.push_back({{id, ""}, Envelope{self_, 0, std::move(grant)}});
+    actions.messages.push_back({{it->first, ""}, Envelope{self_, 0, std::move(grant)}});
+    it = hungry_.erase(it);
   }
 }
 
-Result<ProjectId> Holder::Submit(const Bytes& manifest_bytes, TimePoint now, Actions& actions) {
+Result<Holder::Project*> Holder::AddProject(const Bytes& manifest_bytes, TimePoint now) {
   auto manifest = DecodeManifest(manifest_bytes);
   if (!manifest.ok()) return InvalidArgument(manifest.status().message());
   const Workload* workload = workloads_.Find(manifest->workload, manifest->workload_version);
@@ -333,25 +334,41 @@ Result<ProjectId> Holder::Submit(const Bytes& manifest_bytes, TimePoint now, Act
   // Re-encoding makes the id independent of how the sender laid out its bytes.
   Bytes canonical = EncodeManifest(manifest.value());
   ProjectId id = ProjectIdOf(canonical);
-  if (projects_.contains(id)) return id;  // submitting the same manifest twice is harmless
-  Project& p = projects_[id];
+  auto [it, fresh] = projects_.try_emplace(id);
+  Project& p = it->second;
+  if (!fresh) return &p;  // the same manifest twice is harmless
   p.id = id;
   p.manifest_bytes = canonical;
   p.manifest = std::move(manifest.value());
   p.workload = workload;
   p.submitted = now;
+  p.live_holders = {self_};
   store_.PutProject({id, canonical, now});
-  spdlog::info("project {} submitted: {} v{}, {} units, quorum {}", id.Short(), p.manifest.workload,
+  return &p;
+}
+
+Result<ProjectId> Holder::Submit(const Bytes& manifest_bytes, TimePoint now, Actions& actions) {
+  auto added = AddProject(manifest_bytes, now);
+  if (!added.ok()) return added.status();
+  Project& p = *added.value();
+  spdlog::info("project {} submitted: {} v{}, {} units, quorum {}", p.id.Short(), p.manifest.workload,
                p.manifest.workload_version, p.manifest.units, p.manifest.policy.min_quorum);
+  Recruit(p, now, actions);
   ServeHungryPeers(now, actions);
-  return id;
+  return p.id;
 }
 
 Actions Holder::OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now) {
   Actions actions;
   auto id = Submit(submit.manifest, now, actions);
-  Reply reply = id.ok() ? Reply{true, "", id.value()} : Reply{false, id.status().message(), std::nullopt};
-  actions.messages.insert(actions.messages.begin(), {{in.from, in.link}, Answer(in, std::move(reply))});
+  if (!id.ok()) {
+    actions.messages.push_back({{in.from, in.link}, Answer(in, Reply{false, id.status().message(), std::nullopt})});
+    return actions;
+  }
+  // The answer waits until a second holder has the project, so that losing this node right
+  // after the answer loses no project; alone, or after submit_wait, it goes out anyway.
+  pending_submits_.insert({id.value(), {in, now + config_.submit_wait}});
+  AnswerPendingSubmits(id.value(), /*force=*/false, now, actions);
   return actions;
 }
 
@@ -361,6 +378,14 @@ Actions Holder::OnProjectRequest(const Inbound& in, const ProjectRequest& reques
   Actions actions;
   actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(body))});
   return actions;
+}
+
+std::vector<ProjectId> Holder::OpenProjects() const {
+  std::vector<ProjectId> out;
+  for (const auto& [id, p] : projects_) {
+    if (p.verified + p.failed < p.manifest.units) out.push_back(id);
+  }
+  return out;
 }
 
 Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, TimePoint now) {
@@ -392,7 +417,7 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
 
   if (!p.workload) return NotFound("workload " + p.manifest.workload + " is not built into this node");
   auto aggregator = p.workload->NewAggregator(p.manifest.params, p.manifest.units);
-  potluck::Status failure;
+  Status failure;
   Status scan = store_.ScanResults(id, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
     auto unit = p.units.find(index);
     if (!failure.ok() || unit == p.units.end() || unit->second.state != UnitState::kVerified) return;

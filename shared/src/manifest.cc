@@ -19,6 +19,9 @@ Status CheckPolicy(const QuorumPolicy& policy) {
     return InvalidArgument("max replicas must be between the quorum (" + std::to_string(policy.min_quorum) +
                            ") and " + std::to_string(kReplicasMax));
   }
+  if (policy.holders < 1 || policy.holders > kHoldersMax) {
+    return InvalidArgument("holders must be between 1 and " + std::to_string(kHoldersMax));
+  }
   if (policy.deadline < std::chrono::seconds(1) || policy.deadline > std::chrono::hours(24 * 30)) {
     return InvalidArgument("deadline must be between 1 second and 30 days");
   }
@@ -44,6 +47,7 @@ Bytes EncodeManifest(const Manifest& m) {
   root.setDeadlineMs(m.policy.deadline.count());
   root.setPriority(m.priority);
   root.setCreatedUnixMs(m.created_unix_ms);
+  root.setHolders(m.policy.holders);
   auto words = capnp::canonicalize(root.asReader());
   auto bytes = words.asBytes();
   return Bytes(bytes.begin(), bytes.end());
@@ -81,6 +85,7 @@ Result<Manifest> DecodeManifest(const Bytes& bytes) {
     m.policy.deadline = Duration(root.getDeadlineMs());
     m.priority = root.getPriority();
     m.created_unix_ms = root.getCreatedUnixMs();
+    m.policy.holders = root.getHolders();
   } catch (const kj::Exception& e) {
     return Corrupt(std::string("malformed manifest: ") + e.getDescription().cStr());
   }

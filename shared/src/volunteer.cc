@@ -6,10 +6,8 @@
 
 namespace potluck {
 
-Volunteer::Volunteer(PeerId self, VolunteerConfig config, VolunteerStore& store)
-    : self_(self), config_(std::move(config)), store_(store) {
-  POTLUCK_CHECK(!config_.holders.empty());
-}
+Volunteer::Volunteer(PeerId self, VolunteerConfig config, VolunteerStore& store, const Directory& directory)
+    : self_(self), config_(std::move(config)), store_(store), directory_(directory) {}
 
 Status Volunteer::Load(TimePoint now) {
   auto snapshot = store_.LoadVolunteer();
@@ -41,7 +39,6 @@ Outgoing Volunteer::To(const std::string& endpoint, Body body) {
 
 Actions Volunteer::Start(TimePoint now) {
   Actions actions;
-  SendOffers(now, actions);
   SendDueClaims(now, /*force=*/true, actions);
   MaybeStartTask(now, actions);
   MaybeRequestWork(now, actions);
@@ -50,8 +47,7 @@ Actions Volunteer::Start(TimePoint now) {
 
 Actions Volunteer::OnMessage(const Inbound& in, TimePoint now) {
   Actions actions;
-  if (in.link.empty()) return actions;  // volunteers serve nobody yet: only answers count
-  joined_ = true;
+  if (in.link.empty()) return actions;  // grants and acks answer our own connections
   if (const auto* grant = std::get_if<LeaseGrant>(&in.message.body)) {
     OnGrant(in, *grant, now);
   } else if (const auto* ack = std::get_if<ClaimAck>(&in.message.body)) {
@@ -65,10 +61,10 @@ Actions Volunteer::OnMessage(const Inbound& in, TimePoint now) {
 void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now) {
   if (in.message.request_id != 0) request_sent_.reset();
   if (grant.leases.empty()) {
-    next_request_ = now + config_.idle_retry;
+    idle_until_[in.link] = now + config_.idle_retry;
     return;
   }
-  next_request_ = now;  // there is work again: ask as soon as a slot frees
+  idle_until_.erase(in.link);  // it has work: ask it again as soon as a slot frees
   for (const Bytes& bytes : grant.manifests) {
     ProjectId id = ProjectIdOf(bytes);
     if (manifests_.contains(id)) continue;
@@ -124,7 +120,6 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
 
 Actions Volunteer::Tick(TimePoint now) {
   Actions actions;
-  if (now - last_offer_ >= config_.heartbeat) SendOffers(now, actions);
   if (request_sent_ && now - *request_sent_ >= config_.request_retry) request_sent_.reset();
   // A lease whose deadline passed before we began it belongs to someone else by now.
   while (!queue_.empty() && queue_.front().deadline <= now) {
@@ -139,13 +134,11 @@ Actions Volunteer::Tick(TimePoint now) {
   return actions;
 }
 
-void Volunteer::SendOffers(TimePoint now, Actions& actions) {
-  last_offer_ = now;
-  Offer offer = config_.offer;
+void Volunteer::FillOffer(Offer& offer) const {
   offer.free_slots = static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held()));
+  offer.leases.clear();
   if (running_) offer.leases.push_back(running_->unit);
   for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);
-  for (const auto& holder : config_.holders) actions.messages.push_back(To(holder, offer));
 }
 
 void Volunteer::MaybeStartTask(TimePoint, Actions& actions) {
@@ -156,18 +149,36 @@ void Volunteer::MaybeStartTask(TimePoint, Actions& actions) {
 }
 
 void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
-  if (request_sent_ || now < next_request_ || leases_held() >= config_.queue_max) return;
+  if (request_sent_ || leases_held() >= config_.queue_max) return;
+  // Holders announce the projects with work left in their offers.
+  std::vector<const std::string*> holders;
+  for (const Offer* offer : directory_.Alive()) {
+    if (offer->holds.empty() || offer->endpoint.empty()) continue;
+    auto idle = idle_until_.find(offer->endpoint);
+    if (idle == idle_until_.end() || idle->second <= now) holders.push_back(&offer->endpoint);
+  }
+  if (holders.empty()) return;
+  const std::string& holder = *holders[next_holder_++ % holders.size()];
   auto slots = static_cast<uint32_t>(config_.queue_max - leases_held());
-  // One holder for now; peers that hold projects come with peer-to-peer exchange.
-  actions.messages.push_back(To(config_.holders.front(), WorkRequest{slots}));
+  actions.messages.push_back(To(holder, WorkRequest{slots}));
   request_sent_ = now;
+}
+
+std::string Volunteer::RouteFor(const Unsent& unsent) const {
+  std::string fallback;
+  for (const Offer* offer : directory_.Alive()) {
+    if (offer->endpoint == unsent.holder) return unsent.holder;
+    bool holds = std::find(offer->holds.begin(), offer->holds.end(), unsent.claim.unit.project) != offer->holds.end();
+    if (holds && fallback.empty() && !offer->endpoint.empty()) fallback = offer->endpoint;
+  }
+  return fallback.empty() ? unsent.holder : fallback;
 }
 
 void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
   std::map<std::string, ClaimBatch> batches;
   for (auto& [unit, unsent] : outbox_) {
     if (!force && unsent.last_sent != TimePoint{} && now - unsent.last_sent < config_.claim_retry) continue;
-    ClaimBatch& batch = batches[unsent.holder];
+    ClaimBatch& batch = batches[RouteFor(unsent)];
     if (batch.claims.size() >= kClaimBatchMax) continue;
     batch.claims.push_back(unsent.claim);
     unsent.last_sent = now;

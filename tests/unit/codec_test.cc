@@ -18,8 +18,25 @@ PeerId Peer(uint8_t b) {
 TEST(CodecTest, EveryMessageKindRoundTrips) {
   ProjectId project;
   project.bytes.fill(7);
+  Offer offer;
+  offer.peer = Peer(4);
+  offer.cores = 4;
+  offer.free_slots = 2;
+  offer.workloads = {{"primes", 1}};
+  offer.host = "host-a";
+  offer.endpoint = "tcp://127.0.0.1:1";
+  offer.leases = {{project, 3}};
+  offer.speed = 12.5;
+  offer.holds = {project};
+  offer.issued_unix_ms = 5;
+  offer.expires_unix_ms = 10;
   std::vector<Body> bodies = {
-      Offer{4, 2, {{"primes", 1}}, "host-a", "tcp://127.0.0.1:1", {{project, 3}}},
+      Gossip{{offer, offer}},
+      PeersRequest{},
+      HoldRequest{Bytes{1, 2}, {{Peer(5), "tcp://127.0.0.1:2"}}},
+      HoldAck{project},
+      LedgerPush{project, {{Peer(5), "tcp://h:1"}}, {{Peer(6), {{project, 2}, ResultHash{}, Bytes{3}}}}, 77},
+      LedgerAck{project, 77},
       WorkRequest{3},
       LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
       ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},

@@ -4,26 +4,29 @@
 
 #include "potluck/crypto/hash.h"
 #include "potluck/store/sqlite_store.h"
+#include "fake_directory.h"
 #include "test_workload.h"
 
 namespace potluck {
 namespace {
 
+using testing::FakeDirectory;
 using testing::SquareWorkload;
 using namespace std::chrono_literals;
 
-PeerId Peer(uint8_t b) {
-  PeerId p;
-  p.bytes.fill(b);
-  return p;
-}
+PeerId Peer(uint8_t b) { return testing::TestPeer(b); }
 
 class HolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     workloads_.Add(std::make_unique<SquareWorkload>());
     store_ = std::move(SqliteStore::Open(":memory:").value());
-    holder_ = std::make_unique<Holder>(Peer(0), HolderConfig{.peer_timeout = 15s}, *store_, workloads_);
+    holder_ = NewHolder();
+  }
+
+  std::unique_ptr<Holder> NewHolder() {
+    return std::make_unique<Holder>(Peer(0), "tcp://holder", HolderConfig{.peer_timeout = 15s}, *store_, directory_,
+                                    workloads_);
   }
 
   Bytes Manifest(uint64_t units, uint32_t quorum = 2, uint32_t max_replicas = 4) {
@@ -50,8 +53,18 @@ class HolderTest : public ::testing::Test {
     return a;
   }
 
+  // The peer's offer reaches the holder, directly or through gossip.
   void Join(const PeerId& peer, std::vector<UnitKey> held = {}) {
-    Send(peer, Offer{1, 2, {{"square", 1}}, "host", "", std::move(held)});
+    Offer offer;
+    offer.peer = peer;
+    offer.cores = 1;
+    offer.workloads = {{"square", 1}};
+    offer.endpoint = "tcp://peer" + std::to_string(peer.bytes[0]);
+    offer.leases = std::move(held);
+    offer.issued_unix_ms = ToUnixMs(now_);
+    offer.expires_unix_ms = ToUnixMs(now_ + 10s);
+    directory_.Put(offer);
+    holder_->OnOffer(offer, now_);
   }
 
   LeaseGrant Ask(const PeerId& peer, uint32_t slots) {
@@ -84,6 +97,7 @@ class HolderTest : public ::testing::Test {
   }
 
   WorkloadRegistry workloads_;
+  FakeDirectory directory_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Holder> holder_;
   TimePoint now_ = FromUnixMs(1'700'000'000'000);
@@ -171,7 +185,9 @@ TEST_F(HolderTest, SilentPeerLosesItsLeases) {
   ASSERT_EQ(Ask(Peer(1), 1).leases.size(), 1u);
   now_ += 10s;
   Join(Peer(2));
-  now_ += 6s;  // peer 1 silent for 16 s, past the 15 s timeout; the deadline is still far
+  directory_.Remove(Peer(1));  // its offer expired: gone
+  EXPECT_FALSE(PushedTo(Tick(), Peer(2)).has_value());
+  now_ += 6s;  // 16 s since the grant, past the 15 s timeout; the deadline is still far
   Join(Peer(2));
   EXPECT_FALSE(PushedTo(Tick(), Peer(2)).has_value());  // peer 2 never asked
   EXPECT_EQ(Ask(Peer(2), 1).leases.size(), 1u);
@@ -230,7 +246,7 @@ TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {
   Claim(Peer(2), b.leases[0].unit, b.leases[0].unit.index * b.leases[0].unit.index);
   ASSERT_EQ(Status(id).units.verified, 1u);
 
-  holder_ = std::make_unique<Holder>(Peer(0), HolderConfig{}, *store_, workloads_);
+  holder_ = NewHolder();
   ASSERT_TRUE(holder_->Load(now_).ok());
   ProjectStatus s = Status(id);
   EXPECT_EQ(s.units.verified, 1u);
@@ -249,8 +265,9 @@ TEST_F(HolderTest, HungryPeerIsServedWhenAProjectArrives) {
   store_->Begin();
   ASSERT_TRUE(holder_->Submit(Manifest(5), now_, pushed).ok());
   ASSERT_TRUE(store_->Commit().ok());
-  ASSERT_EQ(pushed.messages.size(), 1u);
-  EXPECT_EQ(std::get<LeaseGrant>(pushed.messages[0].message.body).leases.size(), 2u);
+  auto grant = PushedTo(pushed, Peer(1));
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_EQ(grant->leases.size(), 2u);
 }
 
 TEST_F(HolderTest, UnknownProjectStatusIsNotFound) {

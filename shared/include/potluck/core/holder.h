@@ -1,16 +1,20 @@
 // The protocol core of a holder: a node that keeps projects' ledgers and leases their units
 // to volunteers. Sans-IO: it takes messages and the time and returns messages to send; it
-// writes durable state through a LedgerStore. Not thread-safe: one event loop drives it.
+// writes durable state through a LedgerStore and learns about peers from a Directory.
+// A project has several holders; each leases its share of the units, and they push each
+// other the claims they receive, so their ledgers converge to the union. Not thread-safe.
 #pragma once
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
 
 #include "potluck/core/actions.h"
+#include "potluck/core/directory.h"
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/verdict.h"
 #include "potluck/workload/workload.h"
@@ -18,13 +22,17 @@
 namespace potluck {
 
 struct HolderConfig {
-  // A peer that sent nothing for this long is gone: its leases go to others.
+  // A lease of a peer with no live offer this long after it was granted goes to others.
   Duration peer_timeout = std::chrono::seconds(15);
   // Leases handed out per request, whatever the peer asks for.
   uint32_t leases_per_request_max = 64;
   // A lease the peer's offer does not list, this long after it was granted, never reached the
   // peer (the grant was lost, or one side crashed): it goes to others at once.
   Duration unconfirmed_lease_grace = std::chrono::seconds(5);
+  // How long a submit waits for a second holder before it is answered anyway.
+  Duration submit_wait = std::chrono::seconds(3);
+  // How long a ledger push may go unacknowledged before it is sent again.
+  Duration push_retry = std::chrono::seconds(3);
 };
 
 struct HolderCounters {
@@ -34,29 +42,36 @@ struct HolderCounters {
   uint64_t leases_granted = 0;
   uint64_t leases_expired = 0;
   uint64_t leases_unconfirmed = 0;
+  uint64_t claims_pushed = 0;   // sent to other holders
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;
+constexpr size_t kLedgerPushEntriesMax = 256;
 
 class Holder {
  public:
-  // REQUIRES: `store` and `workloads` outlive the holder.
-  Holder(PeerId self, HolderConfig config, LedgerStore& store, const WorkloadRegistry& workloads);
+  // REQUIRES: `store`, `directory` and `workloads` outlive the holder. `endpoint` is where
+  // this node serves, as other holders should reach it.
+  Holder(PeerId self, std::string endpoint, HolderConfig config, LedgerStore& store, const Directory& directory,
+         const WorkloadRegistry& workloads);
 
-  // Rebuilds the ledgers from the store. Leases loaded count from `now` as if their peers
-  // had just been heard from, so a restart does not hand their units out twice at once.
+  // Rebuilds the ledgers from the store. Leases loaded count from `now`, so a restart does
+  // not hand their units out twice at once.
   Status Load(TimePoint now);
 
   Actions OnMessage(const Inbound& in, TimePoint now);
+  // A newer offer of `offer.peer` arrived, directly or relayed.
+  void OnOffer(const Offer& offer, TimePoint now);
   Actions Tick(TimePoint now);
 
   // Validates and stores a project; returns its id. Used for SubmitProject messages too.
   Result<ProjectId> Submit(const Bytes& manifest, TimePoint now, Actions& actions);
   // Unit counts and throughput; with `with_result`, also the aggregated verified result.
   Result<ProjectStatus> Describe(const ProjectId& id, bool with_result, TimePoint now);
+  // Projects held here that still have units to compute, for this node's offer.
+  std::vector<ProjectId> OpenProjects() const;
 
   const HolderCounters& counters() const { return counters_; }
-  size_t peer_count() const { return peers_.size(); }
 
  private:
   struct ActiveLease {
@@ -69,6 +84,11 @@ class Holder {
     std::vector<ActiveLease> leases;
     UnitState state = UnitState::kPending;
   };
+  struct CoHolder {
+    std::string endpoint;
+    uint64_t acked_seq = 0;                   // our claims it has made durable
+    std::optional<TimePoint> push_sent;       // a push is unacknowledged since then
+  };
   struct Project {
     ProjectId id;
     Bytes manifest_bytes;
@@ -77,44 +97,61 @@ class Holder {
     TimePoint submitted;
     std::unordered_map<uint64_t, UnitLedger> units;  // only units leased or claimed so far
     std::set<uint64_t> open;                         // touched units still pending
-    uint64_t fresh_cursor = 0;                       // units from here on were never touched
+    uint64_t fresh_cursor = 0;                       // units from here on were never touched here
     uint64_t verified = 0, failed = 0;
     std::set<PeerId> contributors;                   // peers whose claims it holds
     std::deque<TimePoint> recent_verified;           // for the throughput figure
+    std::map<PeerId, CoHolder> co_holders;
+    std::vector<PeerId> live_holders;                // sorted, with us: who leases which units
+    TimePoint next_recruit{};
+    bool awaiting_holders = false;  // asked peers to hold it; none has answered yet
   };
-  struct Peer {
-    Offer offer;
-    TimePoint last_seen;
-    uint32_t hungry_slots = 0;  // asked for work we did not have
+  struct PendingSubmit {
+    Inbound request;
+    TimePoint deadline;
   };
 
-  Actions OnOffer(const Inbound& in, const Offer& offer, TimePoint now);
+  // holder.cc: leases, claims, verdicts
   Actions OnWorkRequest(const Inbound& in, uint32_t slots, TimePoint now);
   Actions OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now);
   Actions OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now);
   Actions OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now);
-
+  Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
   bool AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now);
-  // Leases up to `slots` units to `peer`; empty if there is nothing it may compute.
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
   void ServeHungryPeers(TimePoint now, Actions& actions);
   void DropLease(Project& project, uint64_t index, UnitLedger& unit, const PeerId& peer);
   void ExpireLeases(TimePoint now);
-  void ForgetUnconfirmedLeases(const PeerId& peer, const std::vector<UnitKey>& held, TimePoint now);
-  void Touch(const PeerId& peer, TimePoint now);
   void Decide(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
 
+  // holder_replication.cc: more holders per project, and ledger exchange between them
+  bool Mine(const Project& project, uint64_t index) const;
+  void UpdateLiveHolders(Project& project);
+  void Recruit(Project& project, TimePoint now, Actions& actions);
+  void AddCoHolders(Project& project, const std::vector<PeerRef>& holders, const Inbound* from);
+  std::vector<PeerRef> HolderRefs(const Project& project) const;
+  void PushLedgers(TimePoint now, Actions& actions);
+  void AnswerPendingSubmits(const ProjectId& id, bool force, TimePoint now, Actions& actions);
+  Actions OnHoldRequest(const Inbound& in, const HoldRequest& request, TimePoint now);
+  Actions OnHoldAck(const Inbound& in, const HoldAck& ack, TimePoint now);
+  Actions OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoint now);
+  void OnLedgerAck(const Inbound& in, const LedgerAck& ack);
+
   PeerId self_;
+  std::string endpoint_;
   HolderConfig config_;
   LedgerStore& store_;
+  const Directory& directory_;
   const WorkloadRegistry& workloads_;
   std::map<ProjectId, Project> projects_;
-  std::map<PeerId, Peer> peers_;
+  std::map<PeerId, uint32_t> hungry_;  // peers that asked for work we did not have: slots
   std::set<std::pair<TimePoint, std::pair<UnitKey, PeerId>>> lease_deadlines_;
   std::map<PeerId, std::set<UnitKey>> leases_by_peer_;
+  std::multimap<ProjectId, PendingSubmit> pending_submits_;
+  TimePoint next_push_{};
   HolderCounters counters_;
 };
 

@@ -16,12 +16,14 @@ namespace potluck {
 constexpr size_t kManifestParamsMax = 64;
 constexpr size_t kManifestTextBytesMax = 4096;
 constexpr uint32_t kReplicasMax = 16;
+constexpr uint32_t kHoldersMax = 16;
 
 // When a unit counts as verified, and how hard to try.
 struct QuorumPolicy {
   uint32_t min_quorum = 2;    // agreeing results from distinct peers
   uint32_t max_replicas = 5;  // results collected before a unit without quorum is failed
   Duration deadline = std::chrono::minutes(10);  // time a peer has to return one replica
+  uint32_t holders = 3;       // nodes that keep the ledger and verified results
   bool operator==(const QuorumPolicy&) const = default;
 };
 

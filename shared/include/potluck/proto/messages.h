@@ -19,8 +19,11 @@ struct WorkloadVersion {
   bool operator==(const WorkloadVersion&) const = default;
 };
 
-// Announced on join and repeated as the heartbeat.
+// A peer's announcement of itself, gossiped and relayed: who it is, where it serves,
+// what it gives, and what it holds. A newer offer (by issued_unix_ms) replaces an older one;
+// a peer whose latest offer expired is gone.
 struct Offer {
+  PeerId peer;
   uint32_t cores = 0;
   uint32_t free_slots = 0;
   std::vector<WorkloadVersion> workloads;
@@ -28,7 +31,12 @@ struct Offer {
   std::string endpoint;  // where this node serves, empty if it serves nothing
   // The leases the sender holds now, so a holder can forget leases whose grant never arrived.
   std::vector<UnitKey> leases;
+  double speed = 0;                // work per second on the cores given, from a start-up benchmark
+  std::vector<ProjectId> holds;    // projects it holds that still have work
+  int64_t issued_unix_ms = 0;
+  int64_t expires_unix_ms = 0;
 };
+
 
 struct WorkRequest {
   uint32_t slots = 0;
@@ -57,6 +65,48 @@ struct ClaimBatch {
 // The holder has made every claim in it durable.
 struct ClaimAck {
   std::vector<UnitKey> units;
+};
+
+struct PeerRef {
+  PeerId id;
+  std::string endpoint;
+  auto operator<=>(const PeerRef&) const = default;
+};
+
+// Push-pull gossip: offers the sender knows. A Gossip with a request id wants one back.
+struct Gossip {
+  std::vector<Offer> offers;
+};
+
+// Asks for every offer the node knows; answered with a Gossip.
+struct PeersRequest {};
+
+// Asks a peer to hold a project too: keep its ledger and lease its units.
+struct HoldRequest {
+  Bytes manifest;
+  std::vector<PeerRef> holders;
+};
+
+struct HoldAck {
+  ProjectId project;
+};
+
+// Claims one holder has that another may not, in the sender's stored order.
+struct LedgerPush {
+  struct Entry {
+    PeerId peer;  // who computed it
+    Claim claim;
+  };
+  ProjectId project;
+  std::vector<PeerRef> holders;
+  std::vector<Entry> entries;
+  uint64_t last_seq = 0;  // the sender's sequence number of the last entry
+};
+
+// Everything up to `seq` of the receiver's push is durable here.
+struct LedgerAck {
+  ProjectId project;
+  uint64_t seq = 0;
 };
 
 struct SubmitProject {
@@ -92,8 +142,8 @@ struct Reply {
   std::optional<ProjectId> project;   // the new project's id, for a submit
 };
 
-using Body = std::variant<Offer, WorkRequest, LeaseGrant, ClaimBatch, ClaimAck, SubmitProject,
-                          ProjectRequest, ProjectStatus, Reply>;
+using Body = std::variant<Gossip, PeersRequest, WorkRequest, LeaseGrant, ClaimBatch, ClaimAck, SubmitProject,
+                          ProjectRequest, ProjectStatus, Reply, HoldRequest, HoldAck, LedgerPush, LedgerAck>;
 
 struct Envelope {
   PeerId sender;

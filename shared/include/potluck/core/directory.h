@@ -1,0 +1,19 @@
+// What a node knows of the other peers, as the holder and volunteer cores ask it.
+#pragma once
+
+#include <vector>
+
+#include "potluck/proto/messages.h"
+
+namespace potluck {
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  // The latest unexpired offer of `peer` (ours included), or nullptr if it is gone or unknown.
+  virtual const Offer* OfferOf(const PeerId& peer) const = 0;
+  // Every peer with an unexpired offer, ours included, in id order.
+  virtual std::vector<const Offer*> Alive() const = 0;
+};
+
+}  // namespace potluck

@@ -1,0 +1,54 @@
+// A whole node's protocol logic: membership by gossip, the projects it holds, and (on workers)
+// the volunteer that computes. Routes each message to the core it is for and builds the
+// node's own offer from their state. Sans-IO; the runtime or the simulator drives it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "potluck/core/holder.h"
+#include "potluck/core/membership.h"
+#include "potluck/core/volunteer.h"
+
+namespace potluck {
+
+struct NodeConfig {
+  std::string endpoint;  // where this node serves, as peers should dial it
+  Offer offer;           // cores, workloads, host, speed; the rest is filled in
+  MembershipConfig membership;
+  HolderConfig holder;
+  // Absent on a node that holds projects but computes nothing (the coordinator).
+  std::optional<VolunteerConfig> volunteer;
+};
+
+class Node {
+ public:
+  // REQUIRES: the stores and `workloads` outlive the node.
+  Node(PeerId self, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
+       const WorkloadRegistry& workloads, uint64_t seed);
+
+  Status Load(TimePoint now);
+  Actions Start(TimePoint now);
+  Actions OnMessage(const Inbound& in, TimePoint now);
+  Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now);
+  Actions Tick(TimePoint now);
+
+  // True once any other peer is known.
+  bool connected() const { return membership_.Alive().size() > 1; }
+  const PeerId& id() const { return self_; }
+  Holder& holder() { return holder_; }
+  const Membership& membership() const { return membership_; }
+  const Volunteer* volunteer() const { return volunteer_.get(); }
+
+ private:
+  void RefreshOwnOffer();
+
+  PeerId self_;
+  NodeConfig config_;
+  Membership membership_;
+  Holder holder_;
+  std::unique_ptr<Volunteer> volunteer_;
+};
+
+}  // namespace potluck

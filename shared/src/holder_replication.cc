@@ -1,0 +1,163 @@
+// The parts of Holder that keep a project on several holders: recruiting them, sharing the
+// units between them, and pushing each other the claims each one receives.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "potluck/core/holder.h"
+
+namespace potluck {
+namespace {
+
+constexpr Duration kRecruitInterval = std::chrono::seconds(5);
+constexpr Duration kPushInterval = std::chrono::milliseconds(500);
+
+// Orders candidate holders by closeness to the project, so that different projects land on
+// different peers and every node would pick the same ones.
+std::array<uint8_t, 32> Distance(const PeerId& peer, const ProjectId& project) {
+  std::array<uint8_t, 32> d;
+  for (size_t i = 0; i < d.size(); ++i) d[i] = peer.bytes[i] ^ project.bytes[i];
+  return d;
+}
+
+}  // namespace
+
+bool Holder::Mine(const Project& p, uint64_t index) const {
+  const size_t n = p.live_holders.size();
+  if (n <= 1) return true;
+  const size_t rank = static_cast<size_t>(std::find(p.live_holders.begin(), p.live_holders.end(), self_) -
+                                          p.live_holders.begin());
+  // Multiplying by an odd constant spreads neighbouring units over the holders.
+  return ((index * 0x9E3779B97F4A7C15ull) >> 32) % n == rank;
+}
+
+void Holder::UpdateLiveHolders(Project& p) {
+  std::vector<PeerId> live = {self_};
+  for (const auto& [id, co] : p.co_holders) {
+    if (directory_.OfferOf(id)) live.push_back(id);
+  }
+  std::sort(live.begin(), live.end());
+  if (live == p.live_holders) return;
+  spdlog::info("project {} now shared by {} live holders", p.id.Short(), live.size());
+  p.live_holders = std::move(live);
+  // The shares moved: look again at units that were another holder's.
+  p.fresh_cursor = 0;
+}
+
+std::vector<PeerRef> Holder::HolderRefs(const Project& p) const {
+  std::vector<PeerRef> refs = {{self_, endpoint_}};
+  for (const auto& [id, co] : p.co_holders) refs.push_back({id, co.endpoint});
+  return refs;
+}
+
+void Holder::AddCoHolders(Project& p, const std::vector<PeerRef>& holders, const Inbound* from) {
+  auto add = [&](const PeerId& id, const std::string& endpoint) {
+    if (id == self_ || endpoint.empty()) return;
+    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{endpoint, 0, std::nullopt});
+    if (fresh) spdlog::info("project {} is also held by {} at {}", p.id.Short(), id.Short(), endpoint);
+  };
+  for (const PeerRef& ref : holders) add(ref.id, ref.endpoint);
+  if (from) {
+    const Offer* offer = directory_.OfferOf(from->from);
+    add(from->from, !from->link.empty() ? from->link : (offer ? offer->endpoint : ""));
+  }
+  UpdateLiveHolders(p);
+}
+
+void Holder::Recruit(Project& p, TimePoint now, Actions& actions) {
+  p.next_recruit = now + kRecruitInterval;
+  size_t live = p.live_holders.size();
+  if (live >= p.manifest.policy.holders) return;
+  std::vector<const Offer*> candidates;
+  for (const Offer* offer : directory_.Alive()) {
+    if (offer->peer == self_ || offer->endpoint.empty() || p.co_holders.contains(offer->peer)) continue;
+    if (Runs(*offer, p.manifest)) candidates.push_back(offer);
+  }
+  std::sort(candidates.begin(), candidates.end(), [&](const Offer* a, const Offer* b) {
+    return Distance(a->peer, p.id) < Distance(b->peer, p.id);
+  });
+  candidates.resize(std::min(candidates.size(), size_t{p.manifest.policy.holders} - live));
+  for (const Offer* offer : candidates) {
+    actions.messages.push_back(
+        {{offer->peer, offer->endpoint}, Envelope{self_, 1, HoldRequest{p.manifest_bytes, HolderRefs(p)}}});
+  }
+  p.awaiting_holders = p.co_holders.empty() && !candidates.empty();
+}
+
+void Holder::AnswerPendingSubmits(const ProjectId& id, bool force, TimePoint, Actions& actions) {
+  auto project = projects_.find(id);
+  if (project == projects_.end()) return;
+  if (!force && project->second.awaiting_holders) return;
+  auto [first, last] = pending_submits_.equal_range(id);
+  for (auto it = first; it != last; ++it) {
+    const Inbound& in = it->second.request;
+    actions.messages.push_back({{in.from, in.link}, Answer(in, Reply{true, "", id})});
+  }
+  pending_submits_.erase(first, last);
+}
+
+Actions Holder::OnHoldRequest(const Inbound& in, const HoldRequest& request, TimePoint now) {
+  Actions actions;
+  auto added = AddProject(request.manifest, now);
+  if (!added.ok()) {
+    spdlog::warn("refused to hold a project for {}: {}", in.from.Short(), added.status().message());
+    return actions;
+  }
+  Project& p = *added.value();
+  spdlog::info("holding project {} for {}", p.id.Short(), in.from.Short());
+  AddCoHolders(p, request.holders, &in);
+  actions.messages.push_back({{in.from, in.link}, Answer(in, HoldAck{p.id})});
+  return actions;
+}
+
+Actions Holder::OnHoldAck(const Inbound& in, const HoldAck& ack, TimePoint now) {
+  Actions actions;
+  auto it = projects_.find(ack.project);
+  if (it == projects_.end()) return actions;
+  AddCoHolders(it->second, {}, &in);
+  it->second.awaiting_holders = false;
+  AnswerPendingSubmits(ack.project, /*force=*/false, now, actions);
+  return actions;
+}
+
+void Holder::PushLedgers(TimePoint now, Actions& actions) {
+  if (now < next_push_) return;
+  next_push_ = now + kPushInterval;
+  for (auto& [id, p] : projects_) {
+    for (auto& [peer, co] : p.co_holders) {
+      if (!directory_.OfferOf(peer)) continue;
+      if (co.push_sent && now - *co.push_sent < config_.push_retry) continue;
+      auto stored = store_.ClaimsAfter(id, co.acked_seq, kLedgerPushEntriesMax);
+      if (!stored.ok() || stored->empty()) continue;
+      LedgerPush push{id, HolderRefs(p), {}, stored->back().seq};
+      for (auto& s : stored.value()) push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result)}});
+      counters_.claims_pushed += push.entries.size();
+      actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
+      co.push_sent = now;
+    }
+  }
+}
+
+Actions Holder::OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoint now) {
+  Actions actions;
+  auto it = projects_.find(push.project);
+  // A push for a project we never got: nothing to check its claims against. The sender's
+  // next recruitment brings the manifest.
+  if (it == projects_.end()) return actions;
+  AddCoHolders(it->second, push.holders, &in);
+  for (const auto& entry : push.entries) AcceptClaim(entry.peer, entry.claim, now);
+  actions.messages.push_back({{in.from, in.link}, Answer(in, LedgerAck{push.project, push.last_seq})});
+  ServeHungryPeers(now, actions);
+  return actions;
+}
+
+void Holder::OnLedgerAck(const Inbound& in, const LedgerAck& ack) {
+  auto it = projects_.find(ack.project);
+  if (it == projects_.end()) return;
+  auto co = it->second.co_holders.find(in.from);
+  if (co == it->second.co_holders.end()) return;
+  co->second.acked_seq = std::max(co->second.acked_seq, ack.seq);
+  co->second.push_sent.reset();
+}
+
+}  // namespace potluck

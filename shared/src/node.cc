@@ -1,0 +1,66 @@
+#include "potluck/core/node.h"
+
+namespace potluck {
+
+Node::Node(PeerId self, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
+           const WorkloadRegistry& workloads, uint64_t seed)
+    : self_(self),
+      config_(std::move(config)),
+      membership_(self, config_.membership, peers, seed),
+      holder_(self, config_.endpoint, config_.holder, ledger, membership_, workloads) {
+  config_.offer.endpoint = config_.endpoint;
+  if (config_.volunteer) volunteer_ = std::make_unique<Volunteer>(self, *config_.volunteer, volunteer, membership_);
+}
+
+Status Node::Load(TimePoint now) {
+  if (Status s = membership_.Load(); !s.ok()) return s;
+  if (Status s = holder_.Load(now); !s.ok()) return s;
+  if (volunteer_) return volunteer_->Load(now);
+  return Status::Ok();
+}
+
+void Node::RefreshOwnOffer() {
+  Offer offer = config_.offer;
+  offer.holds = holder_.OpenProjects();
+  // A node without a volunteer never asks for work, so it is never leased any.
+  if (volunteer_) volunteer_->FillOffer(offer);
+  membership_.SetOwnOffer(std::move(offer));
+}
+
+Actions Node::Start(TimePoint now) {
+  RefreshOwnOffer();
+  Actions actions = membership_.Tick(now);
+  if (volunteer_) actions.Append(volunteer_->Start(now));
+  return actions;
+}
+
+Actions Node::OnMessage(const Inbound& in, TimePoint now) {
+  const Body& body = in.message.body;
+  if (const auto* gossip = std::get_if<Gossip>(&body)) {
+    Actions actions = membership_.OnGossip(in, *gossip, now);
+    for (const Offer& offer : membership_.fresh()) holder_.OnOffer(offer, now);
+    return actions;
+  }
+  if (std::holds_alternative<PeersRequest>(body)) {
+    RefreshOwnOffer();
+    return membership_.OnPeersRequest(in, now);
+  }
+  if (std::holds_alternative<LeaseGrant>(body) || std::holds_alternative<ClaimAck>(body)) {
+    return volunteer_ ? volunteer_->OnMessage(in, now) : Actions{};
+  }
+  return holder_.OnMessage(in, now);
+}
+
+Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now) {
+  return volunteer_ ? volunteer_->OnTaskDone(unit, result, now) : Actions{};
+}
+
+Actions Node::Tick(TimePoint now) {
+  RefreshOwnOffer();
+  Actions actions = membership_.Tick(now);
+  actions.Append(holder_.Tick(now));
+  if (volunteer_) actions.Append(volunteer_->Tick(now));
+  return actions;
+}
+
+}  // namespace potluck

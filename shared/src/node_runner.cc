@@ -1,0 +1,85 @@
+#include "potluck/app/node_runner.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "potluck/app/data_dir.h"
+#include "potluck/crypto/identity.h"
+#include "potluck/net/event_loop.h"
+#include "potluck/store/sqlite_store.h"
+
+namespace potluck {
+
+Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop) {
+  if (Status s = PrepareDataDir(config.data_dir); !s.ok()) return s;
+  auto identity = Identity::LoadOrCreate(config.data_dir);
+  if (!identity.ok()) return identity.status();
+  auto opened = SqliteStore::Open(config.data_dir / "node.db");
+  if (!opened.ok()) return opened.status();
+  SqliteStore& store = *opened.value();
+
+  zmq::context_t context;
+  ZmqTransport transport(context, identity->id());
+  auto bound = transport.Listen(config.listen);
+  if (!bound.ok()) return bound.status();
+  NodeConfig node_config = config.node;
+  node_config.endpoint = config.advertise.empty() ? bound.value() : config.advertise;
+
+  SystemClock clock;
+  Node node(identity->id(), node_config, store, store, store, workloads, std::random_device{}());
+  if (Status s = node.Load(clock.Now()); !s.ok()) return s;
+  std::unique_ptr<TaskExecutor> executor;
+  if (config.make_executor) executor = config.make_executor(transport.waker());
+  if (Status s = WriteFileAtomically(config.data_dir / "endpoint", bound.value() + "\n"); !s.ok()) return s;
+  spdlog::info("{} {} listening on {}", config.program, identity->id().Short(), node_config.endpoint);
+
+  const TimePoint started = clock.Now();
+  bool gave_up = false;
+  bool announced = false;
+  LoopHooks hooks{
+      .on_message = [&](const Inbound& in, TimePoint now) { return node.OnMessage(in, now); },
+      .on_tick =
+          [&](TimePoint now) {
+            Actions actions;
+            if (executor) {
+              for (auto& done : executor->TakeFinished()) actions.Append(node.OnTaskDone(done.unit, done.result, now));
+            }
+            actions.Append(node.Tick(now));
+            if (node.connected() && !announced) {
+              announced = true;
+              spdlog::info("joined the grid");
+            }
+            if (!announced && config.join_timeout.count() > 0 && now - started > config.join_timeout) gave_up = true;
+            return actions;
+          },
+      .begin = [&] { store.Begin(); },
+      .commit = [&] { return store.Commit(); },
+      .start_tasks =
+          [&](std::vector<TaskStart>& tasks) {
+            for (auto& task : tasks) {
+              if (executor) executor->Start(std::move(task));
+            }
+          },
+      .done = [&] { return gave_up; },
+  };
+  store.Begin();
+  Actions first = node.Start(clock.Now());
+  Status s = store.Commit();
+  if (s.ok()) s = RunEventLoop(transport, clock, hooks, stop, std::move(first));
+  if (executor) executor->CancelAll();
+  if (gave_up) {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config.join_timeout).count();
+    std::string tried;
+    for (const auto& e : config.node.membership.bootstrap) tried += (tried.empty() ? "" : ", ") + e;
+    return Unavailable("no answer from " + (tried.empty() ? std::string("any peer") : tried) + " within " +
+                       std::to_string(seconds) + "s (is a coordinator or worker running there?)");
+  }
+  const auto& c = transport.counters();
+  spdlog::info("{} stopping: {} frames in, {} out, {} dropped", config.program, c.frames_in, c.frames_out,
+               c.frames_dropped);
+  return s;
+}
+
+}  // namespace potluck

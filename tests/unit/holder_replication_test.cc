@@ -1,0 +1,178 @@
+// Two holders of one project: recruitment, shares of the units, and ledgers that converge.
+#include <gtest/gtest.h>
+
+#include "fake_directory.h"
+#include "potluck/core/holder.h"
+#include "potluck/crypto/hash.h"
+#include "potluck/store/sqlite_store.h"
+#include "test_workload.h"
+
+namespace potluck {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeDirectory;
+using testing::SquareWorkload;
+using testing::TestPeer;
+
+const PeerId kA = TestPeer(0xA0), kB = TestPeer(0xB0), kClient = TestPeer(0xC0);
+
+class HolderReplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    workloads_.Add(std::make_unique<SquareWorkload>());
+    for (const PeerId& id : {kA, kB}) {
+      stores_[id] = std::move(SqliteStore::Open(":memory:").value());
+      holders_[id] = std::make_unique<Holder>(id, Endpoint(id), HolderConfig{}, *stores_[id], directory_, workloads_);
+      Announce(id, {{"square", 1}});
+    }
+  }
+
+  // Volunteers join after the project found its second holder, so that it is B.
+  void AnnounceVolunteers() {
+    for (uint8_t v = 1; v <= 2; ++v) Announce(TestPeer(v), {{"square", 1}});
+  }
+
+  static std::string Endpoint(const PeerId& id) { return "tcp://node" + std::to_string(id.bytes[0]); }
+
+  void Announce(const PeerId& id, std::vector<WorkloadVersion> workloads) {
+    Offer offer;
+    offer.peer = id;
+    offer.endpoint = Endpoint(id);
+    offer.workloads = std::move(workloads);
+    offer.issued_unix_ms = ToUnixMs(now_);
+    offer.expires_unix_ms = ToUnixMs(now_ + 1h);
+    directory_.Put(offer);
+  }
+
+  // Runs `f` on holder `id` inside a transaction, as the event loop would.
+  template <typename F>
+  Actions On(const PeerId& id, F&& f) {
+    stores_[id]->Begin();
+    Actions actions = f(*holders_[id]);
+    EXPECT_TRUE(stores_[id]->Commit().ok());
+    return actions;
+  }
+
+  // Delivers every message between the holders until none is left; returns the rest.
+  std::vector<Outgoing> Exchange(Actions actions, const PeerId& from) {
+    std::vector<Outgoing> others;
+    std::vector<std::pair<PeerId, Outgoing>> queue;
+    for (auto& m : actions.messages) queue.push_back({from, std::move(m)});
+    while (!queue.empty()) {
+      auto [sender, out] = std::move(queue.front());
+      queue.erase(queue.begin());
+      PeerId to = out.to.peer;
+      for (const PeerId& id : {kA, kB}) {
+        if (out.to.endpoint == Endpoint(id)) to = id;
+      }
+      if (!holders_.contains(to)) {
+        others.push_back(std::move(out));
+        continue;
+      }
+      std::string link = out.to.endpoint.empty() ? Endpoint(sender) : "";
+      Actions next = On(to, [&](Holder& h) { return h.OnMessage({sender, link, out.message}, now_); });
+      for (auto& m : next.messages) queue.push_back({to, std::move(m)});
+    }
+    return others;
+  }
+
+  Bytes Manifest(uint64_t units) {
+    potluck::Manifest m;
+    m.workload = "square";
+    m.workload_version = 1;
+    m.units = units;
+    m.policy = {2, 4, 60s, 2};
+    return EncodeManifest(m);
+  }
+
+  ClaimBatch ClaimOf(const UnitKey& unit, uint64_t value) {
+    Bytes result = SquareWorkload::Encode(value);
+    return ClaimBatch{{{unit, ResultHash{Blake2b256(result)}, result}}};
+  }
+
+  WorkloadRegistry workloads_;
+  FakeDirectory directory_;
+  std::map<PeerId, std::unique_ptr<SqliteStore>> stores_;
+  std::map<PeerId, std::unique_ptr<Holder>> holders_;
+  TimePoint now_ = FromUnixMs(1'700'000'000'000);
+};
+
+TEST_F(HolderReplicationTest, SubmitIsAnsweredOnceASecondHolderHasTheProject) {
+  Actions first = On(kA, [&](Holder& h) {
+    return h.OnMessage({kClient, "", Envelope{kClient, 7, SubmitProject{Manifest(10)}}}, now_);
+  });
+  // Nothing for the client yet: only a request to hold.
+  for (const auto& m : first.messages) EXPECT_NE(m.to.peer, kClient);
+  std::vector<Outgoing> rest = Exchange(std::move(first), kA);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].to.peer, kClient);
+  const auto& reply = std::get<Reply>(rest[0].message.body);
+  ASSERT_TRUE(reply.ok);
+  EXPECT_TRUE(holders_[kB]->Describe(*reply.project, false, now_).ok());
+}
+
+TEST_F(HolderReplicationTest, LedgersConvergeToTheUnionOfClaims) {
+  Actions submitted;
+  On(kA, [&](Holder& h) {
+    (void)h.Submit(Manifest(1), now_, submitted);
+    return Actions{};
+  });
+  Exchange(std::move(submitted), kA);
+  AnnounceVolunteers();
+  ProjectId project = holders_[kA]->OpenProjects().at(0);
+  UnitKey unit{project, 0};
+  // Two volunteers deliver agreeing results, each to a different holder.
+  Exchange(On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimOf(unit, 0)}}, now_); }),
+           kA);
+  Exchange(On(kB, [&](Holder& h) { return h.OnMessage({TestPeer(2), "", {TestPeer(2), 1, ClaimOf(unit, 0)}}, now_); }),
+           kB);
+  EXPECT_EQ(holders_[kA]->Describe(project, false, now_)->units.verified, 0u);
+  now_ += 1s;
+  Exchange(On(kA, [&](Holder& h) { return h.Tick(now_); }), kA);
+  Exchange(On(kB, [&](Holder& h) { return h.Tick(now_); }), kB);
+  for (const PeerId& id : {kA, kB}) {
+    auto status = holders_[id]->Describe(project, true, now_);
+    ASSERT_TRUE(status.ok());
+    EXPECT_EQ(status->units.verified, 1u) << "holder " << id.Short();
+    EXPECT_EQ(status->summary, "sum 0");
+  }
+}
+
+TEST_F(HolderReplicationTest, LiveHoldersLeaseDisjointSharesOfFreshUnits) {
+  Actions submitted;
+  On(kA, [&](Holder& h) {
+    (void)h.Submit(Manifest(100), now_, submitted);
+    return Actions{};
+  });
+  Exchange(std::move(submitted), kA);
+  AnnounceVolunteers();
+  ProjectId project = holders_[kA]->OpenProjects().at(0);
+  std::set<uint64_t> from_a, from_b;
+  for (auto [holder, peer, seen] : {std::tuple{kA, TestPeer(1), &from_a}, std::tuple{kB, TestPeer(2), &from_b}}) {
+    Actions a = On(holder, [&, peer = peer](Holder& h) { return h.OnMessage({peer, "", {peer, 1, WorkRequest{64}}}, now_); });
+    for (const auto& item : std::get<LeaseGrant>(a.messages.at(0).message.body).leases) seen->insert(item.unit.index);
+  }
+  EXPECT_FALSE(from_a.empty());
+  EXPECT_FALSE(from_b.empty());
+  for (uint64_t i : from_a) EXPECT_FALSE(from_b.contains(i)) << "unit " << i << " leased by both holders";
+  EXPECT_EQ(from_a.size() + from_b.size(), 100u);
+  (void)project;
+}
+
+TEST_F(HolderReplicationTest, SurvivingHolderTakesOverTheShareOfALostOne) {
+  Actions submitted;
+  On(kA, [&](Holder& h) {
+    (void)h.Submit(Manifest(100), now_, submitted);
+    return Actions{};
+  });
+  Exchange(std::move(submitted), kA);
+  AnnounceVolunteers();
+  directory_.Remove(kB);
+  Exchange(On(kA, [&](Holder& h) { return h.Tick(now_); }), kA);
+  Actions a = On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, WorkRequest{64}}}, now_); });
+  EXPECT_EQ(std::get<LeaseGrant>(a.messages.at(0).message.body).leases.size(), 64u);
+}
+
+}  // namespace
+}  // namespace potluck
