@@ -94,6 +94,7 @@ int Submit(const Target& target, const SubmitOptions& o) {
   m.policy.min_quorum = static_cast<uint32_t>(o.quorum);
   m.policy.max_replicas = static_cast<uint32_t>(o.max_replicas > 0 ? o.max_replicas : o.quorum + 3);
   m.policy.deadline = std::chrono::seconds(o.deadline_s);
+  m.policy.holders = static_cast<uint32_t>(o.holders);
   m.priority = o.priority;
   m.created_unix_ms = ToUnixMs(SystemClock().Now());
   if (auto s = CheckPolicy(m.policy); !s.ok()) return Fail(kBadInput, s.message());
@@ -147,6 +148,29 @@ int Results(const Target& target, const std::string& project) {
               static_cast<unsigned long long>(s.units.total));
   if (s.units.failed > 0) std::printf(", %llu failed", static_cast<unsigned long long>(s.units.failed));
   std::printf("\n");
+  return kOk;
+}
+
+int Peers(const Target& target) {
+  Client client(target.to, Seconds(target.answer_timeout_s));
+  auto answer = client.Ask(PeersRequest{});
+  if (!answer.ok()) return Fail(kFailure, answer.status().message());
+  auto* gossip = std::get_if<Gossip>(&answer.value());
+  if (!gossip) return Fail(kFailure, target.to + " gave an answer of the wrong kind");
+  if (target.json) {
+    nlohmann::json peers = nlohmann::json::array();
+    for (const Offer& o : gossip->offers) peers.push_back(ToJson(o));
+    std::printf("%s\n", nlohmann::json{{"peers", peers}}.dump().c_str());
+    return kOk;
+  }
+  std::printf("%-12s  %-28s  %5s  %8s  %4s  %5s  %s\n", "peer", "endpoint", "cores", "speed", "free", "holds",
+              "workloads");
+  for (const Offer& o : gossip->offers) {
+    std::string workloads;
+    for (const auto& w : o.workloads) workloads += (workloads.empty() ? "" : ",") + w.name + " v" + std::to_string(w.version);
+    std::printf("%-12s  %-28s  %5u  %8.1f  %4u  %5zu  %s\n", o.peer.Short().c_str(), o.endpoint.c_str(), o.cores,
+                o.speed, o.free_slots, o.holds.size(), workloads.c_str());
+  }
   return kOk;
 }
 

@@ -21,6 +21,7 @@ struct SubmitOptions {
   long long units = 0;
   int quorum = 2;
   int max_replicas = 0;  // 0: quorum + 3
+  int holders = 3;
   int deadline_s = 600;
   int priority = 0;
   std::string home;      // where the owner key lives
@@ -30,5 +31,6 @@ int Submit(const Target& target, const SubmitOptions& options);
 int Status(const Target& target, const std::string& project);
 int Wait(const Target& target, const std::string& project, double timeout_s);
 int Results(const Target& target, const std::string& project);
+int Peers(const Target& target);
 
 }  // namespace potluck::cli

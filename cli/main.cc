@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 30 * 86400));
   submit_cmd->add_option("--priority", submit.priority, "higher runs first")->capture_default_str();
+  submit_cmd->add_option("--holders", submit.holders, "nodes that keep the project's ledger and results")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   submit_cmd->add_option("--home", submit.home, "folder of the owner key (default $POTLUCK_HOME or ~/.local/share/potluck)");
 
   auto* status_cmd = app.add_subcommand("status", "units verified, in flight, waiting and failed");
@@ -61,6 +64,9 @@ int main(int argc, char** argv) {
   AddTarget(results_cmd, target, true);
   results_cmd->add_option("ID", project, "project id")->required();
 
+  auto* peers_cmd = app.add_subcommand("peers", "the peers a node knows, with their offers");
+  AddTarget(peers_cmd, target, true);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -75,5 +81,6 @@ int main(int argc, char** argv) {
   if (submit_cmd->parsed()) return potluck::cli::Submit(target, submit);
   if (status_cmd->parsed()) return potluck::cli::Status(target, project);
   if (wait_cmd->parsed()) return potluck::cli::Wait(target, project, wait_timeout_s);
+  if (peers_cmd->parsed()) return potluck::cli::Peers(target);
   return potluck::cli::Results(target, project);
 }

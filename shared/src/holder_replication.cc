@@ -67,7 +67,9 @@ void Holder::AddCoHolders(Project& p, const std::vector<PeerRef>& holders, const
 void Holder::Recruit(Project& p, TimePoint now, Actions& actions) {
   p.next_recruit = now + kRecruitInterval;
   size_t live = p.live_holders.size();
-  if (live >= p.manifest.policy.holders) return;
+  // One live holder recruits at a time, the first by id, so holders that each see a gap do
+  // not all fill it at once.
+  if (live >= p.manifest.policy.holders || p.live_holders.front() != self_) return;
   std::vector<const Offer*> candidates;
   for (const Offer* offer : directory_.Alive()) {
     if (offer->peer == self_ || offer->endpoint.empty() || p.co_holders.contains(offer->peer)) continue;
@@ -125,7 +127,10 @@ void Holder::PushLedgers(TimePoint now, Actions& actions) {
   next_push_ = now + kPushInterval;
   for (auto& [id, p] : projects_) {
     for (auto& [peer, co] : p.co_holders) {
-      if (!directory_.OfferOf(peer)) continue;
+      const Offer* offer = directory_.OfferOf(peer);
+      if (!offer) continue;
+      // A holder that restarted may serve on a new endpoint: its latest offer says where.
+      if (!offer->endpoint.empty()) co.endpoint = offer->endpoint;
       if (co.push_sent && now - *co.push_sent < config_.push_retry) continue;
       auto stored = store_.ClaimsAfter(id, co.acked_seq, kLedgerPushEntriesMax);
       if (!stored.ok() || stored->empty()) continue;

@@ -7,6 +7,17 @@ nlohmann::json ToJson(const UnitCounts& u) {
           {"failed", u.failed}};
 }
 
+nlohmann::json ToJson(const Offer& o) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const auto& w : o.workloads) workloads.push_back({{"name", w.name}, {"version", w.version}});
+  nlohmann::json holds = nlohmann::json::array();
+  for (const auto& h : o.holds) holds.push_back(h.Hex());
+  return {{"peer", o.peer.Hex()},          {"endpoint", o.endpoint},       {"host", o.host},
+          {"cores", o.cores},              {"speed", o.speed},             {"free_slots", o.free_slots},
+          {"workloads", workloads},        {"holds", holds},               {"leases", o.leases.size()},
+          {"issued_unix_ms", o.issued_unix_ms}, {"expires_unix_ms", o.expires_unix_ms}};
+}
+
 nlohmann::json ToJson(const ProjectStatus& s) {
   nlohmann::json j = {
       {"project", s.project.Hex()},

@@ -9,83 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "integration/process.h"
+#include "integration/grid.h"
 
 namespace potluck::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string kBin = POTLUCK_BIN_DIR;
-const std::string kCoordinator = kBin + "/potluck-coordinator";
-const std::string kWorker = kBin + "/potluck-worker";
-const std::string kCli = kBin + "/potluck";
-
-class Grid {
- public:
-  explicit Grid(const TempDir& dir) : dir_(dir) {}
-
-  // Starts the coordinator and waits, bounded, for the endpoint it bound.
-  void StartCoordinator(const std::string& listen = "tcp://127.0.0.1:0") {
-    auto data = dir_.path() / "coordinator";
-    std::filesystem::remove(data / "endpoint");
-    coordinator_ = std::make_unique<Process>(
-        std::vector<std::string>{kCoordinator, "--listen", listen, "--data", data.string(), "--peer-timeout", "3",
-                                 "--log-level", "info"},
-        dir_.path() / "coordinator.log");
-    ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(data / "endpoint") || coordinator_->Poll(); }, 10s));
-    ASSERT_FALSE(coordinator_->Poll()) << ReadFile(dir_.path() / "coordinator.log");
-    endpoint_ = ReadFile(data / "endpoint");
-    endpoint_.erase(endpoint_.find_last_not_of("\n") + 1);
-  }
-
-  void StartWorker(int i) {
-    auto data = dir_.path() / ("worker" + std::to_string(i));
-    workers_[i] = std::make_unique<Process>(
-        std::vector<std::string>{kWorker, "--join", endpoint_, "--data", data.string(), "--cores", "1"},
-        dir_.path() / ("worker" + std::to_string(i) + ".log"));
-  }
-
-  CommandResult Cli(std::vector<std::string> args, std::chrono::milliseconds limit = 60s) {
-    args.insert(args.begin(), kCli);
-    args.push_back("--to");
-    args.push_back(endpoint_);
-    return RunCommand(args, limit);
-  }
-
-  std::string Submit(const std::string& to, int units) {
-    auto r = Cli({"submit", "--workload", "primes", "--param", "from=0", "--param", "to=" + to, "--units",
-                  std::to_string(units), "--quorum", "2", "--home", (dir_.path() / "owner").string()});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::string id = r.out.substr(0, r.out.find('\n'));
-    EXPECT_EQ(id.size(), 64u) << r.out;
-    return id;
-  }
-
-  nlohmann::json Json(const std::string& command, const std::string& id) {
-    auto r = Cli({command, id, "--json"});
-    if (r.exit_code != 0) return nullptr;
-    return nlohmann::json::parse(r.out, nullptr, false);
-  }
-
-  uint64_t Verified(const std::string& id) {
-    auto j = Json("status", id);
-    return j.is_object() ? j["units"]["verified"].get<uint64_t>() : 0;
-  }
-
-  std::string Logs() {
-    std::string all;
-    for (auto& entry : std::filesystem::directory_iterator(dir_.path())) {
-      if (entry.path().extension() == ".log") all += "== " + entry.path().string() + "\n" + ReadFile(entry.path());
-    }
-    return all;
-  }
-
-  const TempDir& dir_;
-  std::string endpoint_;
-  std::unique_ptr<Process> coordinator_;
-  std::map<int, std::unique_ptr<Process>> workers_;
-};
 
 // pi(3 * 10^9), from Debian's primesieve.
 constexpr uint64_t kPrimesBelow3e9 = 144449537;

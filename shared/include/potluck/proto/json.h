@@ -8,6 +8,7 @@
 namespace potluck {
 
 nlohmann::json ToJson(const UnitCounts& counts);
+nlohmann::json ToJson(const Offer& offer);
 // Status fields; with a result, also "complete", "result" and "summary".
 nlohmann::json ToJson(const ProjectStatus& status);
 
