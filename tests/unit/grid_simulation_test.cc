@@ -3,6 +3,7 @@
 // reorders. Nodes crash and restart from their stores; the coordinator can be lost for good.
 // Every run is seeded; a failure prints its seed, and the same seed gives the same trace.
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <map>
 #include <queue>
@@ -28,6 +29,9 @@ struct SimOptions {
   double duplicate = 0.05;
   double crash_per_second = 0.02;  // per node
   Duration lose_coordinator_at{0};  // zero: never
+  // From `partition_at` for `partition_for`, nodes of even and odd index cannot talk.
+  Duration partition_at{0};
+  Duration partition_for{0};
   Duration time_limit = 30min;
 };
 
@@ -43,6 +47,7 @@ struct SimOutcome {
 class GridSim {
  public:
   GridSim(uint64_t seed, SimOptions options) : rng_(seed), options_(options) {
+    spdlog::set_level(spdlog::level::warn);  // thousands of nodes' events would drown a failure
     workloads_.Add(std::make_unique<SquareWorkload>());
     int count = options.workers + (options.coordinator ? 1 : 0);
     for (int i = 0; i < count; ++i) {
@@ -65,7 +70,7 @@ class GridSim {
     m.policy = {2, 6, 20s, 3};
     Bytes manifest = EncodeManifest(m);
     const ProjectId project = ProjectIdOf(manifest);
-    const TimePoint start = now_;
+    const TimePoint start = start_;
     // Submitted once the nodes had a few seconds to find each other, to node 0.
     bool submitted = false;
     std::uniform_real_distribution<double> unit(0, 1);
@@ -179,6 +184,7 @@ class GridSim {
       std::optional<size_t> to = out.to.endpoint.empty() ? ById(out.to.peer) : ByEndpoint(out.to.endpoint);
       if (!to) continue;
       std::string link = out.to.endpoint.empty() ? nodes_[from].endpoint : "";
+      if (Partitioned() && from % 2 != *to % 2) continue;
       int copies = unit(rng_) < options_.drop ? 0 : (unit(rng_) < options_.duplicate ? 2 : 1);
       for (int c = 0; c < copies; ++c) {
         events_.push({now_ + Duration(delay_ms(rng_)), seq_++, *to, 0, false, {}, {nodes_[from].id, link, out.message}});
@@ -200,6 +206,11 @@ class GridSim {
     } else {
       Step(e.to, [&](Node& node) { return node.OnMessage(e.message, now_); });
     }
+  }
+
+  bool Partitioned() const {
+    return options_.partition_for.count() > 0 && now_ - start_ >= options_.partition_at &&
+           now_ - start_ < options_.partition_at + options_.partition_for;
   }
 
   bool Finished(const ProjectId& project) {
@@ -236,6 +247,7 @@ class GridSim {
   SimOptions options_;
   WorkloadRegistry workloads_;
   TimePoint now_ = FromUnixMs(1'700'000'000'000);
+  const TimePoint start_ = now_;
   PeerId client_ = testing::TestPeer(0xCC);
   std::vector<SimNode> nodes_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
@@ -278,6 +290,17 @@ TEST(GridSimulationTest, ProjectSurvivesLosingTheCoordinatorForGood) {
     SimOptions options;
     options.workers = 5;
     options.lose_coordinator_at = 7s;  // two seconds after the submit
+    ExpectCorrect(GridSim(seed, options).Run(), options, seed);
+  }
+}
+
+TEST(GridSimulationTest, PartitionHealsAndHoldersConverge) {
+  for (uint64_t seed = 300; seed < 310; ++seed) {
+    SimOptions options;
+    options.coordinator = false;
+    options.workers = 6;
+    options.partition_at = 6s;
+    options.partition_for = 30s;
     ExpectCorrect(GridSim(seed, options).Run(), options, seed);
   }
 }

@@ -1,0 +1,113 @@
+#include "potluck/core/membership.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_directory.h"
+#include "potluck/store/sqlite_store.h"
+
+namespace potluck {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestPeer;
+
+class MembershipTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = std::move(SqliteStore::Open(":memory:").value()); }
+
+  std::unique_ptr<Membership> Make(std::vector<std::string> bootstrap = {}) {
+    MembershipConfig config;
+    config.bootstrap = std::move(bootstrap);
+    auto m = std::make_unique<Membership>(TestPeer(1), config, *store_, 7);
+    Offer own;
+    own.endpoint = "tcp://self";
+    own.cores = 4;
+    m->SetOwnOffer(own);
+    return m;
+  }
+
+  Offer OfferOf(uint8_t peer, TimePoint issued, Duration ttl = 10s) {
+    Offer o;
+    o.peer = TestPeer(peer);
+    o.endpoint = "tcp://peer" + std::to_string(peer);
+    o.issued_unix_ms = ToUnixMs(issued);
+    o.expires_unix_ms = ToUnixMs(issued + ttl);
+    return o;
+  }
+
+  Actions Gossip(Membership& m, std::vector<Offer> offers, uint64_t request_id = 1) {
+    store_->Begin();
+    Inbound in{TestPeer(9), "", Envelope{TestPeer(9), request_id, potluck::Gossip{std::move(offers)}}};
+    Actions a = m.OnGossip(in, std::get<potluck::Gossip>(in.message.body), now_);
+    EXPECT_TRUE(store_->Commit().ok());
+    return a;
+  }
+
+  std::unique_ptr<SqliteStore> store_;
+  TimePoint now_ = FromUnixMs(1'700'000'000'000);
+};
+
+TEST_F(MembershipTest, BootstrapEndpointsAreGossipedWithUntilTheyAnswer) {
+  auto m = Make({"tcp://seed"});
+  Actions a = m->Tick(now_);
+  ASSERT_EQ(a.messages.size(), 1u);
+  EXPECT_EQ(a.messages[0].to.endpoint, "tcp://seed");
+  const auto& sent = std::get<potluck::Gossip>(a.messages[0].message.body);
+  ASSERT_EQ(sent.offers.size(), 1u);
+  EXPECT_EQ(sent.offers[0].peer, TestPeer(1));
+  EXPECT_EQ(sent.offers[0].cores, 4u);
+  EXPECT_GT(sent.offers[0].expires_unix_ms, ToUnixMs(now_));
+}
+
+TEST_F(MembershipTest, GossipIsAnsweredAndMergedNewestFirst) {
+  auto m = Make();
+  Actions a = Gossip(*m, {OfferOf(2, now_), OfferOf(3, now_)});
+  ASSERT_EQ(a.messages.size(), 1u);  // push-pull: the sender gets our offers back
+  EXPECT_EQ(std::get<potluck::Gossip>(a.messages[0].message.body).offers.size(), 3u);
+  ASSERT_NE(m->OfferOf(TestPeer(2)), nullptr);
+  Offer newer = OfferOf(2, now_ + 1s);
+  newer.cores = 8;
+  Gossip(*m, {newer}, 0);
+  EXPECT_EQ(m->OfferOf(TestPeer(2))->cores, 8u);
+  Gossip(*m, {OfferOf(2, now_)}, 0);  // an older offer changes nothing
+  EXPECT_EQ(m->OfferOf(TestPeer(2))->cores, 8u);
+  EXPECT_TRUE(Gossip(*m, {}, 0).messages.empty());  // a reply is not answered
+}
+
+TEST_F(MembershipTest, PeersWhoseOffersExpireAreDropped) {
+  auto m = Make();
+  Gossip(*m, {OfferOf(2, now_, 5s), OfferOf(3, now_, 20s)});
+  now_ += 6s;
+  m->Tick(now_);
+  EXPECT_EQ(m->OfferOf(TestPeer(2)), nullptr);
+  EXPECT_NE(m->OfferOf(TestPeer(3)), nullptr);
+  // An expired offer relayed late does not bring the peer back.
+  Gossip(*m, {OfferOf(2, now_ - 6s, 5s)}, 0);
+  EXPECT_EQ(m->OfferOf(TestPeer(2)), nullptr);
+}
+
+TEST_F(MembershipTest, PeersAreRememberedAcrossRestarts) {
+  {
+    auto m = Make();
+    Gossip(*m, {OfferOf(2, now_), OfferOf(3, now_)});
+  }
+  auto restarted = Make();  // no bootstrap this time
+  ASSERT_TRUE(restarted->Load().ok());
+  Actions a = restarted->Tick(now_ + 1h);
+  std::set<std::string> partners;
+  for (const auto& out : a.messages) partners.insert(out.to.endpoint);
+  EXPECT_EQ(partners, (std::set<std::string>{"tcp://peer2", "tcp://peer3"}));
+}
+
+TEST_F(MembershipTest, FanoutBoundsTheGossipPartnersPerRound) {
+  auto m = Make();
+  std::vector<Offer> offers;
+  for (uint8_t p = 2; p < 30; ++p) offers.push_back(OfferOf(p, now_));
+  Gossip(*m, offers, 0);
+  Actions a = m->Tick(now_);
+  EXPECT_EQ(a.messages.size(), 3u);
+  EXPECT_EQ(m->Alive().size(), 29u);  // 28 peers and ourselves
+}
+
+}  // namespace
+}  // namespace potluck
