@@ -54,6 +54,18 @@ struct LedgerPush {
   lastSeq @3 :UInt64;
 }
 
+struct LeaseHandoff {
+  unit @0 :UnitKey;
+  deadlineUnixMs @1 :Int64;
+  holder @2 :Text;
+  manifest @3 :Data;
+}
+
+struct LeaseMoved {
+  unit @0 :UnitKey;
+  to @1 :Data;
+}
+
 struct LedgerAck {
   project @0 :Data;
   seq @1 :UInt64;
@@ -140,6 +152,8 @@ struct Envelope {
     holdAck @13 :Data;
     ledgerPush @14 :LedgerPush;
     ledgerAck @15 :LedgerAck;
+    leaseHandoff @16 :LeaseHandoff;
+    leaseMoved @17 :LeaseMoved;
   }
 }
 

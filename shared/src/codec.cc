@@ -138,6 +138,20 @@ void WriteBody(wire::Envelope::Body::Builder b, const LedgerPush& m) {
   p.setLastSeq(m.last_seq);
 }
 
+void WriteBody(wire::Envelope::Body::Builder b, const LeaseHandoff& m) {
+  auto h = b.initLeaseHandoff();
+  WriteUnit(h.initUnit(), m.unit);
+  h.setDeadlineUnixMs(m.deadline_unix_ms);
+  h.setHolder(m.holder);
+  h.setManifest(AsData(m.manifest.data(), m.manifest.size()));
+}
+
+void WriteBody(wire::Envelope::Body::Builder b, const LeaseMoved& m) {
+  auto l = b.initLeaseMoved();
+  WriteUnit(l.initUnit(), m.unit);
+  l.setTo(AsData(m.to.bytes.data(), 32));
+}
+
 void WriteBody(wire::Envelope::Body::Builder b, const LedgerAck& m) {
   auto a = b.initLedgerAck();
   a.setProject(AsData(m.project.bytes.data(), 32));
@@ -232,6 +246,14 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
       for (auto e : p.getEntries()) m.entries.push_back({ReadId<PeerTag>(e.getPeer(), "entry.peer"), ReadClaim(e.getClaim())});
       m.last_seq = p.getLastSeq();
       return m;
+    }
+    case wire::Envelope::Body::LEASE_HANDOFF: {
+      auto h = b.getLeaseHandoff();
+      return LeaseHandoff{ReadUnit(h.getUnit()), h.getDeadlineUnixMs(), h.getHolder(), ReadBytes(h.getManifest())};
+    }
+    case wire::Envelope::Body::LEASE_MOVED: {
+      auto l = b.getLeaseMoved();
+      return LeaseMoved{ReadUnit(l.getUnit()), ReadId<PeerTag>(l.getTo(), "leaseMoved.to")};
     }
     case wire::Envelope::Body::LEDGER_ACK: {
       auto a = b.getLedgerAck();

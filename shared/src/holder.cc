@@ -74,6 +74,7 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
         if constexpr (std::is_same_v<T, HoldAck>) return OnHoldAck(in, body, now);
         if constexpr (std::is_same_v<T, LedgerPush>) return OnLedgerPush(in, body, now);
         if constexpr (std::is_same_v<T, LedgerAck>) OnLedgerAck(in, body);
+        if constexpr (std::is_same_v<T, LeaseMoved>) OnLeaseMoved(in, body, now);
         return {};
       },
       in.message.body);
@@ -194,6 +195,31 @@ void Holder::DropLease(Project& p, uint64_t index, UnitLedger& unit, const PeerI
     if (by_peer->second.empty()) leases_by_peer_.erase(by_peer);
   }
   store_.DropLease(key, peer);
+}
+
+void Holder::OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now) {
+  auto p = projects_.find(moved.unit.project);
+  if (p == projects_.end()) return;
+  auto unit = p->second.units.find(moved.unit.index);
+  if (unit == p->second.units.end()) return;
+  auto& leases = unit->second.leases;
+  auto lease = std::find_if(leases.begin(), leases.end(), [&](const auto& l) { return l.peer == in.from; });
+  if (lease == leases.end()) return;
+  const TimePoint deadline = lease->deadline;
+  DropLease(p->second, moved.unit.index, unit->second, in.from);
+  auto same = [&](const auto& x) { return x.peer == moved.to; };
+  // The new peer may already hold or have computed a replica: then it is one lease fewer.
+  if (std::any_of(leases.begin(), leases.end(), same) ||
+      std::any_of(unit->second.claims.begin(), unit->second.claims.end(), same)) {
+    return;
+  }
+  leases.push_back({moved.to, deadline, now});
+  lease_deadlines_.insert({deadline, {moved.unit, moved.to}});
+  leases_by_peer_[moved.to].insert(moved.unit);
+  store_.PutLease({moved.unit, moved.to, deadline});
+  ++counters_.leases_moved;
+  spdlog::info("lease {}#{} moved from {} to {}", moved.unit.project.Short(), moved.unit.index, in.from.Short(),
+               moved.to.Short());
 }
 
 Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now) {

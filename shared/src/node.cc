@@ -45,7 +45,8 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
     RefreshOwnOffer();
     return membership_.OnPeersRequest(in, now);
   }
-  if (std::holds_alternative<LeaseGrant>(body) || std::holds_alternative<ClaimAck>(body)) {
+  if (std::holds_alternative<LeaseGrant>(body) || std::holds_alternative<ClaimAck>(body) ||
+      std::holds_alternative<LeaseHandoff>(body)) {
     return volunteer_ ? volunteer_->OnMessage(in, now) : Actions{};
   }
   return holder_.OnMessage(in, now);

@@ -47,8 +47,11 @@ Actions Volunteer::Start(TimePoint now) {
 
 Actions Volunteer::OnMessage(const Inbound& in, TimePoint now) {
   Actions actions;
-  if (in.link.empty()) return actions;  // grants and acks answer our own connections
-  if (const auto* grant = std::get_if<LeaseGrant>(&in.message.body)) {
+  if (const auto* handoff = std::get_if<LeaseHandoff>(&in.message.body)) {
+    OnHandoff(in, *handoff);
+  } else if (in.link.empty()) {
+    return actions;  // grants and acks answer our own connections
+  } else if (const auto* grant = std::get_if<LeaseGrant>(&in.message.body)) {
     OnGrant(in, *grant, now);
   } else if (const auto* ack = std::get_if<ClaimAck>(&in.message.body)) {
     OnAck(*ack);
@@ -66,24 +69,82 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
   }
   idle_until_.erase(in.link);  // it has work: ask it again as soon as a slot frees
   for (const Bytes& bytes : grant.manifests) {
-    ProjectId id = ProjectIdOf(bytes);
-    if (manifests_.contains(id)) continue;
-    auto manifest = DecodeManifest(bytes);
-    if (!manifest.ok()) {
-      spdlog::warn("holder {} sent a bad manifest: {}", in.link, manifest.status().message());
-      continue;
-    }
-    manifests_[id] = std::make_shared<const Manifest>(std::move(manifest.value()));
-    store_.PutManifest(id, bytes);
+    if (!AddManifest(bytes)) spdlog::warn("holder {} sent a bad manifest", in.link);
   }
   for (const auto& item : grant.leases) {
-    bool held = (running_ && running_->unit == item.unit) ||
-                std::any_of(queue_.begin(), queue_.end(), [&](const auto& l) { return l.unit == item.unit; });
-    if (held || outbox_.contains(item.unit) || !manifests_.contains(item.unit.project)) continue;
+    if (Holds(item.unit) || outbox_.contains(item.unit) || !manifests_.contains(item.unit.project)) continue;
     HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
     store_.PutLease({lease.unit, lease.deadline, lease.holder});
     queue_.push_back(std::move(lease));
     spdlog::info("leased unit {}#{}", item.unit.project.Short(), item.unit.index);
+  }
+}
+
+bool Volunteer::Holds(const UnitKey& unit) const {
+  return (running_ && running_->unit == unit) ||
+         std::any_of(queue_.begin(), queue_.end(), [&](const auto& l) { return l.unit == unit; });
+}
+
+bool Volunteer::AddManifest(const Bytes& bytes) {
+  ProjectId id = ProjectIdOf(bytes);
+  if (manifests_.contains(id)) return true;
+  auto manifest = DecodeManifest(bytes);
+  if (!manifest.ok()) return false;
+  manifests_[id] = std::make_shared<const Manifest>(std::move(manifest.value()));
+  store_.PutManifest(id, bytes);
+  return true;
+}
+
+void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
+  // Taken only with room to spare; otherwise its holder re-leases it when our offer does
+  // not list it.
+  if (leases_held() >= config_.queue_max || Holds(handoff.unit) || outbox_.contains(handoff.unit)) return;
+  if (!AddManifest(handoff.manifest) || ProjectIdOf(handoff.manifest) != handoff.unit.project) return;
+  HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
+  store_.PutLease({lease.unit, lease.deadline, lease.holder});
+  queue_.push_back(std::move(lease));
+  spdlog::info("took over unit {}#{} from {}", handoff.unit.project.Short(), handoff.unit.index, in.from.Short());
+}
+
+void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
+  if (!running_ || queue_.empty()) return;
+  // When would each waiting lease finish, computed in turn after the running one?
+  auto average = [&](const UnitKey& unit) {
+    auto it = unit_times_.find(unit.project);
+    return it == unit_times_.end() ? Duration(0) : it->second.average;
+  };
+  Duration ahead = std::max(Duration(0), average(running_->unit) - (now - running_since_));
+  std::vector<const Offer*> idle;
+  for (const Offer* offer : directory_.Alive()) {
+    if (offer->peer != self_ && !offer->endpoint.empty() && offer->leases.empty() && offer->free_slots > 0) {
+      idle.push_back(offer);
+    }
+  }
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    Duration took = average(it->unit);
+    ahead += took;
+    const Manifest& m = *manifests_.at(it->unit.project);
+    auto runs = [&](const Offer* o) {
+      return std::any_of(o->workloads.begin(), o->workloads.end(),
+                         [&](const auto& w) { return w.name == m.workload && w.version == m.workload_version; });
+    };
+    auto taker = std::find_if(idle.begin(), idle.end(), runs);
+    bool late = took.count() > 0 && now + ahead > it->deadline;
+    if (!late || taker == idle.end()) {
+      ++it;
+      continue;
+    }
+    const Offer* to = *taker;
+    idle.erase(taker);
+    ahead -= took;
+    Bytes manifest = EncodeManifest(m);
+    actions.messages.push_back(To(to->endpoint, LeaseHandoff{it->unit, ToUnixMs(it->deadline), it->holder, manifest}));
+    actions.messages.push_back(To(it->holder, LeaseMoved{it->unit, to->peer}));
+    spdlog::info("passing unit {}#{} to idle peer {}: it would miss its deadline here", it->unit.project.Short(),
+                 it->unit.index, to->peer.Short());
+    store_.DropLease(it->unit);
+    ++leases_handed_off_;
+    it = queue_.erase(it);
   }
 }
 
@@ -106,6 +167,10 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
   if (!result.ok()) {
     spdlog::error("unit {}#{} failed to compute: {}", unit.project.Short(), unit.index, result.status().message());
   } else {
+    UnitTimes& times = unit_times_[unit.project];
+    Duration took = now - running_since_;
+    times.average = times.samples == 0 ? took : (times.average * 3 + took) / 4;
+    ++times.samples;
     Claim claim{unit, ResultHash{Blake2b256(result.value())}, result.value()};
     store_.PutOutbox({unit, claim.hash, claim.result, lease.holder});
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
@@ -129,6 +194,7 @@ Actions Volunteer::Tick(TimePoint now) {
     queue_.pop_front();
   }
   SendDueClaims(now, /*force=*/false, actions);
+  HandOffLateLeases(now, actions);
   MaybeStartTask(now, actions);
   MaybeRequestWork(now, actions);
   return actions;
@@ -141,8 +207,9 @@ void Volunteer::FillOffer(Offer& offer) const {
   for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);
 }
 
-void Volunteer::MaybeStartTask(TimePoint, Actions& actions) {
+void Volunteer::MaybeStartTask(TimePoint now, Actions& actions) {
   if (running_ || queue_.empty()) return;
+  running_since_ = now;
   running_ = std::move(queue_.front());
   queue_.pop_front();
   actions.tasks.push_back({running_->unit, manifests_.at(running_->unit.project)});

@@ -37,6 +37,8 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
       HoldAck{project},
       LedgerPush{project, {{Peer(5), "tcp://h:1"}}, {{Peer(6), {{project, 2}, ResultHash{}, Bytes{3}}}}, 77},
       LedgerAck{project, 77},
+      LeaseHandoff{{project, 4}, 99, "tcp://h:2", Bytes{8, 9}},
+      LeaseMoved{{project, 4}, Peer(7)},
       WorkRequest{3},
       LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
       ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},

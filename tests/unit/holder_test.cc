@@ -215,6 +215,23 @@ TEST_F(HolderTest, FreshLeaseIsNotForgottenBeforeItsGrantCouldArrive) {
   EXPECT_EQ(holder_->counters().leases_unconfirmed, 0u);
 }
 
+TEST_F(HolderTest, LeaseMovedToAnotherPeerFollowsIt) {
+  Submit(Manifest(1, 1, 1));
+  Join(Peer(1));
+  Join(Peer(2));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Send(Peer(1), LeaseMoved{unit, Peer(2)});
+  EXPECT_EQ(holder_->counters().leases_moved, 1u);
+  // Peer 2 now holds it: its offer listing the unit keeps it, peer 1's silence does not matter.
+  now_ += 10s;
+  Join(Peer(1), {});
+  Join(Peer(2), {unit});
+  EXPECT_EQ(holder_->counters().leases_unconfirmed, 0u);
+  // A stranger cannot move a lease it does not hold.
+  Send(Peer(3), LeaseMoved{unit, Peer(3)});
+  EXPECT_EQ(holder_->counters().leases_moved, 1u);
+}
+
 TEST_F(HolderTest, DuplicateClaimIsCountedOnce) {
   ProjectId id = Submit(Manifest(1));
   Join(Peer(1));

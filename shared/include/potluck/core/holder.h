@@ -42,6 +42,7 @@ struct HolderCounters {
   uint64_t leases_granted = 0;
   uint64_t leases_expired = 0;
   uint64_t leases_unconfirmed = 0;
+  uint64_t leases_moved = 0;        // passed by one volunteer to another
   uint64_t claims_pushed = 0;   // sent to other holders
 };
 
@@ -116,6 +117,7 @@ class Holder {
   Actions OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now);
   Actions OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now);
   Actions OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now);
+  void OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now);
   Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
   bool AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);

@@ -23,6 +23,7 @@ struct VolunteerConfig {
   Duration claim_retry = std::chrono::seconds(3);    // resend unacknowledged results
 };
 
+
 constexpr size_t kClaimBatchMax = 64;
 
 class Volunteer {
@@ -46,12 +47,17 @@ class Volunteer {
   size_t leases_held() const { return queue_.size() + (running_ ? 1 : 0); }
   size_t outbox_size() const { return outbox_.size(); }
   uint64_t units_computed() const { return units_computed_; }
+  uint64_t leases_handed_off() const { return leases_handed_off_; }
 
  private:
   struct HeldLease {
     UnitKey unit;
     TimePoint deadline;
     std::string holder;
+  };
+  struct UnitTimes {
+    Duration average{0};  // of this project's units here; zero until one finished
+    uint32_t samples = 0;
   };
   struct Unsent {
     Claim claim;
@@ -60,6 +66,11 @@ class Volunteer {
   };
 
   void OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now);
+  void OnHandoff(const Inbound& in, const LeaseHandoff& handoff);
+  bool Holds(const UnitKey& unit) const;
+  bool AddManifest(const Bytes& bytes);
+  // Passes waiting leases we cannot finish before their deadlines to idle peers.
+  void HandOffLateLeases(TimePoint now, Actions& actions);
   void OnAck(const ClaimAck& ack);
   void MaybeStartTask(TimePoint now, Actions& actions);
   void MaybeRequestWork(TimePoint now, Actions& actions);
@@ -75,12 +86,15 @@ class Volunteer {
   std::map<ProjectId, std::shared_ptr<const Manifest>> manifests_;
   std::deque<HeldLease> queue_;
   std::optional<HeldLease> running_;
+  TimePoint running_since_{};
+  std::map<ProjectId, UnitTimes> unit_times_;
   std::map<UnitKey, Unsent> outbox_;
   std::optional<TimePoint> request_sent_;   // a work request is unanswered since then
   std::map<std::string, TimePoint> idle_until_;  // holders that had no work for us, by endpoint
   size_t next_holder_ = 0;                  // rotates requests over the holders
   uint64_t next_request_id_ = 1;
   uint64_t units_computed_ = 0;
+  uint64_t leases_handed_off_ = 0;
 };
 
 }  // namespace potluck

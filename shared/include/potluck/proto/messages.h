@@ -103,6 +103,20 @@ struct LedgerPush {
   uint64_t last_seq = 0;  // the sender's sequence number of the last entry
 };
 
+// A lease passed on by a volunteer that cannot finish it before its deadline to an idle peer.
+struct LeaseHandoff {
+  UnitKey unit;
+  int64_t deadline_unix_ms = 0;
+  std::string holder;  // endpoint of the holder that granted it
+  Bytes manifest;
+};
+
+// Tells the holder that the sender passed its lease of `unit` to `to`.
+struct LeaseMoved {
+  UnitKey unit;
+  PeerId to;
+};
+
 // Everything up to `seq` of the receiver's push is durable here.
 struct LedgerAck {
   ProjectId project;
@@ -143,7 +157,8 @@ struct Reply {
 };
 
 using Body = std::variant<Gossip, PeersRequest, WorkRequest, LeaseGrant, ClaimBatch, ClaimAck, SubmitProject,
-                          ProjectRequest, ProjectStatus, Reply, HoldRequest, HoldAck, LedgerPush, LedgerAck>;
+                          ProjectRequest, ProjectStatus, Reply, HoldRequest, HoldAck, LedgerPush, LedgerAck,
+                          LeaseHandoff, LeaseMoved>;
 
 struct Envelope {
   PeerId sender;

@@ -1,0 +1,170 @@
+#include "potluck/core/volunteer.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_directory.h"
+#include "potluck/store/sqlite_store.h"
+#include "test_workload.h"
+
+namespace potluck {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeDirectory;
+using testing::SquareWorkload;
+using testing::TestPeer;
+
+const PeerId kSelf = TestPeer(1), kHolder = TestPeer(0xA0), kOtherHolder = TestPeer(0xB0), kIdle = TestPeer(2);
+const std::string kHolderEndpoint = "tcp://holder", kOtherEndpoint = "tcp://other", kIdleEndpoint = "tcp://idle";
+
+class VolunteerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(SqliteStore::Open(":memory:").value());
+    Manifest m;
+    m.workload = "square";
+    m.workload_version = 1;
+    m.units = 10;
+    manifest_ = EncodeManifest(m);
+    project_ = ProjectIdOf(manifest_);
+    Announce(kHolder, kHolderEndpoint, {project_}, {});
+  }
+
+  void Announce(const PeerId& id, const std::string& endpoint, std::vector<ProjectId> holds, std::vector<UnitKey> leases,
+                uint32_t free_slots = 0) {
+    Offer o;
+    o.peer = id;
+    o.endpoint = endpoint;
+    o.workloads = {{"square", 1}};
+    o.holds = std::move(holds);
+    o.leases = std::move(leases);
+    o.free_slots = free_slots;
+    directory_.Put(o);
+  }
+
+  std::unique_ptr<Volunteer> Make(uint32_t queue_max = 2) {
+    VolunteerConfig config;
+    config.queue_max = queue_max;
+    auto v = std::make_unique<Volunteer>(kSelf, config, *store_, directory_);
+    EXPECT_TRUE(v->Load(now_).ok());
+    return v;
+  }
+
+  template <typename F>
+  Actions Step(F&& f) {
+    store_->Begin();
+    Actions a = f();
+    EXPECT_TRUE(store_->Commit().ok());
+    return a;
+  }
+
+  Actions Grant(Volunteer& v, std::vector<uint64_t> units, Duration deadline = 10min) {
+    LeaseGrant g;
+    for (uint64_t i : units) g.leases.push_back({{project_, i}, ToUnixMs(now_ + deadline)});
+    g.manifests = {manifest_};
+    return Step([&] { return v.OnMessage({kHolder, kHolderEndpoint, Envelope{kHolder, 1, g}}, now_); });
+  }
+
+  template <typename T>
+  static std::vector<const Outgoing*> Sent(const Actions& a) {
+    std::vector<const Outgoing*> out;
+    for (const auto& m : a.messages) {
+      if (std::holds_alternative<T>(m.message.body)) out.push_back(&m);
+    }
+    return out;
+  }
+
+  FakeDirectory directory_;
+  std::unique_ptr<SqliteStore> store_;
+  Bytes manifest_;
+  ProjectId project_;
+  TimePoint now_ = FromUnixMs(1'700'000'000'000);
+};
+
+TEST_F(VolunteerTest, AsksAHolderThatShowsWorkAndStartsWhatItGets) {
+  auto v = Make();
+  Actions start = Step([&] { return v->Start(now_); });
+  auto requests = Sent<WorkRequest>(start);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0]->to.endpoint, kHolderEndpoint);
+  Actions granted = Grant(*v, {3, 4});
+  ASSERT_EQ(granted.tasks.size(), 1u);
+  EXPECT_EQ(granted.tasks[0].unit.index, 3u);
+  EXPECT_EQ(v->leases_held(), 2u);
+}
+
+TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
+  {
+    auto v = Make();
+    Step([&] { return v->Start(now_); });
+    Grant(*v, {3});
+    Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), now_); });
+    ASSERT_EQ(Sent<ClaimBatch>(done).size(), 1u);
+  }  // crashed before the acknowledgement
+  auto v = Make();
+  EXPECT_EQ(v->outbox_size(), 1u);
+  Actions start = Step([&] { return v->Start(now_); });
+  auto claims = Sent<ClaimBatch>(start);
+  ASSERT_EQ(claims.size(), 1u);
+  Step([&] { return v->OnMessage({kHolder, kHolderEndpoint, Envelope{kHolder, 2, ClaimAck{{{project_, 3}}}}}, now_); });
+  EXPECT_EQ(v->outbox_size(), 0u);
+  EXPECT_EQ(Make()->outbox_size(), 0u);
+}
+
+TEST_F(VolunteerTest, ResultsGoToAnotherHolderWhenTheirsIsGone) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Grant(*v, {3});
+  directory_.Remove(kHolder);
+  Announce(kOtherHolder, kOtherEndpoint, {project_}, {});
+  Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), now_); });
+  auto claims = Sent<ClaimBatch>(done);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0]->to.endpoint, kOtherEndpoint);
+}
+
+TEST_F(VolunteerTest, WaitingLeaseThatWouldMissItsDeadlineGoesToAnIdlePeer) {
+  auto v = Make(/*queue_max=*/3);
+  Step([&] { return v->Start(now_); });
+  Grant(*v, {0}, 1h);
+  now_ += 6s;  // one unit takes 6 s here
+  Step([&] { return v->OnTaskDone({project_, 0}, SquareWorkload::Encode(0), now_); });
+  Grant(*v, {1, 2, 3}, 14s);  // 1 runs now; 2 would end at 12 s, 3 at 18 s: too late
+  Announce(kIdle, kIdleEndpoint, {}, {}, 2);
+  Actions tick = Step([&] { return v->Tick(now_); });
+  auto handoffs = Sent<LeaseHandoff>(tick);
+  ASSERT_EQ(handoffs.size(), 1u);
+  EXPECT_EQ(handoffs[0]->to.endpoint, kIdleEndpoint);
+  const auto& handoff = std::get<LeaseHandoff>(handoffs[0]->message.body);
+  EXPECT_EQ(handoff.unit.index, 3u);
+  auto moved = Sent<LeaseMoved>(tick);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0]->to.endpoint, kHolderEndpoint);
+  EXPECT_EQ(v->leases_held(), 2u);
+  EXPECT_EQ(v->leases_handed_off(), 1u);
+
+  // The idle peer takes it and starts it.
+  VolunteerConfig config;
+  auto other_store = std::move(SqliteStore::Open(":memory:").value());
+  Volunteer idle(kIdle, config, *other_store, directory_);
+  other_store->Begin();
+  Actions taken = idle.OnMessage({kSelf, "", handoffs[0]->message}, now_);
+  ASSERT_TRUE(other_store->Commit().ok());
+  ASSERT_EQ(taken.tasks.size(), 1u);
+  EXPECT_EQ(taken.tasks[0].unit.index, 3u);
+}
+
+TEST_F(VolunteerTest, LeaseNotPassedOnWithoutAnIdlePeer) {
+  auto v = Make(/*queue_max=*/3);
+  Step([&] { return v->Start(now_); });
+  Grant(*v, {0}, 1h);
+  now_ += 6s;
+  Step([&] { return v->OnTaskDone({project_, 0}, SquareWorkload::Encode(0), now_); });
+  Grant(*v, {1, 2, 3}, 14s);
+  Announce(kIdle, kIdleEndpoint, {}, {{project_, 9}}, 1);  // busy
+  EXPECT_TRUE(Sent<LeaseHandoff>(Step([&] { return v->Tick(now_); })).empty());
+  EXPECT_EQ(v->leases_held(), 3u);
+}
+
+}  // namespace
+}  // namespace potluck
