@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("--join-timeout", join_timeout_s, "seconds to wait for the first answer before giving up")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  bool lan_discovery = false;
+  std::string lan_beacon = "255.255.255.255:7399";
+  app.add_flag("--lan-discovery", lan_discovery, "find peers on the local network by UDP broadcast beacons");
+  app.add_option("--lan-beacon", lan_beacon, "IPV4:PORT the beacons go to and are heard on")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.join_timeout = std::chrono::seconds(join_timeout_s);
+  if (lan_discovery) config.lan_beacon = lan_beacon;
 
   auto fail = [](const potluck::Status& s) {
     std::fprintf(stderr, "potluck-worker: %s\n", s.message().c_str());

@@ -56,6 +56,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   run.node.offer.speed = MeasureSpeed(workloads, config.cores);
   spdlog::info("worker with {} cores, speed {:.1f}", config.cores, run.node.offer.speed);
   if (!config.bootstrap.empty()) run.join_timeout = config.join_timeout;
+  run.lan_beacon = config.lan_beacon;
   run.make_executor = [&](std::shared_ptr<Waker> waker) {
     return std::make_unique<KernelRunner>(workloads, config.cores, std::move(waker));
   };

@@ -20,6 +20,7 @@ struct WorkerConfig {
   int cores = 1;
   // With bootstrap endpoints and no answer from any for this long, give up.
   Duration join_timeout = std::chrono::seconds(10);
+  std::string lan_beacon;  // IPV4:PORT to find peers on the LAN; empty: off
   VolunteerConfig volunteer;
 };
 

@@ -20,6 +20,14 @@ Status Membership::Load() {
   return Status::Ok();
 }
 
+void Membership::Discover(const std::string& endpoint) {
+  if (endpoint == own_.endpoint || discovered_.size() >= kDiscoveredMax) return;
+  if (std::find(discovered_.begin(), discovered_.end(), endpoint) == discovered_.end()) {
+    spdlog::info("heard of a peer at {}", endpoint);
+    discovered_.push_back(endpoint);
+  }
+}
+
 Offer Membership::OwnOffer(TimePoint now) const {
   Offer offer = own_;
   offer.peer = self_;
@@ -97,7 +105,7 @@ Actions Membership::Tick(TimePoint now) {
   }
   std::shuffle(partners.begin(), partners.end(), rng_);
   if (partners.size() > config_.fanout) partners.resize(config_.fanout);
-  for (const auto* list : {&config_.bootstrap, &remembered_}) {
+  for (const auto* list : {&config_.bootstrap, &remembered_, &discovered_}) {
     for (const auto& endpoint : *list) {
       if (!known_endpoints.contains(endpoint) && endpoint != own_.endpoint) partners.push_back(endpoint);
     }

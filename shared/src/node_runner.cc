@@ -8,9 +8,15 @@
 #include "potluck/app/data_dir.h"
 #include "potluck/crypto/identity.h"
 #include "potluck/net/event_loop.h"
+#include "potluck/net/lan_beacon.h"
 #include "potluck/store/sqlite_store.h"
 
 namespace potluck {
+namespace {
+
+constexpr Duration kBeaconInterval = std::chrono::seconds(2);
+
+}  // namespace
 
 Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop) {
   if (Status s = PrepareDataDir(config.data_dir); !s.ok()) return s;
@@ -30,6 +36,13 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   SystemClock clock;
   Node node(identity->id(), node_config, store, store, store, workloads, std::random_device{}());
   if (Status s = node.Load(clock.Now()); !s.ok()) return s;
+  std::unique_ptr<LanBeacon> beacon;
+  if (!config.lan_beacon.empty()) {
+    auto opened_beacon = LanBeacon::Open(config.lan_beacon, identity->id());
+    if (!opened_beacon.ok()) return opened_beacon.status();
+    beacon = std::move(opened_beacon.value());
+  }
+  TimePoint next_beacon{};
   std::unique_ptr<TaskExecutor> executor;
   if (config.make_executor) executor = config.make_executor(transport.waker());
   if (Status s = WriteFileAtomically(config.data_dir / "endpoint", bound.value() + "\n"); !s.ok()) return s;
@@ -45,6 +58,13 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             Actions actions;
             if (executor) {
               for (auto& done : executor->TakeFinished()) actions.Append(node.OnTaskDone(done.unit, done.result, now));
+            }
+            if (beacon) {
+              for (const auto& endpoint : beacon->Heard()) node.Discover(endpoint);
+              if (now >= next_beacon) {
+                beacon->Announce(node_config.endpoint);
+                next_beacon = now + kBeaconInterval;
+              }
             }
             actions.Append(node.Tick(now));
             if (node.connected() && !announced) {

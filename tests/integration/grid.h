@@ -41,10 +41,11 @@ class Grid {
 
   // A worker that serves peers on a free port and joins through `bootstrap` (maybe none).
   // Waits, bounded, until it listens, and records its endpoint.
-  void StartWorker(int i, const std::vector<std::string>& bootstrap) {
+  void StartWorker(int i, const std::vector<std::string>& bootstrap, std::vector<std::string> extra = {}) {
     auto data = dir_.path() / ("worker" + std::to_string(i));
     std::filesystem::remove(data / "endpoint");
     std::vector<std::string> args = {kWorker, "--listen", "tcp://127.0.0.1:0", "--data", data.string(), "--cores", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
     for (const auto& b : bootstrap) {
       args.push_back("--bootstrap");
       args.push_back(b);

@@ -79,6 +79,26 @@ TEST(PeerToPeerTest, ProjectOutlivesItsCoordinator) {
   EXPECT_EQ(results["units"]["verified"], 100);
 }
 
+TEST(PeerToPeerTest, WorkersFindEachOtherByLanBeaconAndRememberThePeers) {
+  TempDir dir;
+  Grid grid(dir);
+  // Broadcast on the loopback network only, on a port of this test's own.
+  std::mt19937 rng(static_cast<unsigned>(getpid()));
+  const std::string beacon = "127.255.255.255:" + std::to_string(20000 + rng() % 20000);
+  for (int i = 0; i < 3; ++i) grid.StartWorker(i, {}, {"--lan-discovery", "--lan-beacon", beacon});
+  auto peers_known = [&](int i) {
+    auto r = grid.CliTo(grid.worker_endpoints_[i], {"peers", "--json"}, 10s);
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_object() ? j["peers"].size() : 0u;
+  };
+  ASSERT_TRUE(Eventually([&] { return peers_known(0) == 3 && peers_known(2) == 3; }, 30s)) << grid.Logs();
+
+  // Restarted without beacons or bootstrap, a worker finds its peers from what it stored.
+  grid.workers_[2]->Stop();
+  grid.StartWorker(2, {});
+  ASSERT_TRUE(Eventually([&] { return peers_known(2) == 3; }, 30s)) << grid.Logs();
+}
+
 TEST(PeerToPeerTest, ChurnLosesNoUnitAndCountsNoClaimTwice) {
   TempDir dir;
   Grid grid(dir);

@@ -39,6 +39,8 @@ struct NodeRunConfig {
   // With no other peer known this long after start, give up: a wrong bootstrap endpoint
   // should be an error, not a silent wait. Zero: wait for peers forever.
   Duration join_timeout{0};
+  // IPV4:PORT for LAN discovery beacons; empty: off.
+  std::string lan_beacon;
   // Builds the kernel runner once the transport can wake the loop; empty on a node that
   // computes nothing.
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;

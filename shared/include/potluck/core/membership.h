@@ -24,6 +24,7 @@ struct MembershipConfig {
 
 constexpr size_t kGossipOffersMax = 256;
 constexpr size_t kPeersMax = 100000;
+constexpr size_t kDiscoveredMax = 256;
 
 class Membership final : public Directory {
  public:
@@ -32,6 +33,8 @@ class Membership final : public Directory {
 
   // Remembers the peers of an earlier run as extra gossip partners.
   Status Load();
+  // An endpoint heard of some other way (a LAN beacon): gossiped with until a peer there answers.
+  void Discover(const std::string& endpoint);
   // Our own offer, minus the fields Membership fills in (peer, issue and expiry times).
   void SetOwnOffer(Offer offer) { own_ = std::move(offer); }
 
@@ -59,6 +62,7 @@ class Membership final : public Directory {
   Offer own_issued_;  // as last sent, so OfferOf(self) answers like for anyone else
   std::map<PeerId, Offer> offers_;
   std::vector<std::string> remembered_;
+  std::vector<std::string> discovered_;
   std::vector<Offer> fresh_;
   TimePoint next_round_{};
 };

@@ -34,6 +34,7 @@ class Node {
   Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now);
   Actions Tick(TimePoint now);
 
+  void Discover(const std::string& endpoint) { membership_.Discover(endpoint); }
   // True once any other peer is known.
   bool connected() const { return membership_.Alive().size() > 1; }
   const PeerId& id() const { return self_; }
