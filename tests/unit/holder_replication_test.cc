@@ -86,6 +86,19 @@ class HolderReplicationTest : public ::testing::Test {
     return EncodeManifest(m);
   }
 
+  // Submits to holder A, lets it recruit B, then lets the volunteers join.
+  ProjectId SubmitToA(uint64_t units) {
+    Actions submitted;
+    ProjectId id;
+    On(kA, [&](Holder& h) {
+      id = h.Submit(Manifest(units), now_, submitted).value();
+      return Actions{};
+    });
+    Exchange(std::move(submitted), kA);
+    AnnounceVolunteers();
+    return id;
+  }
+
   ClaimBatch ClaimOf(const UnitKey& unit, uint64_t value) {
     Bytes result = SquareWorkload::Encode(value);
     return ClaimBatch{{{unit, ResultHash{Blake2b256(result)}, result}}};
@@ -113,14 +126,7 @@ TEST_F(HolderReplicationTest, SubmitIsAnsweredOnceASecondHolderHasTheProject) {
 }
 
 TEST_F(HolderReplicationTest, LedgersConvergeToTheUnionOfClaims) {
-  Actions submitted;
-  On(kA, [&](Holder& h) {
-    (void)h.Submit(Manifest(1), now_, submitted);
-    return Actions{};
-  });
-  Exchange(std::move(submitted), kA);
-  AnnounceVolunteers();
-  ProjectId project = holders_[kA]->OpenProjects().at(0);
+  ProjectId project = SubmitToA(1);
   UnitKey unit{project, 0};
   // Two volunteers deliver agreeing results, each to a different holder.
   Exchange(On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimOf(unit, 0)}}, now_); }),
@@ -140,14 +146,7 @@ TEST_F(HolderReplicationTest, LedgersConvergeToTheUnionOfClaims) {
 }
 
 TEST_F(HolderReplicationTest, LiveHoldersLeaseDisjointSharesOfFreshUnits) {
-  Actions submitted;
-  On(kA, [&](Holder& h) {
-    (void)h.Submit(Manifest(100), now_, submitted);
-    return Actions{};
-  });
-  Exchange(std::move(submitted), kA);
-  AnnounceVolunteers();
-  ProjectId project = holders_[kA]->OpenProjects().at(0);
+  ProjectId project = SubmitToA(100);
   std::set<uint64_t> from_a, from_b;
   for (auto [holder, peer, seen] : {std::tuple{kA, TestPeer(1), &from_a}, std::tuple{kB, TestPeer(2), &from_b}}) {
     Actions a = On(holder, [&, peer = peer](Holder& h) { return h.OnMessage({peer, "", {peer, 1, WorkRequest{64}}}, now_); });
@@ -161,13 +160,7 @@ TEST_F(HolderReplicationTest, LiveHoldersLeaseDisjointSharesOfFreshUnits) {
 }
 
 TEST_F(HolderReplicationTest, SurvivingHolderTakesOverTheShareOfALostOne) {
-  Actions submitted;
-  On(kA, [&](Holder& h) {
-    (void)h.Submit(Manifest(100), now_, submitted);
-    return Actions{};
-  });
-  Exchange(std::move(submitted), kA);
-  AnnounceVolunteers();
+  SubmitToA(100);
   directory_.Remove(kB);
   Exchange(On(kA, [&](Holder& h) { return h.Tick(now_); }), kA);
   Actions a = On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, WorkRequest{64}}}, now_); });

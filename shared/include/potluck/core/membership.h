@@ -45,6 +45,8 @@ class Membership final : public Directory {
   // Offers that were new or newer in the last OnGossip() call, for the holder to read.
   const std::vector<Offer>& fresh() const { return fresh_; }
 
+  // Other peers with a live offer.
+  size_t peer_count() const { return offers_.size(); }
   const Offer* OfferOf(const PeerId& peer) const override;
   std::vector<const Offer*> Alive() const override;
 

@@ -36,7 +36,7 @@ class Node {
 
   void Discover(const std::string& endpoint) { membership_.Discover(endpoint); }
   // True once any other peer is known.
-  bool connected() const { return membership_.Alive().size() > 1; }
+  bool connected() const { return membership_.peer_count() > 0; }
   const PeerId& id() const { return self_; }
   Holder& holder() { return holder_; }
   const Membership& membership() const { return membership_; }
