@@ -108,7 +108,7 @@ int Submit(const Target& target, const SubmitOptions& o) {
   m.owner = owner->id();
 
   Client client(target.to, Seconds(target.answer_timeout_s));
-  auto answer = client.Ask(SubmitProject{EncodeManifest(m)});
+  auto answer = client.Ask(SubmitProject{SignManifest(m, owner.value())});
   if (!answer.ok()) return Fail(kFailure, answer.status().message());
   auto* reply = std::get_if<Reply>(&answer.value());
   if (!reply) return Fail(kFailure, target.to + " gave an answer of the wrong kind");

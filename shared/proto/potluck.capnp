@@ -88,6 +88,7 @@ struct Claim {
   unit @0 :UnitKey;
   hash @1 :Data;
   result @2 :Data;
+  signature @3 :Data;
 }
 
 struct ClaimBatch {
@@ -155,6 +156,12 @@ struct Envelope {
     leaseHandoff @16 :LeaseHandoff;
     leaseMoved @17 :LeaseMoved;
   }
+}
+
+# A manifest with its owner's Ed25519 signature of the manifest's canonical bytes.
+struct SignedManifest {
+  manifest @0 :Data;
+  signature @1 :Data;
 }
 
 # A project's manifest. Its canonical Cap'n Proto encoding is what the project id hashes.

@@ -103,10 +103,14 @@ void WriteClaim(wire::Claim::Builder b, const Claim& c) {
   WriteUnit(b.initUnit(), c.unit);
   b.setHash(AsData(c.hash.bytes.data(), 32));
   b.setResult(AsData(c.result.data(), c.result.size()));
+  b.setSignature(AsData(c.signature.data(), c.signature.size()));
 }
 
 Claim ReadClaim(wire::Claim::Reader c) {
-  return {ReadUnit(c.getUnit()), ReadId<ResultTag>(c.getHash(), "claim.hash"), ReadBytes(c.getResult())};
+  Claim claim{ReadUnit(c.getUnit()), ReadId<ResultTag>(c.getHash(), "claim.hash"), ReadBytes(c.getResult()), {}};
+  if (c.getSignature().size() != claim.signature.size()) throw DecodeError{"claim.signature is not 64 bytes"};
+  std::memcpy(claim.signature.data(), c.getSignature().begin(), claim.signature.size());
+  return claim;
 }
 
 void WriteBody(wire::Envelope::Body::Builder b, const Gossip& m) {

@@ -26,12 +26,12 @@ Status Holder::Load(TimePoint now) {
   auto snapshot = store_.LoadLedger();
   if (!snapshot.ok()) return snapshot.status();
   for (auto& row : snapshot->projects) {
-    auto manifest = DecodeManifest(row.manifest);
-    if (!manifest.ok()) return Corrupt("stored project " + row.id.Short() + ": " + manifest.status().message());
+    auto opened = OpenManifest(row.manifest);
+    if (!opened.ok()) return Corrupt("stored project " + row.id.Short() + ": " + opened.status().message());
     Project& p = projects_[row.id];
     p.id = row.id;
     p.manifest_bytes = std::move(row.manifest);
-    p.manifest = std::move(manifest.value());
+    p.manifest = std::move(opened->manifest);
     p.workload = workloads_.Find(p.manifest.workload, p.manifest.workload_version);
     p.submitted = row.submitted;
     p.live_holders = {self_};
@@ -237,8 +237,10 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
 
 bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) {
   auto it = projects_.find(claim.unit.project);
+  // A claim counts only with its computing peer's signature, so no holder can make one up.
   if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
-      claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash) {
+      claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash ||
+      !VerifySignature(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)) {
     ++counters_.claims_refused;
     spdlog::warn("refused a claim from {} for {}#{}", peer.Short(), claim.unit.project.Short(), claim.unit.index);
     return false;
@@ -254,7 +256,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) 
   }
   unit.claims.push_back({peer, claim.hash});
   p.contributors.insert(peer);
-  store_.PutClaim({claim.unit, peer, claim.hash}, claim.result);
+  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature}, claim.result);
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
   return true;
@@ -349,27 +351,25 @@ void Holder::ServeHungryPeers(TimePoint now, Actions& actions) {
 }
 
 Result<Holder::Project*> Holder::AddProject(const Bytes& manifest_bytes, TimePoint now) {
-  auto manifest = DecodeManifest(manifest_bytes);
-  if (!manifest.ok()) return InvalidArgument(manifest.status().message());
-  const Workload* workload = workloads_.Find(manifest->workload, manifest->workload_version);
+  auto opened = OpenManifest(manifest_bytes);
+  if (!opened.ok()) return InvalidArgument(opened.status().message());
+  const Manifest& manifest = opened->manifest;
+  const Workload* workload = workloads_.Find(manifest.workload, manifest.workload_version);
   if (!workload) {
-    return InvalidArgument("unknown workload '" + manifest->workload + "' version " +
-                           std::to_string(manifest->workload_version));
+    return InvalidArgument("unknown workload '" + manifest.workload + "' version " +
+                           std::to_string(manifest.workload_version));
   }
-  if (Status s = workload->Validate(manifest->params, manifest->units); !s.ok()) return s;
-  // Re-encoding makes the id independent of how the sender laid out its bytes.
-  Bytes canonical = EncodeManifest(manifest.value());
-  ProjectId id = ProjectIdOf(canonical);
-  auto [it, fresh] = projects_.try_emplace(id);
+  if (Status s = workload->Validate(manifest.params, manifest.units); !s.ok()) return s;
+  auto [it, fresh] = projects_.try_emplace(opened->id);
   Project& p = it->second;
   if (!fresh) return &p;  // the same manifest twice is harmless
-  p.id = id;
-  p.manifest_bytes = canonical;
-  p.manifest = std::move(manifest.value());
+  p.id = opened->id;
+  p.manifest_bytes = manifest_bytes;
+  p.manifest = std::move(opened->manifest);
   p.workload = workload;
   p.submitted = now;
   p.live_holders = {self_};
-  store_.PutProject({id, canonical, now});
+  store_.PutProject({p.id, manifest_bytes, now});
   return &p;
 }
 

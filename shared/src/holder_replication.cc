@@ -135,7 +135,9 @@ void Holder::PushLedgers(TimePoint now, Actions& actions) {
       auto stored = store_.ClaimsAfter(id, co.acked_seq, kLedgerPushEntriesMax);
       if (!stored.ok() || stored->empty()) continue;
       LedgerPush push{id, HolderRefs(p), {}, stored->back().seq};
-      for (auto& s : stored.value()) push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result)}});
+      for (auto& s : stored.value()) {
+        push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature}});
+      }
       counters_.claims_pushed += push.entries.size();
       actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
       co.push_sent = now;

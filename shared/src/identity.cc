@@ -33,6 +33,41 @@ Identity Identity::Ephemeral() {
   return identity;
 }
 
+Identity Identity::FromSeed(const std::array<uint8_t, 32>& seed) {
+  POTLUCK_CHECK(sodium_init() >= 0);
+  Identity identity;
+  crypto_sign_seed_keypair(identity.id_.bytes.data(), identity.secret_key_.data(), seed.data());
+  return identity;
+}
+
+Signature Identity::Sign(std::span<const uint8_t> message) const {
+  Signature signature;
+  crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), secret_key_.data());
+  return signature;
+}
+
+namespace {
+
+Bytes Statement(std::string_view domain, std::initializer_list<std::span<const uint8_t>> parts) {
+  Bytes out(domain.begin(), domain.end());
+  for (auto part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
+}  // namespace
+
+Bytes ClaimStatement(const UnitKey& unit, const ResultHash& hash) {
+  std::array<uint8_t, 8> index;
+  for (size_t i = 0; i < 8; ++i) index[i] = static_cast<uint8_t>(unit.index >> (8 * i));
+  return Statement("potluck-claim/1", {unit.project.bytes, index, hash.bytes});
+}
+
+Bytes CancelStatement(const ProjectId& project) { return Statement("potluck-cancel/1", {project.bytes}); }
+
+bool VerifySignature(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature) {
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), peer.bytes.data()) == 0;
+}
+
 Result<Identity> Identity::LoadOrCreate(const std::filesystem::path& dir) {
   if (sodium_init() < 0) return IoError("libsodium failed to initialise");
   const auto path = dir / kKeyFile;

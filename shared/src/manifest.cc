@@ -95,6 +95,47 @@ Result<Manifest> DecodeManifest(const Bytes& bytes) {
   return m;
 }
 
+Bytes SignManifest(const Manifest& manifest, const Signer& signer) {
+  POTLUCK_CHECK(signer.id() == manifest.owner);
+  Bytes canonical = EncodeManifest(manifest);
+  Signature signature = signer.Sign(canonical);
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::SignedManifest>();
+  root.setManifest(capnp::Data::Reader(canonical.data(), canonical.size()));
+  root.setSignature(capnp::Data::Reader(signature.data(), signature.size()));
+  auto words = capnp::messageToFlatArray(builder);
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<OpenedManifest> OpenManifest(const Bytes& signed_manifest) {
+  if (signed_manifest.empty() || signed_manifest.size() % sizeof(capnp::word) != 0 || signed_manifest.size() > 2 << 20) {
+    return Corrupt("signed manifest is not a well-formed message");
+  }
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(signed_manifest.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), signed_manifest.data(), signed_manifest.size());
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = signed_manifest.size();
+  options.nestingLimit = 4;
+  Bytes inner;
+  Signature signature;
+  try {
+    capnp::FlatArrayMessageReader reader(words, options);
+    auto root = reader.getRoot<wire::SignedManifest>();
+    if (root.getSignature().size() != signature.size()) return Corrupt("manifest signature is not 64 bytes");
+    std::memcpy(signature.data(), root.getSignature().begin(), signature.size());
+    inner.assign(root.getManifest().begin(), root.getManifest().end());
+  } catch (const kj::Exception& e) {
+    return Corrupt(std::string("malformed signed manifest: ") + e.getDescription().cStr());
+  }
+  auto manifest = DecodeManifest(inner);
+  if (!manifest.ok()) return manifest.status();
+  if (!VerifySignature(manifest->owner, inner, signature)) {
+    return Corrupt("manifest signature does not match its owner " + manifest->owner.Short());
+  }
+  return OpenedManifest{ProjectIdOf(inner), std::move(manifest.value())};
+}
+
 ProjectId ProjectIdOf(const Bytes& canonical_manifest) {
   ProjectId id;
   id.bytes = Blake2b256(canonical_manifest);

@@ -2,14 +2,14 @@
 
 namespace potluck {
 
-Node::Node(PeerId self, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
+Node::Node(const Signer& signer, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
            const WorkloadRegistry& workloads, uint64_t seed)
-    : self_(self),
+    : self_(signer.id()),
       config_(std::move(config)),
-      membership_(self, config_.membership, peers, seed),
-      holder_(self, config_.endpoint, config_.holder, ledger, membership_, workloads) {
+      membership_(self_, config_.membership, peers, seed),
+      holder_(self_, config_.endpoint, config_.holder, ledger, membership_, workloads) {
   config_.offer.endpoint = config_.endpoint;
-  if (config_.volunteer) volunteer_ = std::make_unique<Volunteer>(self, *config_.volunteer, volunteer, membership_);
+  if (config_.volunteer) volunteer_ = std::make_unique<Volunteer>(signer, *config_.volunteer, volunteer, membership_);
 }
 
 Status Node::Load(TimePoint now) {

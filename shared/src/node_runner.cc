@@ -34,7 +34,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   node_config.endpoint = config.advertise.empty() ? bound.value() : config.advertise;
 
   SystemClock clock;
-  Node node(identity->id(), node_config, store, store, store, workloads, std::random_device{}());
+  Node node(identity.value(), node_config, store, store, store, workloads, std::random_device{}());
   if (Status s = node.Load(clock.Now()); !s.ok()) return s;
   std::unique_ptr<LanBeacon> beacon;
   if (!config.lan_beacon.empty()) {

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS projects (
 -- One claim per peer and unit, so a claim delivered twice is stored once. The rowid orders
 -- claims for ledger exchange between holders.
 CREATE TABLE IF NOT EXISTS claims (
-  project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL,
+  project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
   UNIQUE (project, unit, peer));
 -- Result bytes once per distinct answer: agreeing replicas share a row.
 CREATE TABLE IF NOT EXISTS results (
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS held_leases (
 -- Computed results that no holder has acknowledged yet.
 CREATE TABLE IF NOT EXISTS outbox (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, result BLOB NOT NULL, holder TEXT NOT NULL,
-  PRIMARY KEY (project, unit));
+  signature BLOB NOT NULL, PRIMARY KEY (project, unit));
 
 -- Peers, so that a restarted node finds the grid without its bootstrap nodes.
 CREATE TABLE IF NOT EXISTS peers (id BLOB PRIMARY KEY, endpoint TEXT NOT NULL, last_seen_unix_ms INTEGER NOT NULL);
@@ -53,14 +53,14 @@ Status SqliteStore::Prepare() {
     const char* sql;
   } const statements[] = {
       {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3)"},
-      {&put_claim_, "INSERT OR IGNORE INTO claims (project, unit, peer, hash) VALUES (?1, ?2, ?3, ?4)"},
+      {&put_claim_, "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature) VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},
       {&put_held_lease_, "INSERT OR REPLACE INTO held_leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_held_lease_, "DELETE FROM held_leases WHERE project = ?1 AND unit = ?2"},
-      {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
       {&put_peer_, "INSERT OR REPLACE INTO peers VALUES (?1, ?2, ?3)"},
       {&drop_peer_, "DELETE FROM peers WHERE id = ?1"},

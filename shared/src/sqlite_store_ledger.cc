@@ -43,7 +43,8 @@ void SqliteStore::PutProject(const ProjectRow& p) {
 
 void SqliteStore::PutClaim(const ClaimRow& c, const Bytes& result) {
   auto index = static_cast<int64_t>(c.unit.index);
-  Write(*put_claim_, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash));
+  Write(*put_claim_, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
+        std::span<const uint8_t>(c.signature));
   Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
 }
 
@@ -71,7 +72,7 @@ Status SqliteStore::ScanResults(const ProjectId& project,
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
                                                                        size_t limit) {
   auto scan = db_->Prepare(
-      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes FROM claims c JOIN results r "
+      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature FROM claims c JOIN results r "
       "ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
       "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3");
   scan->Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
@@ -80,9 +81,13 @@ Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const Pro
     auto peer = IdColumn<PeerId>(*scan, 2);
     auto hash = IdColumn<ResultHash>(*scan, 3);
     if (!peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
-    out.push_back({static_cast<uint64_t>(scan->Int(0)),
-                   {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value()},
-                   scan->Blob(4)});
+    Bytes signature = scan->Blob(5);
+    if (signature.size() != Signature{}.size()) return Corrupt("a stored claim signature is damaged");
+    StoredClaim stored{static_cast<uint64_t>(scan->Int(0)),
+                       {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value(), {}},
+                       scan->Blob(4)};
+    std::copy(signature.begin(), signature.end(), stored.claim.signature.begin());
+    out.push_back(std::move(stored));
   }
   if (!scan->status().ok()) return scan->status();
   return out;

@@ -6,16 +6,14 @@
 
 namespace potluck {
 
-Volunteer::Volunteer(PeerId self, VolunteerConfig config, VolunteerStore& store, const Directory& directory)
-    : self_(self), config_(std::move(config)), store_(store), directory_(directory) {}
+Volunteer::Volunteer(const Signer& signer, VolunteerConfig config, VolunteerStore& store, const Directory& directory)
+    : self_(signer.id()), signer_(signer), config_(std::move(config)), store_(store), directory_(directory) {}
 
 Status Volunteer::Load(TimePoint now) {
   auto snapshot = store_.LoadVolunteer();
   if (!snapshot.ok()) return snapshot.status();
   for (const Bytes& bytes : snapshot->manifests) {
-    auto manifest = DecodeManifest(bytes);
-    if (!manifest.ok()) return Corrupt("stored manifest: " + manifest.status().message());
-    manifests_[ProjectIdOf(bytes)] = std::make_shared<const Manifest>(std::move(manifest.value()));
+    if (!AddManifest(bytes)) return Corrupt("a stored manifest does not open");
   }
   for (const auto& row : snapshot->leases) {
     if (row.deadline <= now || !manifests_.contains(row.unit.project)) {
@@ -25,7 +23,7 @@ Status Volunteer::Load(TimePoint now) {
     queue_.push_back({row.unit, row.deadline, row.holder});
   }
   for (auto& row : snapshot->outbox) {
-    outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result)}, row.holder, TimePoint{}};
+    outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result), row.signature}, row.holder, TimePoint{}};
   }
   if (!queue_.empty() || !outbox_.empty()) {
     spdlog::info("resuming: {} leases to compute, {} results to deliver", queue_.size(), outbox_.size());
@@ -85,21 +83,22 @@ bool Volunteer::Holds(const UnitKey& unit) const {
          std::any_of(queue_.begin(), queue_.end(), [&](const auto& l) { return l.unit == unit; });
 }
 
-bool Volunteer::AddManifest(const Bytes& bytes) {
-  ProjectId id = ProjectIdOf(bytes);
-  if (manifests_.contains(id)) return true;
-  auto manifest = DecodeManifest(bytes);
-  if (!manifest.ok()) return false;
-  manifests_[id] = std::make_shared<const Manifest>(std::move(manifest.value()));
-  store_.PutManifest(id, bytes);
-  return true;
+std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {
+  // Every manifest is checked against its owner's signature before anything runs for it.
+  auto opened = OpenManifest(bytes);
+  if (!opened.ok()) return std::nullopt;
+  if (manifests_.contains(opened->id)) return opened->id;
+  manifests_[opened->id] = std::make_shared<const Manifest>(std::move(opened->manifest));
+  manifest_bytes_[opened->id] = bytes;
+  store_.PutManifest(opened->id, bytes);
+  return opened->id;
 }
 
 void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
   // Taken only with room to spare; otherwise its holder re-leases it when our offer does
   // not list it.
   if (leases_held() >= config_.queue_max || Holds(handoff.unit) || outbox_.contains(handoff.unit)) return;
-  if (!AddManifest(handoff.manifest) || ProjectIdOf(handoff.manifest) != handoff.unit.project) return;
+  if (AddManifest(handoff.manifest) != handoff.unit.project) return;
   HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
   store_.PutLease({lease.unit, lease.deadline, lease.holder});
   queue_.push_back(std::move(lease));
@@ -137,7 +136,7 @@ void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
     const Offer* to = *taker;
     idle.erase(taker);
     ahead -= took;
-    Bytes manifest = EncodeManifest(m);
+    const Bytes& manifest = manifest_bytes_.at(it->unit.project);
     actions.messages.push_back(To(to->endpoint, LeaseHandoff{it->unit, ToUnixMs(it->deadline), it->holder, manifest}));
     actions.messages.push_back(To(it->holder, LeaseMoved{it->unit, to->peer}));
     spdlog::info("passing unit {}#{} to idle peer {}: it would miss its deadline here", it->unit.project.Short(),
@@ -171,8 +170,9 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     Duration took = now - running_since_;
     times.average = times.samples == 0 ? took : (times.average * 3 + took) / 4;
     ++times.samples;
-    Claim claim{unit, ResultHash{Blake2b256(result.value())}, result.value()};
-    store_.PutOutbox({unit, claim.hash, claim.result, lease.holder});
+    ResultHash hash{Blake2b256(result.value())};
+    Claim claim{unit, hash, result.value(), signer_.Sign(ClaimStatement(unit, hash))};
+    store_.PutOutbox({unit, claim.hash, claim.result, lease.holder, claim.signature});
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
     ++units_computed_;
     spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);

@@ -2,8 +2,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 
 #include "potluck/core/directory.h"
+#include "potluck/core/manifest.h"
+#include "potluck/crypto/hash.h"
+#include "potluck/crypto/identity.h"
+#include "potluck/proto/messages.h"
 
 namespace potluck::testing {
 
@@ -25,10 +30,46 @@ class FakeDirectory final : public Directory {
   std::map<PeerId, Offer> offers_;
 };
 
-inline PeerId TestPeer(uint8_t b) {
-  PeerId p;
-  p.bytes.fill(b);
-  return p;
+// The key pair test peer `b` always has: the same ids in every run.
+inline const Identity& TestIdentity(uint8_t b) {
+  static std::map<uint8_t, std::unique_ptr<Identity>> cache;
+  auto& slot = cache[b];
+  if (!slot) {
+    std::array<uint8_t, 32> seed;
+    seed.fill(b);
+    slot = std::make_unique<Identity>(Identity::FromSeed(seed));
+  }
+  return *slot;
+}
+
+inline PeerId TestPeer(uint8_t b) { return TestIdentity(b).id(); }
+
+// The identity of a test peer made by TestIdentity().
+inline const Identity& SignerOf(const PeerId& peer) {
+  for (int b = 0; b < 256; ++b) {
+    if (TestPeer(static_cast<uint8_t>(b)) == peer) return TestIdentity(static_cast<uint8_t>(b));
+  }
+  POTLUCK_CHECK(false);
+  return TestIdentity(0);
+}
+
+// A claim of `peer`, signed by it.
+inline Claim SignedClaim(const PeerId& peer, const UnitKey& unit, const Bytes& result);
+
+inline Claim SignedClaim(const PeerId& peer, const UnitKey& unit, const Bytes& result) {
+  ResultHash hash{Blake2b256(result)};
+  return Claim{unit, hash, result, SignerOf(peer).Sign(ClaimStatement(unit, hash))};
+}
+
+// A manifest of the "square" test workload, signed by its owner, test peer 0xEE.
+inline Bytes SquareManifest(uint64_t units, QuorumPolicy policy = {}) {
+  Manifest m;
+  m.owner = TestPeer(0xEE);
+  m.workload = "square";
+  m.workload_version = 1;
+  m.units = units;
+  m.policy = policy;
+  return SignManifest(m, TestIdentity(0xEE));
 }
 
 }  // namespace potluck::testing

@@ -52,7 +52,7 @@ class GridSim {
     int count = options.workers + (options.coordinator ? 1 : 0);
     for (int i = 0; i < count; ++i) {
       SimNode n;
-      n.id.bytes.fill(static_cast<uint8_t>(i + 1));
+      n.id = testing::TestPeer(static_cast<uint8_t>(i + 1));
       n.endpoint = "sim://node" + std::to_string(i);
       n.computes = !(options.coordinator && i == 0);
       n.saboteur = n.computes && (i - (options.coordinator ? 1 : 0)) < options.saboteurs;
@@ -63,13 +63,8 @@ class GridSim {
   }
 
   SimOutcome Run() {
-    Manifest m;
-    m.workload = "square";
-    m.workload_version = 1;
-    m.units = options_.units;
-    m.policy = {2, 6, 20s, 3};
-    Bytes manifest = EncodeManifest(m);
-    const ProjectId project = ProjectIdOf(manifest);
+    Bytes manifest = testing::SquareManifest(options_.units, {2, 6, 20s, 3});
+    const ProjectId project = OpenManifest(manifest)->id;
     const TimePoint start = start_;
     // Submitted once the nodes had a few seconds to find each other, to node 0.
     bool submitted = false;
@@ -146,7 +141,7 @@ class GridSim {
     // Workers bootstrap through node 0: the coordinator, or the first worker.
     if (i != 0) config.membership.bootstrap = {nodes_[0].endpoint};
     config.holder.peer_timeout = 15s;
-    n.node = std::make_unique<Node>(n.id, config, *n.store, *n.store, *n.store, workloads_, rng_());
+    n.node = std::make_unique<Node>(testing::TestIdentity(static_cast<uint8_t>(i + 1)), config, *n.store, *n.store, *n.store, workloads_, rng_());
     ++n.generation;
     POTLUCK_CHECK(n.node->Load(now_).ok());
     Step(i, [&](Node& node) { return node.Start(now_); });

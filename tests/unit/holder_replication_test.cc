@@ -33,7 +33,7 @@ class HolderReplicationTest : public ::testing::Test {
     for (uint8_t v = 1; v <= 2; ++v) Announce(TestPeer(v), {{"square", 1}});
   }
 
-  static std::string Endpoint(const PeerId& id) { return "tcp://node" + std::to_string(id.bytes[0]); }
+  static std::string Endpoint(const PeerId& id) { return "tcp://node" + id.Short(); }
 
   void Announce(const PeerId& id, std::vector<WorkloadVersion> workloads) {
     Offer offer;
@@ -77,14 +77,7 @@ class HolderReplicationTest : public ::testing::Test {
     return others;
   }
 
-  Bytes Manifest(uint64_t units) {
-    potluck::Manifest m;
-    m.workload = "square";
-    m.workload_version = 1;
-    m.units = units;
-    m.policy = {2, 4, 60s, 2};
-    return EncodeManifest(m);
-  }
+  Bytes Manifest(uint64_t units) { return testing::SquareManifest(units, {2, 4, 60s, 2}); }
 
   // Submits to holder A, lets it recruit B, then lets the volunteers join.
   ProjectId SubmitToA(uint64_t units) {
@@ -99,9 +92,8 @@ class HolderReplicationTest : public ::testing::Test {
     return id;
   }
 
-  ClaimBatch ClaimOf(const UnitKey& unit, uint64_t value) {
-    Bytes result = SquareWorkload::Encode(value);
-    return ClaimBatch{{{unit, ResultHash{Blake2b256(result)}, result}}};
+  ClaimBatch ClaimOf(const PeerId& peer, const UnitKey& unit, uint64_t value) {
+    return ClaimBatch{{testing::SignedClaim(peer, unit, SquareWorkload::Encode(value))}};
   }
 
   WorkloadRegistry workloads_;
@@ -129,9 +121,9 @@ TEST_F(HolderReplicationTest, LedgersConvergeToTheUnionOfClaims) {
   ProjectId project = SubmitToA(1);
   UnitKey unit{project, 0};
   // Two volunteers deliver agreeing results, each to a different holder.
-  Exchange(On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimOf(unit, 0)}}, now_); }),
+  Exchange(On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimOf(TestPeer(1), unit, 0)}}, now_); }),
            kA);
-  Exchange(On(kB, [&](Holder& h) { return h.OnMessage({TestPeer(2), "", {TestPeer(2), 1, ClaimOf(unit, 0)}}, now_); }),
+  Exchange(On(kB, [&](Holder& h) { return h.OnMessage({TestPeer(2), "", {TestPeer(2), 1, ClaimOf(TestPeer(2), unit, 0)}}, now_); }),
            kB);
   EXPECT_EQ(holders_[kA]->Describe(project, false, now_)->units.verified, 0u);
   now_ += 1s;

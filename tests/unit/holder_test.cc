@@ -15,6 +15,7 @@ using testing::SquareWorkload;
 using namespace std::chrono_literals;
 
 PeerId Peer(uint8_t b) { return testing::TestPeer(b); }
+using potluck::Signature;
 
 class HolderTest : public ::testing::Test {
  protected:
@@ -30,12 +31,7 @@ class HolderTest : public ::testing::Test {
   }
 
   Bytes Manifest(uint64_t units, uint32_t quorum = 2, uint32_t max_replicas = 4) {
-    potluck::Manifest m;
-    m.workload = "square";
-    m.workload_version = 1;
-    m.units = units;
-    m.policy = {quorum, max_replicas, 60s};
-    return EncodeManifest(m);
+    return testing::SquareManifest(units, {quorum, max_replicas, 60s});
   }
 
   ProjectId Submit(const Bytes& manifest) {
@@ -74,8 +70,7 @@ class HolderTest : public ::testing::Test {
   }
 
   Actions Claim(const PeerId& peer, const UnitKey& unit, uint64_t value) {
-    Bytes result = SquareWorkload::Encode(value);
-    return Send(peer, ClaimBatch{{{unit, ResultHash{Blake2b256(result)}, result}}});
+    return Send(peer, ClaimBatch{{testing::SignedClaim(peer, unit, SquareWorkload::Encode(value))}});
   }
 
   // The grant pushed unasked to `peer` among `actions`, if any.
@@ -105,12 +100,13 @@ class HolderTest : public ::testing::Test {
 
 TEST_F(HolderTest, BadParametersAreRefusedAndNothingIsStored) {
   potluck::Manifest m;
+  m.owner = Peer(9);
   m.workload = "square";
   m.workload_version = 1;
   m.units = 3;
   m.params = {{"bogus", "1"}};
   Actions ignored;
-  auto id = holder_->Submit(EncodeManifest(m), now_, ignored);
+  auto id = holder_->Submit(SignManifest(m, testing::TestIdentity(9)), now_, ignored);
   ASSERT_FALSE(id.ok());
   EXPECT_NE(id.status().message().find("bogus"), std::string::npos);
   EXPECT_TRUE(store_->LoadLedger()->projects.empty());
@@ -248,10 +244,49 @@ TEST_F(HolderTest, ClaimWithWrongHashIsRefused) {
   Submit(Manifest(1));
   Join(Peer(1));
   UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
-  Actions a = Send(Peer(1), ClaimBatch{{{unit, ResultHash{}, SquareWorkload::Encode(0)}}});
+  potluck::Claim wrong_hash = testing::SignedClaim(Peer(1), unit, SquareWorkload::Encode(0));
+  wrong_hash.hash = ResultHash{};
+  Actions a = Send(Peer(1), ClaimBatch{{wrong_hash}});
   EXPECT_EQ(holder_->counters().claims_refused, 1u);
   // Acknowledged anyway, so the sender stops resending it.
   EXPECT_EQ(std::get<ClaimAck>(a.messages.at(0).message.body).units.size(), 1u);
+}
+
+TEST_F(HolderTest, ClaimSignedByAnotherPeerIsRefused) {
+  ProjectId id = Submit(Manifest(1));
+  Join(Peer(1));
+  Join(Peer(2));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Claim(Peer(1), unit, 0);
+  // Peer 1 makes up peer 2's agreeing claim: signed with its own key, it does not count.
+  potluck::Claim forged = testing::SignedClaim(Peer(1), unit, SquareWorkload::Encode(0));
+  Send(Peer(2), ClaimBatch{{forged}});
+  EXPECT_EQ(holder_->counters().claims_refused, 1u);
+  EXPECT_EQ(Status(id).units.verified, 0u);
+}
+
+TEST_F(HolderTest, ForgedOrAlteredManifestIsRefused) {
+  Bytes signed_manifest = Manifest(5);
+  Bytes altered = signed_manifest;
+  altered[altered.size() / 2] ^= 1;
+  Actions ignored;
+  EXPECT_FALSE(holder_->Submit(altered, now_, ignored).ok());
+  // A manifest naming peer 9 as owner, with peer 8's signature in place of peer 9's.
+  potluck::Manifest m;
+  m.owner = Peer(9);
+  m.workload = "square";
+  m.workload_version = 1;
+  m.units = 3;
+  Bytes genuine = SignManifest(m, testing::TestIdentity(9));
+  Signature by_9 = testing::TestIdentity(9).Sign(EncodeManifest(m));
+  Signature by_8 = testing::TestIdentity(8).Sign(EncodeManifest(m));
+  ASSERT_TRUE(std::equal(by_9.begin(), by_9.end(), genuine.end() - 64));  // the signature comes last
+  Bytes forged = genuine;
+  std::copy(by_8.begin(), by_8.end(), forged.end() - 64);
+  EXPECT_TRUE(holder_->Submit(genuine, now_, ignored).ok());
+  EXPECT_FALSE(holder_->Submit(forged, now_, ignored).ok());
+  EXPECT_NE(OpenManifest(forged).status().message().find("signature"), std::string::npos);
+  EXPECT_EQ(store_->LoadLedger()->projects.size(), 1u);  // only the genuine one
 }
 
 TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {

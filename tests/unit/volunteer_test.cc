@@ -21,12 +21,8 @@ class VolunteerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::move(SqliteStore::Open(":memory:").value());
-    Manifest m;
-    m.workload = "square";
-    m.workload_version = 1;
-    m.units = 10;
-    manifest_ = EncodeManifest(m);
-    project_ = ProjectIdOf(manifest_);
+    manifest_ = testing::SquareManifest(10);
+    project_ = OpenManifest(manifest_)->id;
     Announce(kHolder, kHolderEndpoint, {project_}, {});
   }
 
@@ -45,7 +41,7 @@ class VolunteerTest : public ::testing::Test {
   std::unique_ptr<Volunteer> Make(uint32_t queue_max = 2) {
     VolunteerConfig config;
     config.queue_max = queue_max;
-    auto v = std::make_unique<Volunteer>(kSelf, config, *store_, directory_);
+    auto v = std::make_unique<Volunteer>(testing::TestIdentity(1), config, *store_, directory_);
     EXPECT_TRUE(v->Load(now_).ok());
     return v;
   }
@@ -146,7 +142,7 @@ TEST_F(VolunteerTest, WaitingLeaseThatWouldMissItsDeadlineGoesToAnIdlePeer) {
   // The idle peer takes it and starts it.
   VolunteerConfig config;
   auto other_store = std::move(SqliteStore::Open(":memory:").value());
-  Volunteer idle(kIdle, config, *other_store, directory_);
+  Volunteer idle(testing::TestIdentity(2), config, *other_store, directory_);
   other_store->Begin();
   Actions taken = idle.OnMessage({kSelf, "", handoffs[0]->message}, now_);
   ASSERT_TRUE(other_store->Commit().ok());

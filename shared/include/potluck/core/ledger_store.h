@@ -7,6 +7,7 @@
 #include "potluck/base/status.h"
 #include "potluck/base/time.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/signature.h"
 
 namespace potluck {
 
@@ -23,6 +24,7 @@ class LedgerStore {
     UnitKey unit;
     PeerId peer;
     ResultHash hash;
+    Signature signature{};  // the peer's, so the claim can be passed on to other holders
   };
   struct LeaseRow {
     UnitKey unit;

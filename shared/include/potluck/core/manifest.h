@@ -9,6 +9,7 @@
 #include "potluck/base/status.h"
 #include "potluck/base/time.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/signature.h"
 #include "potluck/workload/workload.h"
 
 namespace potluck {
@@ -41,6 +42,18 @@ struct Manifest {
 
 // The canonical bytes: the same manifest always gives the same bytes.
 Bytes EncodeManifest(const Manifest& manifest);
+
+// A manifest as it travels and is stored: its canonical bytes with the owner's signature.
+// REQUIRES: signer.id() == manifest.owner.
+Bytes SignManifest(const Manifest& manifest, const Signer& signer);
+
+struct OpenedManifest {
+  ProjectId id;       // BLAKE2b-256 of the canonical bytes
+  Manifest manifest;
+};
+// Decodes a signed manifest and checks its limits and its owner's signature: anyone can own a
+// project, nobody can make a manifest that claims another owner.
+Result<OpenedManifest> OpenManifest(const Bytes& signed_manifest);
 // Checks limits and the policy's consistency, not the workload's parameters.
 Result<Manifest> DecodeManifest(const Bytes& bytes);
 ProjectId ProjectIdOf(const Bytes& canonical_manifest);

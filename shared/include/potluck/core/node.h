@@ -10,6 +10,7 @@
 #include "potluck/core/holder.h"
 #include "potluck/core/membership.h"
 #include "potluck/core/volunteer.h"
+#include "potluck/crypto/signature.h"
 
 namespace potluck {
 
@@ -24,8 +25,8 @@ struct NodeConfig {
 
 class Node {
  public:
-  // REQUIRES: the stores and `workloads` outlive the node.
-  Node(PeerId self, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
+  // REQUIRES: `signer`, the stores and `workloads` outlive the node. The node's id is signer.id().
+  Node(const Signer& signer, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
        const WorkloadRegistry& workloads, uint64_t seed);
 
   Status Load(TimePoint now);

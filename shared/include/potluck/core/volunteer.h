@@ -28,8 +28,8 @@ constexpr size_t kClaimBatchMax = 64;
 
 class Volunteer {
  public:
-  // REQUIRES: `store` and `directory` outlive the volunteer.
-  Volunteer(PeerId self, VolunteerConfig config, VolunteerStore& store, const Directory& directory);
+  // REQUIRES: `signer`, `store` and `directory` outlive the volunteer. Claims are signed by `signer`.
+  Volunteer(const Signer& signer, VolunteerConfig config, VolunteerStore& store, const Directory& directory);
 
   // Restores leases and the outbox. Leases whose deadline passed are dropped.
   Status Load(TimePoint now);
@@ -68,7 +68,8 @@ class Volunteer {
   void OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now);
   void OnHandoff(const Inbound& in, const LeaseHandoff& handoff);
   bool Holds(const UnitKey& unit) const;
-  bool AddManifest(const Bytes& bytes);
+  // The project's id if the signed manifest opens; stores it the first time.
+  std::optional<ProjectId> AddManifest(const Bytes& signed_manifest);
   // Passes waiting leases we cannot finish before their deadlines to idle peers.
   void HandOffLateLeases(TimePoint now, Actions& actions);
   void OnAck(const ClaimAck& ack);
@@ -80,10 +81,12 @@ class Volunteer {
   Outgoing To(const std::string& endpoint, Body body);
 
   PeerId self_;
+  const Signer& signer_;
   VolunteerConfig config_;
   VolunteerStore& store_;
   const Directory& directory_;
   std::map<ProjectId, std::shared_ptr<const Manifest>> manifests_;
+  std::map<ProjectId, Bytes> manifest_bytes_;  // signed, as passed on to other peers
   std::deque<HeldLease> queue_;
   std::optional<HeldLease> running_;
   TimePoint running_since_{};

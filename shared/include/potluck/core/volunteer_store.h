@@ -8,6 +8,7 @@
 #include "potluck/base/status.h"
 #include "potluck/base/time.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/signature.h"
 
 namespace potluck {
 
@@ -24,6 +25,7 @@ class VolunteerStore {
     ResultHash hash;
     Bytes result;
     std::string holder;
+    Signature signature{};
   };
   struct Snapshot {
     std::vector<Bytes> manifests;

@@ -8,17 +8,21 @@
 
 #include "potluck/base/status.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/signature.h"
 
 namespace potluck {
 
-class Identity {
+class Identity final : public Signer {
  public:
   // Reads `dir`/identity.key, or creates it (owner-only) on first start.
   static Result<Identity> LoadOrCreate(const std::filesystem::path& dir);
   // A fresh key pair held only in memory, for short-lived nodes and tests.
   static Identity Ephemeral();
+  // The key pair a 32-byte seed determines: for tests and simulations that need stable ids.
+  static Identity FromSeed(const std::array<uint8_t, 32>& seed);
 
-  const PeerId& id() const { return id_; }
+  const PeerId& id() const override { return id_; }
+  Signature Sign(std::span<const uint8_t> message) const override;
 
  private:
   PeerId id_;

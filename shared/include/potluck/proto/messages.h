@@ -10,6 +10,7 @@
 
 #include "potluck/base/bytes.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/signature.h"
 
 namespace potluck {
 
@@ -52,10 +53,12 @@ struct LeaseGrant {
   std::vector<Bytes> manifests;
 };
 
+// Signed by the peer that computed it: ClaimStatement(unit, hash).
 struct Claim {
   UnitKey unit;
   ResultHash hash;
   Bytes result;
+  Signature signature{};
 };
 
 struct ClaimBatch {

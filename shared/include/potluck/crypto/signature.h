@@ -1,0 +1,30 @@
+// Ed25519 signatures (libsodium): project owners sign manifests, volunteers sign claims.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "potluck/core/ids.h"
+
+namespace potluck {
+
+using Signature = std::array<uint8_t, 64>;
+
+// Signs as one peer. The protocol cores get one handed in; only Identity implements it.
+class Signer {
+ public:
+  virtual ~Signer() = default;
+  virtual const PeerId& id() const = 0;
+  virtual Signature Sign(std::span<const uint8_t> message) const = 0;
+};
+
+// What a volunteer signs for a claim: "unit (project, index) gave result hash H".
+Bytes ClaimStatement(const UnitKey& unit, const Id32<ResultTag>& hash);
+// What an owner signs to cancel a project.
+Bytes CancelStatement(const Id32<ProjectTag>& project);
+
+// True if `signature` is `peer`'s signature of `message`.
+bool VerifySignature(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
+
+}  // namespace potluck
