@@ -66,6 +66,7 @@ void PrintCounts(const ProjectStatus& s) {
               static_cast<unsigned long long>(u.failed));
   std::printf("workers   %u\n", s.workers);
   std::printf("rate      %.2f units/s verified\n", s.verified_per_second);
+  if (s.cancelled) std::printf("state     cancelled by its owner\n");
 }
 
 }  // namespace
@@ -151,6 +152,42 @@ int Results(const Target& target, const std::string& project) {
   return kOk;
 }
 
+int Cancel(const Target& target, const std::string& project, const std::string& home_flag) {
+  auto id = ParseProject(project);
+  if (!id) return Fail(kBadInput, "'" + project + "' is not a project id (64 hex digits)");
+  auto home = HomeDir(home_flag);
+  if (!std::filesystem::exists(home / "identity.key")) {
+    return Fail(kBadInput, "no owner key in " + home.string() + ": only the key that submitted a project can cancel it");
+  }
+  auto owner = Identity::LoadOrCreate(home);
+  if (!owner.ok()) return Fail(kFailure, owner.status().message());
+  Client client(target.to, Seconds(target.answer_timeout_s));
+  auto answer = client.Ask(CancelProject{*id, owner->Sign(CancelStatement(*id))});
+  if (!answer.ok()) return Fail(kFailure, answer.status().message());
+  auto* reply = std::get_if<Reply>(&answer.value());
+  if (!reply) return Fail(kFailure, target.to + " gave an answer of the wrong kind");
+  if (!reply->ok) return Fail(kFailure, "refused: " + reply->error);
+  std::printf("cancelled %s\n", id->Hex().c_str());
+  return kOk;
+}
+
+int Keys(const std::string& home_flag, bool json) {
+  auto home = HomeDir(home_flag);
+  if (auto s = PrepareDataDir(home); !s.ok()) return Fail(kFailure, "key folder: " + s.message());
+  auto owner = Identity::LoadOrCreate(home);
+  if (!owner.ok()) return Fail(kFailure, owner.status().message());
+  const std::string file = (home / "identity.key").string();
+  if (json) {
+    std::printf("%s\n", nlohmann::json{{"peer", owner->id().Hex()}, {"short", owner->id().Short()}, {"key_file", file}}
+                             .dump()
+                             .c_str());
+  } else {
+    std::printf("peer id   %s\nshort     %s\nkey file  %s (owner-only; it signs your projects)\n",
+                owner->id().Hex().c_str(), owner->id().Short().c_str(), file.c_str());
+  }
+  return kOk;
+}
+
 int Peers(const Target& target) {
   Client client(target.to, Seconds(target.answer_timeout_s));
   auto answer = client.Ask(PeersRequest{});
@@ -211,6 +248,10 @@ int Wait(const Target& target, const std::string& project, double timeout_s) {
         std::fflush(stdout);
         last_line = line;
         last_print = now;
+      }
+      if (status->cancelled) {
+        if (tty) std::printf("\n");
+        return Fail(kUnitsFailed, "the project was cancelled by its owner");
       }
       if (u.verified + u.failed == u.total) {
         if (tty) std::printf("\n");

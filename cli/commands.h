@@ -32,5 +32,9 @@ int Status(const Target& target, const std::string& project);
 int Wait(const Target& target, const std::string& project, double timeout_s);
 int Results(const Target& target, const std::string& project);
 int Peers(const Target& target);
+// Only with the owner key in `home`, the one that submitted the project.
+int Cancel(const Target& target, const std::string& project, const std::string& home);
+// Shows (creating on first use) the key that signs this user's projects.
+int Keys(const std::string& home, bool json);
 
 }  // namespace potluck::cli

@@ -67,6 +67,17 @@ int main(int argc, char** argv) {
   auto* peers_cmd = app.add_subcommand("peers", "the peers a node knows, with their offers");
   AddTarget(peers_cmd, target, true);
 
+  std::string home;
+  auto* cancel_cmd = app.add_subcommand("cancel", "stop a project (only with the key that submitted it)");
+  AddTarget(cancel_cmd, target, false);
+  cancel_cmd->add_option("ID", project, "project id")->required();
+  cancel_cmd->add_option("--home", home, "folder of the owner key (default $POTLUCK_HOME or ~/.local/share/potluck)");
+
+  bool keys_json = false;
+  auto* keys_cmd = app.add_subcommand("keys", "show the key that signs your projects, creating it on first use");
+  keys_cmd->add_option("--home", home, "folder of the key (default $POTLUCK_HOME or ~/.local/share/potluck)");
+  keys_cmd->add_flag("--json", keys_json, "print one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -82,5 +93,7 @@ int main(int argc, char** argv) {
   if (status_cmd->parsed()) return potluck::cli::Status(target, project);
   if (wait_cmd->parsed()) return potluck::cli::Wait(target, project, wait_timeout_s);
   if (peers_cmd->parsed()) return potluck::cli::Peers(target);
+  if (cancel_cmd->parsed()) return potluck::cli::Cancel(target, project, home);
+  if (keys_cmd->parsed()) return potluck::cli::Keys(home, keys_json);
   return potluck::cli::Results(target, project);
 }

@@ -66,6 +66,11 @@ struct LeaseMoved {
   to @1 :Data;
 }
 
+struct CancelProject {
+  project @0 :Data;
+  signature @1 :Data;
+}
+
 struct LedgerAck {
   project @0 :Data;
   seq @1 :UInt64;
@@ -127,6 +132,7 @@ struct ProjectStatus {
   submittedUnixMs @6 :Int64;
   resultJson @7 :Text;
   summary @8 :Text;
+  cancelled @9 :Bool;
 }
 
 struct Reply {
@@ -155,6 +161,7 @@ struct Envelope {
     ledgerAck @15 :LedgerAck;
     leaseHandoff @16 :LeaseHandoff;
     leaseMoved @17 :LeaseMoved;
+    cancelProject @18 :CancelProject;
   }
 }
 

@@ -156,6 +156,12 @@ void WriteBody(wire::Envelope::Body::Builder b, const LeaseMoved& m) {
   l.setTo(AsData(m.to.bytes.data(), 32));
 }
 
+void WriteBody(wire::Envelope::Body::Builder b, const CancelProject& m) {
+  auto c = b.initCancelProject();
+  c.setProject(AsData(m.project.bytes.data(), 32));
+  c.setSignature(AsData(m.signature.data(), m.signature.size()));
+}
+
 void WriteBody(wire::Envelope::Body::Builder b, const LedgerAck& m) {
   auto a = b.initLedgerAck();
   a.setProject(AsData(m.project.bytes.data(), 32));
@@ -216,6 +222,7 @@ void WriteBody(wire::Envelope::Body::Builder b, const ProjectStatus& m) {
   s.setSubmittedUnixMs(m.submitted_unix_ms);
   s.setResultJson(m.result_json);
   s.setSummary(m.summary);
+  s.setCancelled(m.cancelled);
 }
 
 void WriteBody(wire::Envelope::Body::Builder b, const Reply& m) {
@@ -258,6 +265,13 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
     case wire::Envelope::Body::LEASE_MOVED: {
       auto l = b.getLeaseMoved();
       return LeaseMoved{ReadUnit(l.getUnit()), ReadId<PeerTag>(l.getTo(), "leaseMoved.to")};
+    }
+    case wire::Envelope::Body::CANCEL_PROJECT: {
+      auto c = b.getCancelProject();
+      CancelProject m{ReadId<ProjectTag>(c.getProject(), "cancelProject.project"), {}};
+      if (c.getSignature().size() != m.signature.size()) throw DecodeError{"cancelProject.signature is not 64 bytes"};
+      std::memcpy(m.signature.data(), c.getSignature().begin(), m.signature.size());
+      return m;
     }
     case wire::Envelope::Body::LEDGER_ACK: {
       auto a = b.getLedgerAck();
@@ -307,6 +321,7 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
       m.submitted_unix_ms = s.getSubmittedUnixMs();
       m.result_json = s.getResultJson();
       m.summary = s.getSummary();
+      m.cancelled = s.getCancelled();
       return m;
     }
     case wire::Envelope::Body::REPLY: {

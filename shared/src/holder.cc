@@ -13,7 +13,6 @@ namespace {
 // that a peer which already holds or claimed every open unit costs little per request.
 constexpr size_t kOpenScanMax = 512;
 constexpr size_t kRecentVerifiedMax = 100000;
-constexpr Duration kThroughputWindow = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -34,6 +33,7 @@ Status Holder::Load(TimePoint now) {
     p.manifest = std::move(opened->manifest);
     p.workload = workloads_.Find(p.manifest.workload, p.manifest.workload_version);
     p.submitted = row.submitted;
+    p.cancelled = row.cancelled;
     p.live_holders = {self_};
   }
   for (const auto& row : snapshot->claims) {
@@ -75,6 +75,7 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
         if constexpr (std::is_same_v<T, LedgerPush>) return OnLedgerPush(in, body, now);
         if constexpr (std::is_same_v<T, LedgerAck>) OnLedgerAck(in, body);
         if constexpr (std::is_same_v<T, LeaseMoved>) OnLeaseMoved(in, body, now);
+        if constexpr (std::is_same_v<T, CancelProject>) return OnCancel(in, body, now);
         return {};
       },
       in.message.body);
@@ -134,7 +135,7 @@ LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
   slots = std::min(slots, config_.leases_per_request_max);
   std::vector<Project*> order;
   for (auto& [id, p] : projects_) {
-    if (p.verified + p.failed < p.manifest.units && Runs(*offer, p.manifest)) order.push_back(&p);
+    if (!p.cancelled && p.verified + p.failed < p.manifest.units && Runs(*offer, p.manifest)) order.push_back(&p);
   }
   std::stable_sort(order.begin(), order.end(), [](const Project* a, const Project* b) {
     return a->manifest.priority != b->manifest.priority ? a->manifest.priority > b->manifest.priority
@@ -398,63 +399,12 @@ Actions Holder::OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoi
   return actions;
 }
 
-Actions Holder::OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now) {
-  auto status = Describe(request.project, request.kind == ProjectRequest::Kind::kResults, now);
-  Body body = status.ok() ? Body(std::move(status.value())) : Body(Reply{false, status.status().message(), {}});
-  Actions actions;
-  actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(body))});
-  return actions;
-}
-
 std::vector<ProjectId> Holder::OpenProjects() const {
   std::vector<ProjectId> out;
   for (const auto& [id, p] : projects_) {
-    if (p.verified + p.failed < p.manifest.units) out.push_back(id);
+    if (!p.cancelled && p.verified + p.failed < p.manifest.units) out.push_back(id);
   }
   return out;
-}
-
-Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, TimePoint now) {
-  auto it = projects_.find(id);
-  if (it == projects_.end()) return NotFound("no project " + id.Short() + " here");
-  Project& p = it->second;
-  ProjectStatus s;
-  s.project = id;
-  s.workload = p.manifest.workload;
-  s.workload_version = p.manifest.workload_version;
-  s.submitted_unix_ms = ToUnixMs(p.submitted);
-  s.units.total = p.manifest.units;
-  s.units.verified = p.verified;
-  s.units.failed = p.failed;
-  std::set<PeerId> workers = p.contributors;
-  for (uint64_t index : p.open) {
-    const UnitLedger& unit = p.units.at(index);
-    if (!unit.leases.empty()) ++s.units.in_flight;
-    for (const auto& l : unit.leases) workers.insert(l.peer);
-  }
-  s.units.waiting = s.units.total - s.units.verified - s.units.failed - s.units.in_flight;
-  s.workers = static_cast<uint32_t>(workers.size());
-  while (!p.recent_verified.empty() && now - p.recent_verified.front() > kThroughputWindow) {
-    p.recent_verified.pop_front();
-  }
-  Duration window = std::min<Duration>(kThroughputWindow, std::max<Duration>(now - p.submitted, Duration(1000)));
-  s.verified_per_second = static_cast<double>(p.recent_verified.size()) * 1000.0 / static_cast<double>(window.count());
-  if (!with_result) return s;
-
-  if (!p.workload) return NotFound("workload " + p.manifest.workload + " is not built into this node");
-  auto aggregator = p.workload->NewAggregator(p.manifest.params, p.manifest.units);
-  Status failure;
-  Status scan = store_.ScanResults(id, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
-    auto unit = p.units.find(index);
-    if (!failure.ok() || unit == p.units.end() || unit->second.state != UnitState::kVerified) return;
-    if (potluck::Decide(unit->second.claims, p.manifest.policy).hash != hash) return;
-    failure = aggregator->Add(index, bytes);
-  });
-  if (!scan.ok()) return scan;
-  if (!failure.ok()) return failure;
-  s.result_json = aggregator->Finish().dump();
-  s.summary = aggregator->Summary();
-  return s;
 }
 
 }  // namespace potluck

@@ -27,6 +27,7 @@ nlohmann::json ToJson(const ProjectStatus& s) {
       {"workers", s.workers},
       {"verified_per_second", s.verified_per_second},
       {"submitted_unix_ms", s.submitted_unix_ms},
+      {"cancelled", s.cancelled},
   };
   if (!s.result_json.empty()) {
     j["complete"] = s.units.verified == s.units.total;

@@ -6,7 +6,8 @@ namespace {
 constexpr char kSchema[] = R"(
 -- Holder: the ledgers of the projects this node holds.
 CREATE TABLE IF NOT EXISTS projects (
-  id BLOB PRIMARY KEY, manifest BLOB NOT NULL, submitted_unix_ms INTEGER NOT NULL);
+  id BLOB PRIMARY KEY, manifest BLOB NOT NULL, submitted_unix_ms INTEGER NOT NULL,
+  cancelled INTEGER NOT NULL DEFAULT 0);
 -- One claim per peer and unit, so a claim delivered twice is stored once. The rowid orders
 -- claims for ledger exchange between holders.
 CREATE TABLE IF NOT EXISTS claims (
@@ -52,7 +53,8 @@ Status SqliteStore::Prepare() {
     std::unique_ptr<Statement>* statement;
     const char* sql;
   } const statements[] = {
-      {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3)"},
+      {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3, ?4)"},
+      {&put_cancelled_, "UPDATE projects SET cancelled = 1 WHERE id = ?1"},
       {&put_claim_, "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature) VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},

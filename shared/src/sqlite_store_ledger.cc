@@ -7,11 +7,11 @@ using internal::IdSpan;
 
 Result<LedgerStore::Snapshot> SqliteStore::LoadLedger() {
   LedgerStore::Snapshot snap;
-  auto projects = db_->Prepare("SELECT id, manifest, submitted_unix_ms FROM projects");
+  auto projects = db_->Prepare("SELECT id, manifest, submitted_unix_ms, cancelled FROM projects");
   while (projects->Step()) {
     auto id = IdColumn<ProjectId>(*projects, 0);
     if (!id.ok()) return id.status();
-    snap.projects.push_back({id.value(), projects->Blob(1), FromUnixMs(projects->Int(2))});
+    snap.projects.push_back({id.value(), projects->Blob(1), FromUnixMs(projects->Int(2)), projects->Int(3) != 0});
   }
   if (!projects->status().ok()) return projects->status();
 
@@ -38,8 +38,11 @@ Result<LedgerStore::Snapshot> SqliteStore::LoadLedger() {
 }
 
 void SqliteStore::PutProject(const ProjectRow& p) {
-  Write(*put_project_, IdSpan(p.id), std::span<const uint8_t>(p.manifest), ToUnixMs(p.submitted));
+  Write(*put_project_, IdSpan(p.id), std::span<const uint8_t>(p.manifest), ToUnixMs(p.submitted),
+        int64_t{p.cancelled});
 }
+
+void SqliteStore::PutCancelled(const ProjectId& project) { Write(*put_cancelled_, IdSpan(project)); }
 
 void SqliteStore::PutClaim(const ClaimRow& c, const Bytes& result) {
   auto index = static_cast<int64_t>(c.unit.index);

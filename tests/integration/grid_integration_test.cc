@@ -87,6 +87,35 @@ TEST(GridIntegrationTest, CoordinatorKilledAndRestartedLosesNothing) {
   EXPECT_EQ(results["units"]["failed"], 0);
 }
 
+TEST(GridIntegrationTest, OnlyTheOwnersKeyCancelsAProject) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartCoordinator();
+  const std::string owner = (dir.path() / "owner").string(), stranger = (dir.path() / "stranger").string();
+  auto keys = RunCommand({kCli, "keys", "--home", owner, "--json"}, 10s);
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  auto key = nlohmann::json::parse(keys.out);
+  EXPECT_EQ(key["peer"].get<std::string>().size(), 64u);
+  EXPECT_EQ(std::filesystem::status(dir.path() / "owner" / "identity.key").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // The same key next time.
+  EXPECT_EQ(nlohmann::json::parse(RunCommand({kCli, "keys", "--home", owner, "--json"}, 10s).out)["peer"], key["peer"]);
+
+  std::string id = grid.Submit("1000000000", 10);  // no workers: it waits
+  auto refused = grid.Cli({"cancel", id, "--home", stranger});
+  EXPECT_NE(refused.exit_code, 0);
+  RunCommand({kCli, "keys", "--home", stranger}, 10s);
+  refused = grid.Cli({"cancel", id, "--home", stranger});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("owner"), std::string::npos) << refused.err;
+  auto cancelled = grid.Cli({"cancel", id, "--home", owner});
+  EXPECT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  EXPECT_EQ(grid.Json("status", id)["cancelled"], true);
+  auto wait = grid.Cli({"wait", id, "--timeout", "10"}, 30s);
+  EXPECT_EQ(wait.exit_code, 3);
+  EXPECT_NE(wait.err.find("cancelled"), std::string::npos) << wait.err;
+}
+
 TEST(GridIntegrationTest, GarbageOnTheWireIsDroppedAndTheCoordinatorLivesOn) {
   TempDir dir;
   Grid grid(dir);

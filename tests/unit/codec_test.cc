@@ -39,6 +39,7 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
       LedgerAck{project, 77},
       LeaseHandoff{{project, 4}, 99, "tcp://h:2", Bytes{8, 9}},
       LeaseMoved{{project, 4}, Peer(7)},
+      CancelProject{project, {}},
       WorkRequest{3},
       LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
       ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},

@@ -137,6 +137,14 @@ TEST_F(HolderReplicationTest, LedgersConvergeToTheUnionOfClaims) {
   }
 }
 
+TEST_F(HolderReplicationTest, CancelReachesTheOtherHolders) {
+  ProjectId project = SubmitToA(10);
+  CancelProject cancel{project, testing::TestIdentity(0xEE).Sign(CancelStatement(project))};
+  Exchange(On(kA, [&](Holder& h) { return h.OnMessage({kClient, "", Envelope{kClient, 3, cancel}}, now_); }), kA);
+  EXPECT_TRUE(holders_[kB]->Describe(project, false, now_)->cancelled);
+  EXPECT_TRUE(holders_[kB]->OpenProjects().empty());
+}
+
 TEST_F(HolderReplicationTest, LiveHoldersLeaseDisjointSharesOfFreshUnits) {
   ProjectId project = SubmitToA(100);
   std::set<uint64_t> from_a, from_b;

@@ -289,6 +289,28 @@ TEST_F(HolderTest, ForgedOrAlteredManifestIsRefused) {
   EXPECT_EQ(store_->LoadLedger()->projects.size(), 1u);  // only the genuine one
 }
 
+TEST_F(HolderTest, OnlyTheOwnerCanCancelAProject) {
+  ProjectId id = Submit(Manifest(4));
+  Join(Peer(1));
+  ASSERT_EQ(Ask(Peer(1), 2).leases.size(), 2u);
+  // Signed by someone else: refused, and the project runs on.
+  Actions refused = Send(Peer(1), CancelProject{id, testing::TestIdentity(1).Sign(CancelStatement(id))});
+  EXPECT_FALSE(std::get<Reply>(refused.messages.at(0).message.body).ok);
+  EXPECT_EQ(holder_->counters().cancels_refused, 1u);
+  EXPECT_FALSE(Status(id).cancelled);
+  // Signed by the owner (the key that signed the manifest): cancelled, leases gone, nothing new.
+  Actions done = Send(Peer(7), CancelProject{id, testing::TestIdentity(0xEE).Sign(CancelStatement(id))});
+  EXPECT_TRUE(std::get<Reply>(done.messages.at(0).message.body).ok);
+  EXPECT_TRUE(Status(id).cancelled);
+  EXPECT_EQ(Status(id).units.in_flight, 0u);
+  EXPECT_TRUE(Ask(Peer(1), 2).leases.empty());
+  EXPECT_TRUE(holder_->OpenProjects().empty());
+  // It stays cancelled after a restart.
+  holder_ = NewHolder();
+  ASSERT_TRUE(holder_->Load(now_).ok());
+  EXPECT_TRUE(Status(id).cancelled);
+}
+
 TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {
   ProjectId id = Submit(Manifest(3));
   Join(Peer(1));

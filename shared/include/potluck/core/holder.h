@@ -44,6 +44,7 @@ struct HolderCounters {
   uint64_t leases_unconfirmed = 0;
   uint64_t leases_moved = 0;        // passed by one volunteer to another
   uint64_t claims_pushed = 0;   // sent to other holders
+  uint64_t cancels_refused = 0; // not signed by the project's owner
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;
@@ -106,6 +107,7 @@ class Holder {
     std::vector<PeerId> live_holders;                // sorted, with us: who leases which units
     TimePoint next_recruit{};
     bool awaiting_holders = false;  // asked peers to hold it; none has answered yet
+    bool cancelled = false;         // by its owner
   };
   struct PendingSubmit {
     Inbound request;
@@ -115,7 +117,6 @@ class Holder {
   // holder.cc: leases, claims, verdicts
   Actions OnWorkRequest(const Inbound& in, uint32_t slots, TimePoint now);
   Actions OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now);
-  Actions OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now);
   Actions OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now);
   void OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now);
   Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
@@ -128,6 +129,10 @@ class Holder {
   void Decide(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
+
+  // holder_requests.cc: status, results and cancel
+  Actions OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now);
+  Actions OnCancel(const Inbound& in, const CancelProject& cancel, TimePoint now);
 
   // holder_replication.cc: more holders per project, and ledger exchange between them
   bool Mine(const Project& project, uint64_t index) const;

@@ -19,6 +19,7 @@ class LedgerStore {
     ProjectId id;
     Bytes manifest;
     TimePoint submitted;
+    bool cancelled = false;
   };
   struct ClaimRow {
     UnitKey unit;
@@ -41,6 +42,7 @@ class LedgerStore {
   virtual Result<Snapshot> LoadLedger() = 0;
 
   virtual void PutProject(const ProjectRow& project) = 0;
+  virtual void PutCancelled(const ProjectId& project) = 0;
   // Keeps `result` once per (unit, hash): agreeing replicas share it.
   virtual void PutClaim(const ClaimRow& claim, const Bytes& result) = 0;
   virtual void PutLease(const LeaseRow& lease) = 0;

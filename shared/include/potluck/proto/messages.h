@@ -120,6 +120,12 @@ struct LeaseMoved {
   PeerId to;
 };
 
+// Stops a project: signed by its owner, CancelStatement(project). Holders pass it on to each other.
+struct CancelProject {
+  ProjectId project;
+  Signature signature{};
+};
+
 // Everything up to `seq` of the receiver's push is durable here.
 struct LedgerAck {
   ProjectId project;
@@ -151,6 +157,7 @@ struct ProjectStatus {
   int64_t submitted_unix_ms = 0;
   std::string result_json;            // the aggregated result, only in a kResults reply
   std::string summary;                // one line for people, only in a kResults reply
+  bool cancelled = false;             // by its owner: no more units are leased
 };
 
 struct Reply {
@@ -161,7 +168,7 @@ struct Reply {
 
 using Body = std::variant<Gossip, PeersRequest, WorkRequest, LeaseGrant, ClaimBatch, ClaimAck, SubmitProject,
                           ProjectRequest, ProjectStatus, Reply, HoldRequest, HoldAck, LedgerPush, LedgerAck,
-                          LeaseHandoff, LeaseMoved>;
+                          LeaseHandoff, LeaseMoved, CancelProject>;
 
 struct Envelope {
   PeerId sender;

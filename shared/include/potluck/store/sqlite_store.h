@@ -24,6 +24,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // LedgerStore (sqlite_store_ledger.cc)
   Result<LedgerStore::Snapshot> LoadLedger() override;
   void PutProject(const ProjectRow& project) override;
+  void PutCancelled(const ProjectId& project) override;
   void PutClaim(const ClaimRow& claim, const Bytes& result) override;
   void PutLease(const LedgerStore::LeaseRow& lease) override;
   void DropLease(const UnitKey& unit, const PeerId& peer) override;
@@ -53,6 +54,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
 
   std::unique_ptr<Database> db_;
   Transaction tx_;
+  std::unique_ptr<Statement> put_cancelled_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_;
   std::unique_ptr<Statement> put_peer_, drop_peer_;

@@ -1,0 +1,97 @@
+// The parts of Holder that answer people rather than peers: status and results, and cancel.
+#include <spdlog/spdlog.h>
+
+#include "potluck/core/holder.h"
+
+namespace potluck {
+namespace {
+
+constexpr Duration kThroughputWindow = std::chrono::seconds(60);
+
+}  // namespace
+
+Actions Holder::OnCancel(const Inbound& in, const CancelProject& cancel, TimePoint now) {
+  Actions actions;
+  auto reply = [&](Reply r) { actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(r))}); };
+  auto it = projects_.find(cancel.project);
+  if (it == projects_.end()) {
+    reply({false, "no project " + cancel.project.Short() + " here", std::nullopt});
+    return actions;
+  }
+  Project& p = it->second;
+  if (!VerifySignature(p.manifest.owner, CancelStatement(p.id), cancel.signature)) {
+    ++counters_.cancels_refused;
+    reply({false, "only the project's owner can cancel it (owner " + p.manifest.owner.Short() + ")", std::nullopt});
+    return actions;
+  }
+  if (!p.cancelled) {
+    p.cancelled = true;
+    store_.PutCancelled(p.id);
+    for (uint64_t index : std::vector<uint64_t>(p.open.begin(), p.open.end())) {
+      UnitLedger& unit = p.units.at(index);
+      for (const ActiveLease& lease : std::vector<ActiveLease>(unit.leases)) DropLease(p, index, unit, lease.peer);
+    }
+    spdlog::info("project {} cancelled by its owner", p.id.Short());
+    // The owner's signature convinces the other holders as it convinced us.
+    for (const auto& [peer, co] : p.co_holders) {
+      actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, cancel}});
+    }
+  }
+  reply({true, "", p.id});
+  (void)now;
+  return actions;
+}
+
+Actions Holder::OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now) {
+  auto status = Describe(request.project, request.kind == ProjectRequest::Kind::kResults, now);
+  Body body = status.ok() ? Body(std::move(status.value())) : Body(Reply{false, status.status().message(), {}});
+  Actions actions;
+  actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(body))});
+  return actions;
+}
+
+Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, TimePoint now) {
+  auto it = projects_.find(id);
+  if (it == projects_.end()) return NotFound("no project " + id.Short() + " here");
+  Project& p = it->second;
+  ProjectStatus s;
+  s.project = id;
+  s.workload = p.manifest.workload;
+  s.workload_version = p.manifest.workload_version;
+  s.submitted_unix_ms = ToUnixMs(p.submitted);
+  s.units.total = p.manifest.units;
+  s.units.verified = p.verified;
+  s.units.failed = p.failed;
+  s.cancelled = p.cancelled;
+  std::set<PeerId> workers = p.contributors;
+  for (uint64_t index : p.open) {
+    const UnitLedger& unit = p.units.at(index);
+    if (!unit.leases.empty()) ++s.units.in_flight;
+    for (const auto& l : unit.leases) workers.insert(l.peer);
+  }
+  s.units.waiting = s.units.total - s.units.verified - s.units.failed - s.units.in_flight;
+  s.workers = static_cast<uint32_t>(workers.size());
+  while (!p.recent_verified.empty() && now - p.recent_verified.front() > kThroughputWindow) {
+    p.recent_verified.pop_front();
+  }
+  Duration window = std::min<Duration>(kThroughputWindow, std::max<Duration>(now - p.submitted, Duration(1000)));
+  s.verified_per_second = static_cast<double>(p.recent_verified.size()) * 1000.0 / static_cast<double>(window.count());
+  if (!with_result) return s;
+
+  if (!p.workload) return NotFound("workload " + p.manifest.workload + " is not built into this node");
+  auto aggregator = p.workload->NewAggregator(p.manifest.params, p.manifest.units);
+  Status failure;
+  Status scan = store_.ScanResults(id, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
+    auto unit = p.units.find(index);
+    if (!failure.ok() || unit == p.units.end() || unit->second.state != UnitState::kVerified) return;
+    if (potluck::Decide(unit->second.claims, p.manifest.policy).hash != hash) return;
+    failure = aggregator->Add(index, bytes);
+  });
+  if (!scan.ok()) return scan;
+  if (!failure.ok()) return failure;
+  s.result_json = aggregator->Finish().dump();
+  s.summary = aggregator->Summary();
+  return s;
+}
+
+}  // namespace potluck
