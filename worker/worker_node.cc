@@ -57,8 +57,10 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   spdlog::info("worker with {} cores, speed {:.1f}", config.cores, run.node.offer.speed);
   if (!config.bootstrap.empty()) run.join_timeout = config.join_timeout;
   run.lan_beacon = config.lan_beacon;
-  run.make_executor = [&](std::shared_ptr<Waker> waker) {
-    return std::make_unique<KernelRunner>(workloads, config.cores, std::move(waker));
+  run.make_executor = [&](std::shared_ptr<Waker> waker) -> std::unique_ptr<TaskExecutor> {
+    auto runner = std::make_unique<KernelRunner>(workloads, config.cores, std::move(waker));
+    if (config.wrap_executor) return config.wrap_executor(std::move(runner));
+    return runner;
   };
   return RunNode(run, workloads, stop);
 }

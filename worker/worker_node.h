@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "potluck/app/node_runner.h"
 #include "potluck/base/status.h"
 #include "potluck/core/volunteer.h"
 
@@ -22,6 +23,8 @@ struct WorkerConfig {
   Duration join_timeout = std::chrono::seconds(10);
   std::string lan_beacon;  // IPV4:PORT to find peers on the LAN; empty: off
   VolunteerConfig volunteer;
+  // Wraps the kernel runner: how the test-only saboteur returns wrong results. Empty: none.
+  std::function<std::unique_ptr<TaskExecutor>(std::unique_ptr<TaskExecutor>)> wrap_executor;
 };
 
 // Runs until `stop` is set.

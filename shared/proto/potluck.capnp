@@ -133,6 +133,14 @@ struct ProjectStatus {
   resultJson @7 :Text;
   summary @8 :Text;
   cancelled @9 :Bool;
+  peers @10 :List(PeerScore);
+}
+
+struct PeerScore {
+  peer @0 :Data;
+  agreed @1 :UInt64;
+  disagreed @2 :UInt64;
+  ignored @3 :Bool;
 }
 
 struct Reply {

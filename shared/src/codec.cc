@@ -223,6 +223,14 @@ void WriteBody(wire::Envelope::Body::Builder b, const ProjectStatus& m) {
   s.setResultJson(m.result_json);
   s.setSummary(m.summary);
   s.setCancelled(m.cancelled);
+  auto peers = s.initPeers(static_cast<unsigned>(m.peers.size()));
+  for (size_t i = 0; i < m.peers.size(); ++i) {
+    auto p = peers[static_cast<unsigned>(i)];
+    p.setPeer(AsData(m.peers[i].peer.bytes.data(), 32));
+    p.setAgreed(m.peers[i].agreed);
+    p.setDisagreed(m.peers[i].disagreed);
+    p.setIgnored(m.peers[i].ignored);
+  }
 }
 
 void WriteBody(wire::Envelope::Body::Builder b, const Reply& m) {
@@ -322,6 +330,10 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
       m.result_json = s.getResultJson();
       m.summary = s.getSummary();
       m.cancelled = s.getCancelled();
+      CheckCount(s.getPeers(), "projectStatus.peers");
+      for (auto p : s.getPeers()) {
+        m.peers.push_back({ReadId<PeerTag>(p.getPeer(), "peerScore.peer"), p.getAgreed(), p.getDisagreed(), p.getIgnored()});
+      }
       return m;
     }
     case wire::Envelope::Body::REPLY: {

@@ -53,6 +53,7 @@ Status Holder::Load(TimePoint now) {
     for (auto& [index, unit] : p.units) {
       Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
       unit.state = v.state;
+      if (v.state == UnitState::kVerified) Score(unit.claims, v.hash);
       if (v.state == UnitState::kVerified) ++p.verified;
       if (v.state == UnitState::kFailed) ++p.failed;
       if (v.state == UnitState::kPending) p.open.insert(index);
@@ -131,7 +132,7 @@ bool Holder::Runs(const Offer& offer, const Manifest& manifest) {
 LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
   LeaseGrant grant;
   const Offer* offer = directory_.OfferOf(peer);
-  if (!offer) return grant;
+  if (!offer || reputation_.Ignored(peer)) return grant;
   slots = std::min(slots, config_.leases_per_request_max);
   std::vector<Project*> order;
   for (auto& [id, p] : projects_) {
@@ -257,6 +258,8 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) 
   }
   unit.claims.push_back({peer, claim.hash});
   p.contributors.insert(peer);
+  // A late result for a unit already decided still tells us about its peer.
+  if (unit.state == UnitState::kVerified) Score({unit.claims.back()}, potluck::Decide(unit.claims, p.manifest.policy).hash);
   store_.PutClaim({claim.unit, peer, claim.hash, claim.signature}, claim.result);
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
@@ -276,6 +279,7 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   p.open.erase(index);
   for (const ActiveLease& lease : std::vector<ActiveLease>(unit.leases)) DropLease(p, index, unit, lease.peer);
   if (v.state == UnitState::kVerified) {
+    Score(unit.claims, v.hash);
     ++p.verified;
     if (p.recent_verified.size() >= kRecentVerifiedMax) p.recent_verified.pop_front();
     p.recent_verified.push_back(now);
@@ -287,6 +291,17 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   }
   if (p.verified + p.failed == p.manifest.units) {
     spdlog::info("project {} complete: {} verified, {} failed", p.id.Short(), p.verified, p.failed);
+  }
+}
+
+void Holder::Score(const std::vector<ClaimRecord>& claims, const ResultHash& agreed) {
+  for (const ClaimRecord& c : claims) {
+    bool was_ignored = reputation_.Ignored(c.peer);
+    reputation_.Record(c.peer, c.hash == agreed);
+    if (!was_ignored && reputation_.Ignored(c.peer)) {
+      PeerRecord r = reputation_.Of(c.peer);
+      spdlog::warn("peer {} is ignored from now on: {} wrong results, {} right", c.peer.Short(), r.disagreed, r.agreed);
+    }
   }
 }
 

@@ -69,6 +69,10 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
     if (!unit.leases.empty()) ++s.units.in_flight;
     for (const auto& l : unit.leases) workers.insert(l.peer);
   }
+  for (const PeerId& peer : p.contributors) {
+    PeerRecord r = reputation_.Of(peer);
+    s.peers.push_back({peer, r.agreed, r.disagreed, reputation_.Ignored(peer)});
+  }
   s.units.waiting = s.units.total - s.units.verified - s.units.failed - s.units.in_flight;
   s.workers = static_cast<uint32_t>(workers.size());
   while (!p.recent_verified.empty() && now - p.recent_verified.front() > kThroughputWindow) {

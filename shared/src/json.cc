@@ -29,6 +29,11 @@ nlohmann::json ToJson(const ProjectStatus& s) {
       {"submitted_unix_ms", s.submitted_unix_ms},
       {"cancelled", s.cancelled},
   };
+  nlohmann::json peers = nlohmann::json::array();
+  for (const PeerScore& p : s.peers) {
+    peers.push_back({{"peer", p.peer.Hex()}, {"agreed", p.agreed}, {"disagreed", p.disagreed}, {"ignored", p.ignored}});
+  }
+  j["peers"] = std::move(peers);
   if (!s.result_json.empty()) {
     j["complete"] = s.units.verified == s.units.total;
     j["result"] = nlohmann::json::parse(s.result_json, nullptr, /*allow_exceptions=*/false);

@@ -18,6 +18,7 @@ const std::string kBin = POTLUCK_BIN_DIR;
 const std::string kCoordinator = kBin + "/potluck-coordinator";
 const std::string kWorker = kBin + "/potluck-worker";
 const std::string kCli = kBin + "/potluck";
+const std::string kSaboteur = kBin + "/potluck-saboteur";
 
 class Grid {
  public:
@@ -44,7 +45,9 @@ class Grid {
   void StartWorker(int i, const std::vector<std::string>& bootstrap, std::vector<std::string> extra = {}) {
     auto data = dir_.path() / ("worker" + std::to_string(i));
     std::filesystem::remove(data / "endpoint");
-    std::vector<std::string> args = {kWorker, "--listen", "tcp://127.0.0.1:0", "--data", data.string(), "--cores", "1"};
+    // A first extra argument of "--sabotage" starts the test-only saboteur instead.
+    const std::string& program = !extra.empty() && extra[0] == "--sabotage" ? kSaboteur : kWorker;
+    std::vector<std::string> args = {program, "--listen", "tcp://127.0.0.1:0", "--data", data.string(), "--cores", "1"};
     args.insert(args.end(), extra.begin(), extra.end());
     for (const auto& b : bootstrap) {
       args.push_back("--bootstrap");

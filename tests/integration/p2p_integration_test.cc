@@ -127,5 +127,47 @@ TEST(PeerToPeerTest, ChurnLosesNoUnitAndCountsNoClaimTwice) {
   EXPECT_EQ(results["units"]["failed"], 0);
 }
 
+TEST(PeerToPeerTest, SaboteursAreOutvotedAndIdentified) {
+  TempDir dir;
+  Grid grid(dir);
+  grid.StartWorker(0, {});
+  for (int i = 1; i < 4; ++i) grid.StartWorker(i, {grid.worker_endpoints_[0]});
+  grid.StartWorker(4, {grid.worker_endpoints_[0]}, {"--sabotage", "always"});  // 20% of the workers
+  const std::string w0 = grid.worker_endpoints_[0];
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto j = nlohmann::json::parse(grid.CliTo(w0, {"peers", "--json"}, 10s).out, nullptr, false);
+        return j.is_object() && j["peers"].size() == 5;
+      },
+      30s))
+      << grid.Logs();
+  std::string id = grid.SubmitTo(w0, "3000000000", 60);
+  auto wait = grid.CliTo(w0, {"wait", id, "--timeout", "150"}, 180s);
+  ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();
+  auto status = grid.JsonFrom(w0, "results", id);
+  EXPECT_EQ(status["result"]["primes"], kPrimesBelow3e9);  // no wrong unit was accepted
+  EXPECT_EQ(status["units"]["failed"], 0);
+
+  std::string saboteur;  // its peer id, from its own offer
+  auto peers = nlohmann::json::parse(grid.CliTo(grid.worker_endpoints_[4], {"peers", "--json"}, 10s).out);
+  for (const auto& p : peers["peers"]) {
+    if (p["endpoint"] == grid.worker_endpoints_[4]) saboteur = p["peer"];
+  }
+  ASSERT_FALSE(saboteur.empty());
+  int honest_seen = 0;
+  for (const auto& p : status["peers"]) {
+    if (p["peer"] == saboteur) {
+      EXPECT_GE(p["disagreed"].get<int>(), 3);
+      EXPECT_EQ(p["agreed"], 0);
+      EXPECT_EQ(p["ignored"], true);
+    } else {
+      ++honest_seen;
+      EXPECT_EQ(p["disagreed"], 0) << p.dump();
+      EXPECT_EQ(p["ignored"], false);
+    }
+  }
+  EXPECT_GE(honest_seen, 3);
+}
+
 }  // namespace
 }  // namespace potluck::testing

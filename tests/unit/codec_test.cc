@@ -46,7 +46,7 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
       ClaimAck{{{project, 9}}},
       SubmitProject{Bytes{4, 5}},
       ProjectRequest{ProjectRequest::Kind::kResults, project},
-      ProjectStatus{project, "primes", 1, {10, 4, 2, 3, 1}, 3, 1.5, 99, "{}", "sum"},
+      ProjectStatus{project, "primes", 1, {10, 4, 2, 3, 1}, 3, 1.5, 99, "{}", "sum", true, {{Peer(3), 5, 1, false}}},
       Reply{false, "nope", project},
   };
   for (const Body& body : bodies) {

@@ -311,6 +311,32 @@ TEST_F(HolderTest, OnlyTheOwnerCanCancelAProject) {
   EXPECT_TRUE(Status(id).cancelled);
 }
 
+TEST_F(HolderTest, PeerWrongThreeTimesIsIgnoredAndNamedInStatus) {
+  ProjectId id = Submit(Manifest(5));
+  for (uint8_t p = 1; p <= 3; ++p) Join(Peer(p));
+  // Peers 1 and 2 agree on units 0..2; peer 3 is wrong on each.
+  for (uint64_t i = 0; i < 3; ++i) {
+    UnitKey unit{id, i};
+    Claim(Peer(3), unit, 12345);
+    Claim(Peer(1), unit, i * i);
+    Claim(Peer(2), unit, i * i);
+  }
+  ProjectStatus s = Status(id);
+  EXPECT_EQ(s.units.verified, 3u);
+  std::map<PeerId, PeerScore> scores;
+  for (const auto& p : s.peers) scores[p.peer] = p;
+  EXPECT_EQ(scores[Peer(3)].disagreed, 3u);
+  EXPECT_TRUE(scores[Peer(3)].ignored);
+  EXPECT_EQ(scores[Peer(1)].agreed, 3u);
+  EXPECT_FALSE(scores[Peer(1)].ignored);
+  EXPECT_TRUE(Ask(Peer(3), 2).leases.empty());
+  EXPECT_FALSE(Ask(Peer(1), 2).leases.empty());
+  // The record is rebuilt from the ledger after a restart.
+  holder_ = NewHolder();
+  ASSERT_TRUE(holder_->Load(now_).ok());
+  EXPECT_TRUE(Ask(Peer(3), 2).leases.empty());
+}
+
 TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {
   ProjectId id = Submit(Manifest(3));
   Join(Peer(1));

@@ -16,6 +16,7 @@
 #include "potluck/core/actions.h"
 #include "potluck/core/directory.h"
 #include "potluck/core/ledger_store.h"
+#include "potluck/core/reputation.h"
 #include "potluck/core/verdict.h"
 #include "potluck/workload/workload.h"
 
@@ -127,6 +128,8 @@ class Holder {
   void DropLease(Project& project, uint64_t index, UnitLedger& unit, const PeerId& peer);
   void ExpireLeases(TimePoint now);
   void Decide(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
+  // Scores `claims` against a verified unit's agreed hash.
+  void Score(const std::vector<ClaimRecord>& claims, const ResultHash& agreed);
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
 
@@ -159,6 +162,7 @@ class Holder {
   std::map<PeerId, std::set<UnitKey>> leases_by_peer_;
   std::multimap<ProjectId, PendingSubmit> pending_submits_;
   TimePoint next_push_{};
+  Reputation reputation_;
   HolderCounters counters_;
 };
 

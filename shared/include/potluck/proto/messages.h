@@ -147,6 +147,14 @@ struct UnitCounts {
   bool operator==(const UnitCounts&) const = default;
 };
 
+// A peer's record with one holder: results that agreed with the verdict, and that did not.
+struct PeerScore {
+  PeerId peer;
+  uint64_t agreed = 0;
+  uint64_t disagreed = 0;
+  bool ignored = false;  // wrong too often: gets no more work from this holder
+};
+
 struct ProjectStatus {
   ProjectId project;
   std::string workload;
@@ -158,6 +166,7 @@ struct ProjectStatus {
   std::string result_json;            // the aggregated result, only in a kResults reply
   std::string summary;                // one line for people, only in a kResults reply
   bool cancelled = false;             // by its owner: no more units are leased
+  std::vector<PeerScore> peers;       // the records of the peers that computed its units
 };
 
 struct Reply {

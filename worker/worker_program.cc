@@ -1,0 +1,56 @@
+#include "worker_program.h"
+
+#include <cstdio>
+#include <thread>
+
+#include "potluck/app/program.h"
+#include "potluck/net/zmq_transport.h"
+
+namespace potluck {
+
+void AddWorkerFlags(CLI::App& app, WorkerFlags& f) {
+  const int all_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Leave one core to the volunteer unless there is only one.
+  f.config.cores = std::max(1, all_cores - 1);
+  app.set_version_flag("--version", std::string("potluck-worker ") + kVersion);
+  app.add_option("--listen", f.config.listen, "endpoint to serve peers on (tcp://HOST:0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--advertise", f.config.advertise, "endpoint peers should dial, if not the one bound");
+  app.add_option("--bootstrap,--join", f.config.bootstrap,
+                 "a node to join through: a coordinator or any worker (repeatable)");
+  app.add_option("--data", f.config.data_dir, "folder for the worker's database and identity")->required();
+  app.add_option("--cores", f.config.cores, "cores to compute on")->capture_default_str()->check(CLI::Range(1, all_cores));
+  app.add_option("--join-timeout", f.join_timeout_s, "seconds to wait for the first answer before giving up")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  app.add_flag("--lan-discovery", f.lan_discovery, "find peers on the local network by UDP broadcast beacons");
+  app.add_option("--lan-beacon", f.lan_beacon, "IPV4:PORT the beacons go to and are heard on")->capture_default_str();
+  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+}
+
+int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "%s: %s (see --help)\n", program.c_str(), e.what());
+    return 2;
+  }
+  f.config.join_timeout = std::chrono::seconds(f.join_timeout_s);
+  if (f.lan_discovery) f.config.lan_beacon = f.lan_beacon;
+
+  auto fail = [&](const Status& s) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), s.message().c_str());
+    return 1;
+  };
+  if (auto s = SetupLogging(f.log_level); !s.ok()) return fail(s);
+  if (auto s = CheckEndpoint(f.config.listen); !s.ok()) return fail(s);
+  for (const auto& endpoint : f.config.bootstrap) {
+    if (auto s = CheckEndpoint(endpoint); !s.ok()) return fail(s);
+  }
+  const auto& stop = InstallStopSignals();
+  if (auto s = RunWorker(f.config, stop); !s.ok()) return fail(s);
+  return 0;
+}
+
+}  // namespace potluck
