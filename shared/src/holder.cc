@@ -327,7 +327,8 @@ void Holder::ExpireLeases(TimePoint now) {
   for (auto it = lease_deadlines_.begin(); it != lease_deadlines_.end() && it->first <= now; ++it) {
     expired.push_back(it->second);
   }
-  for (const auto& [peer, units] : leases_by_peer_) {
+  for (const auto& [gone, units] : leases_by_peer_) {
+    const PeerId& peer = gone;  // a named copy: lambdas cannot capture structured bindings everywhere
     if (directory_.OfferOf(peer)) continue;
     for (const UnitKey& key : units) {
       const auto& leases = projects_.at(key.project).units.at(key.index).leases;

@@ -92,6 +92,9 @@ Result<Manifest> DecodeManifest(const Bytes& bytes) {
   if (m.workload.empty() || m.workload.size() > 64) return Corrupt("manifest workload name is empty or too long");
   if (m.units == 0) return Corrupt("manifest has no units");
   if (Status s = CheckPolicy(m.policy); !s.ok()) return Corrupt("manifest policy: " + s.message());
+  // Cap'n Proto's canonical form still allows, say, parameters in any order; ours is the one
+  // encoding EncodeManifest gives, so that one manifest has one id.
+  if (EncodeManifest(m) != bytes) return Corrupt("manifest is not in canonical form");
   return m;
 }
 
