@@ -134,6 +134,9 @@ LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
   const Offer* offer = directory_.OfferOf(peer);
   if (!offer || reputation_.Ignored(peer)) return grant;
   slots = std::min(slots, config_.leases_per_request_max);
+  auto held = leases_by_peer_.find(peer);
+  size_t holding = held == leases_by_peer_.end() ? 0 : held->second.size();
+  slots = static_cast<uint32_t>(std::min<size_t>(slots, kLeasesPerPeerMax - std::min(kLeasesPerPeerMax, holding)));
   std::vector<Project*> order;
   for (auto& [id, p] : projects_) {
     if (!p.cancelled && p.verified + p.failed < p.manifest.units && Runs(*offer, p.manifest)) order.push_back(&p);

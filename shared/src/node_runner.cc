@@ -97,8 +97,8 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
                        std::to_string(seconds) + "s (is a coordinator or worker running there?)");
   }
   const auto& c = transport.counters();
-  spdlog::info("{} stopping: {} frames in, {} out, {} dropped", config.program, c.frames_in, c.frames_out,
-               c.frames_dropped);
+  spdlog::info("{} stopping: {} frames in, {} out, {} dropped, {} throttled", config.program, c.frames_in,
+               c.frames_out, c.frames_dropped, c.frames_throttled);
   return s;
 }
 

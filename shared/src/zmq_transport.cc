@@ -115,6 +115,10 @@ void ZmqTransport::Receive(zmq::socket_t& socket, const std::string& link, bool 
     auto got = zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
     if (!got) return;
     ++counters_.frames_in;
+    if (routed && !parts.empty() && !Admit(parts[0])) {
+      ++counters_.frames_throttled;
+      continue;
+    }
     size_t expected = routed ? 2 : 1;
     if (parts.size() != expected) {
       ++counters_.frames_dropped;
@@ -138,6 +142,24 @@ void ZmqTransport::Receive(zmq::socket_t& socket, const std::string& link, bool 
     PeerId from = envelope->sender;
     out.push_back({from, link, std::move(envelope.value())});
   }
+}
+
+bool ZmqTransport::Admit(const zmq::message_t& routing_id) {
+  auto now = std::chrono::steady_clock::now();
+  std::string key(static_cast<const char*>(routing_id.data()), routing_id.size());
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    // A flood of new ids must not grow the table without bound: start again from empty.
+    if (buckets_.size() >= kRateLimitedPeersMax) buckets_.clear();
+    it = buckets_.emplace(std::move(key), Bucket{}).first;
+  }
+  Bucket& b = it->second;
+  double elapsed = std::chrono::duration<double>(now - b.refilled).count();
+  b.tokens = std::min<double>(kFramesPerSecondPerPeerMax, b.tokens + elapsed * kFramesPerSecondPerPeerMax);
+  b.refilled = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
 }
 
 std::vector<Inbound> ZmqTransport::Poll(Duration timeout) {

@@ -337,6 +337,14 @@ TEST_F(HolderTest, PeerWrongThreeTimesIsIgnoredAndNamedInStatus) {
   EXPECT_TRUE(Ask(Peer(3), 2).leases.empty());
 }
 
+TEST_F(HolderTest, APeerHoldsAtMostItsShareOfLeases) {
+  Submit(Manifest(1000, 1, 1));
+  Join(Peer(1));
+  size_t leased = 0;
+  for (int i = 0; i < 10; ++i) leased += Ask(Peer(1), 64).leases.size();
+  EXPECT_EQ(leased, kLeasesPerPeerMax);
+}
+
 TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {
   ProjectId id = Submit(Manifest(3));
   Join(Peer(1));

@@ -49,6 +49,8 @@ struct HolderCounters {
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;
+// Leases one peer may hold from this holder at once, whatever it asks for.
+constexpr size_t kLeasesPerPeerMax = 256;
 constexpr size_t kLedgerPushEntriesMax = 256;
 
 class Holder {

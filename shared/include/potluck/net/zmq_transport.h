@@ -18,12 +18,16 @@
 namespace potluck {
 
 constexpr size_t kInboundBatchMax = 1024;
+// Frames one peer may send per second, in bursts of up to a second's worth; more are dropped.
+constexpr uint32_t kFramesPerSecondPerPeerMax = 2000;
+constexpr size_t kRateLimitedPeersMax = 65536;
 constexpr int kSendQueueMessagesMax = 100000;  // ZeroMQ high-water mark per socket
 
 struct TransportCounters {
   uint64_t frames_in = 0;
   uint64_t frames_out = 0;
   uint64_t frames_dropped = 0;  // did not decode, or sender id did not match its routing id
+  uint64_t frames_throttled = 0;  // over a peer's rate limit
   uint64_t sends_unroutable = 0;
 };
 
@@ -54,6 +58,14 @@ class ZmqTransport {
 
  private:
   void Receive(zmq::socket_t& socket, const std::string& link, bool routed, std::vector<Inbound>& out);
+  // Token bucket per routing id; false when the peer is over its rate.
+  bool Admit(const zmq::message_t& routing_id);
+
+  struct Bucket {
+    double tokens = kFramesPerSecondPerPeerMax;
+    std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
+  };
+  std::map<std::string, Bucket> buckets_;
 
   zmq::context_t& context_;
   PeerId self_;
