@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "capnp_bytes.h"
 #include "proto/potluck.capnp.h"
 
 namespace potluck {
@@ -362,9 +363,7 @@ Bytes EncodeEnvelope(const Envelope& envelope) {
 Result<Envelope> DecodeEnvelope(std::span<const uint8_t> frame) {
   if (frame.size() > kFrameBytesMax) return Corrupt("frame of " + std::to_string(frame.size()) + " bytes is too large");
   if (frame.size() % sizeof(capnp::word) != 0 || frame.empty()) return Corrupt("frame is not a whole number of words");
-  // Frames arrive unaligned; Cap'n Proto reads aligned words.
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(frame.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), frame.data(), frame.size());
+  kj::Array<capnp::word> words = internal::AlignedWords(frame);
   capnp::ReaderOptions options;
   options.traversalLimitInWords = kTraversalWordsMax;
   options.nestingLimit = kNestingLimit;

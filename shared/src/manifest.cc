@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "capnp_bytes.h"
 #include "proto/potluck.capnp.h"
 #include "potluck/crypto/hash.h"
 
@@ -57,8 +58,7 @@ Result<Manifest> DecodeManifest(const Bytes& bytes) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > 1 << 20) {
     return Corrupt("manifest is not a well-formed message");
   }
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  kj::Array<capnp::word> words = internal::AlignedWords(bytes);
   capnp::ReaderOptions options;
   options.traversalLimitInWords = bytes.size();
   options.nestingLimit = 8;
@@ -115,8 +115,7 @@ Result<OpenedManifest> OpenManifest(const Bytes& signed_manifest) {
   if (signed_manifest.empty() || signed_manifest.size() % sizeof(capnp::word) != 0 || signed_manifest.size() > 2 << 20) {
     return Corrupt("signed manifest is not a well-formed message");
   }
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(signed_manifest.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), signed_manifest.data(), signed_manifest.size());
+  kj::Array<capnp::word> words = internal::AlignedWords(signed_manifest);
   capnp::ReaderOptions options;
   options.traversalLimitInWords = signed_manifest.size();
   options.nestingLimit = 4;

@@ -70,11 +70,7 @@ class GridSim {
     bool submitted = false;
     std::uniform_real_distribution<double> unit(0, 1);
     for (TimePoint next_tick = now_; now_ < start + options_.time_limit; now_ += 10ms) {
-      while (!events_.empty() && events_.top().at <= now_) {
-        Event e = events_.top();
-        events_.pop();
-        Deliver(e);
-      }
+      DeliverDue();
       if (now_ < next_tick) continue;
       next_tick = now_ + 100ms;
       if (!submitted && now_ - start >= 5s) {
@@ -93,11 +89,7 @@ class GridSim {
     }
     // Let the holders exchange what is left, then check them all.
     for (TimePoint settle = now_ + 10s; now_ < settle; now_ += 10ms) {
-      while (!events_.empty() && events_.top().at <= now_) {
-        Event e = events_.top();
-        events_.pop();
-        Deliver(e);
-      }
+      DeliverDue();
       if (ToUnixMs(now_) % 100 == 0) {
         for (size_t i = 0; i < nodes_.size(); ++i) Step(i, [&](Node& n) { return n.Tick(now_); });
       }
@@ -188,6 +180,14 @@ class GridSim {
     for (TaskStart& task : actions.tasks) {
       std::uniform_int_distribution<int> compute_ms(50, 2000);
       events_.push({now_ + Duration(compute_ms(rng_)), seq_++, from, nodes_[from].generation, true, task.unit, {}});
+    }
+  }
+
+  void DeliverDue() {
+    while (!events_.empty() && events_.top().at <= now_) {
+      Event e = events_.top();
+      events_.pop();
+      Deliver(e);
     }
   }
 
