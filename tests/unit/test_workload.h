@@ -35,13 +35,14 @@ class SquareWorkload final : public Workload {
 
  private:
   struct Sum final : Aggregator {
-    uint64_t total = 0, count = 0;
-    Status Add(uint64_t, const Bytes& r) override {
+    uint64_t total = 0, count = 0, wrong = 0;
+    Status Add(uint64_t index, const Bytes& r) override {
       total += Decode(r);
       ++count;
+      wrong += Decode(r) != index * index;
       return Status::Ok();
     }
-    nlohmann::json Finish() const override { return {{"sum", total}, {"units", count}}; }
+    nlohmann::json Finish() const override { return {{"sum", total}, {"units", count}, {"wrong", wrong}}; }
     std::string Summary() const override { return "sum " + std::to_string(total); }
   };
 };
