@@ -41,6 +41,7 @@ Status Holder::Load(TimePoint now) {
     if (it == projects_.end()) continue;
     it->second.units[row.unit.index].claims.push_back({row.peer, row.hash});
     it->second.contributors.insert(row.peer);
+    ++it->second.claims_stored;
   }
   for (const auto& row : snapshot->leases) {
     auto it = projects_.find(row.unit.project);
@@ -264,6 +265,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) 
   // A late result for a unit already decided still tells us about its peer.
   if (unit.state == UnitState::kVerified) Score({unit.claims.back()}, potluck::Decide(unit.claims, p.manifest.policy).hash);
   store_.PutClaim({claim.unit, peer, claim.hash, claim.signature}, claim.result);
+  ++p.claims_stored;
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
   return true;

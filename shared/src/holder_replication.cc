@@ -53,7 +53,7 @@ std::vector<PeerRef> Holder::HolderRefs(const Project& p) const {
 void Holder::AddCoHolders(Project& p, const std::vector<PeerRef>& holders, const Inbound* from) {
   auto add = [&](const PeerId& id, const std::string& endpoint) {
     if (id == self_ || endpoint.empty()) return;
-    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{endpoint, 0, std::nullopt});
+    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{endpoint, 0, std::nullopt, std::nullopt});
     if (fresh) spdlog::info("project {} is also held by {} at {}", p.id.Short(), id.Short(), endpoint);
   };
   for (const PeerRef& ref : holders) add(ref.id, ref.endpoint);
@@ -132,8 +132,13 @@ void Holder::PushLedgers(TimePoint now, Actions& actions) {
       // A holder that restarted may serve on a new endpoint: its latest offer says where.
       if (!offer->endpoint.empty()) co.endpoint = offer->endpoint;
       if (co.push_sent && now - *co.push_sent < config_.push_retry) continue;
+      if (co.caught_up_at == p.claims_stored) continue;  // nothing stored since it had it all
       auto stored = store_.ClaimsAfter(id, co.acked_seq, kLedgerPushEntriesMax);
-      if (!stored.ok() || stored->empty()) continue;
+      if (!stored.ok()) continue;
+      if (stored->empty()) {
+        co.caught_up_at = p.claims_stored;
+        continue;
+      }
       LedgerPush push{id, HolderRefs(p), {}, stored->back().seq};
       for (auto& s : stored.value()) {
         push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature}});

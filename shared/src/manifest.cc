@@ -67,7 +67,6 @@ Result<Manifest> DecodeManifest(const Bytes& bytes) {
     // The canonical form is one bare segment, without the segment table of the stream form.
     kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
     capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1), options);
-    if (!reader.isCanonical()) return Corrupt("manifest is not in canonical form");
     auto root = reader.getRoot<wire::Manifest>();
     auto owner = PeerId::FromBytes(root.getOwner().begin(), root.getOwner().size());
     if (!owner) return Corrupt("manifest owner is not a 32-byte key");

@@ -91,6 +91,12 @@ class Grid {
     return nlohmann::json::parse(r.out, nullptr, false);
   }
 
+  // The peers `node` lists in `potluck peers`, itself included; 0 if it does not answer.
+  size_t PeersKnownBy(const std::string& node) {
+    auto j = nlohmann::json::parse(CliTo(node, {"peers", "--json"}, 10s).out, nullptr, false);
+    return j.is_object() ? j["peers"].size() : 0;
+  }
+
   uint64_t Verified(const std::string& id) {
     auto j = Json("status", id);
     return j.is_object() ? j["units"]["verified"].get<uint64_t>() : 0;

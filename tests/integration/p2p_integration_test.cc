@@ -29,14 +29,7 @@ TEST(PeerToPeerTest, FiveWorkersWithoutACoordinatorCompleteAProject) {
   grid.StartWorker(0, {});
   for (int i = 1; i < 5; ++i) grid.StartWorker(i, {grid.worker_endpoints_[i - 1]});
   // Every worker learns of all the others by gossip, though each knew only one.
-  ASSERT_TRUE(Eventually(
-      [&] {
-        auto r = grid.CliTo(grid.worker_endpoints_[0], {"peers", "--json"}, 10s);
-        auto j = nlohmann::json::parse(r.out, nullptr, false);
-        return j.is_object() && j["peers"].size() == 5;
-      },
-      30s))
-      << grid.Logs();
+  ASSERT_TRUE(Eventually([&] { return grid.PeersKnownBy(grid.worker_endpoints_[0]) == 5; }, 30s)) << grid.Logs();
   std::string id = grid.SubmitTo(grid.worker_endpoints_[0], "3000000000", 60);
   auto wait = grid.CliTo(grid.worker_endpoints_[0], {"wait", id, "--timeout", "120"}, 150s);
   ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();
@@ -52,13 +45,7 @@ TEST(PeerToPeerTest, ProjectOutlivesItsCoordinator) {
   Grid grid(dir);
   grid.StartCoordinator();
   for (int i = 0; i < 5; ++i) grid.StartWorker(i, {grid.endpoint_});
-  ASSERT_TRUE(Eventually(
-      [&] {
-        auto j = nlohmann::json::parse(grid.Cli({"peers", "--json"}, 10s).out, nullptr, false);
-        return j.is_object() && j["peers"].size() == 6;
-      },
-      30s))
-      << grid.Logs();
+  ASSERT_TRUE(Eventually([&] { return grid.PeersKnownBy(grid.endpoint_) == 6; }, 30s)) << grid.Logs();
   std::string id = grid.Submit("10000000000", 100);
   grid.coordinator_->Kill9();  // never restarted
   // Some worker holds it: follow the project there.
@@ -86,11 +73,7 @@ TEST(PeerToPeerTest, WorkersFindEachOtherByLanBeaconAndRememberThePeers) {
   std::mt19937 rng(static_cast<unsigned>(getpid()));
   const std::string beacon = "127.255.255.255:" + std::to_string(20000 + rng() % 20000);
   for (int i = 0; i < 3; ++i) grid.StartWorker(i, {}, {"--lan-discovery", "--lan-beacon", beacon});
-  auto peers_known = [&](int i) {
-    auto r = grid.CliTo(grid.worker_endpoints_[i], {"peers", "--json"}, 10s);
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    return j.is_object() ? j["peers"].size() : 0u;
-  };
+  auto peers_known = [&](int i) { return grid.PeersKnownBy(grid.worker_endpoints_[i]); };
   ASSERT_TRUE(Eventually([&] { return peers_known(0) == 3 && peers_known(2) == 3; }, 30s)) << grid.Logs();
 
   // Restarted without beacons or bootstrap, a worker finds its peers from what it stored.
@@ -134,13 +117,7 @@ TEST(PeerToPeerTest, SaboteursAreOutvotedAndIdentified) {
   for (int i = 1; i < 4; ++i) grid.StartWorker(i, {grid.worker_endpoints_[0]});
   grid.StartWorker(4, {grid.worker_endpoints_[0]}, {"--sabotage", "always"});  // 20% of the workers
   const std::string w0 = grid.worker_endpoints_[0];
-  ASSERT_TRUE(Eventually(
-      [&] {
-        auto j = nlohmann::json::parse(grid.CliTo(w0, {"peers", "--json"}, 10s).out, nullptr, false);
-        return j.is_object() && j["peers"].size() == 5;
-      },
-      30s))
-      << grid.Logs();
+  ASSERT_TRUE(Eventually([&] { return grid.PeersKnownBy(w0) == 5; }, 30s)) << grid.Logs();
   std::string id = grid.SubmitTo(w0, "3000000000", 60);
   auto wait = grid.CliTo(w0, {"wait", id, "--timeout", "150"}, 180s);
   ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();

@@ -93,6 +93,8 @@ class Holder {
     std::string endpoint;
     uint64_t acked_seq = 0;                   // our claims it has made durable
     std::optional<TimePoint> push_sent;       // a push is unacknowledged since then
+    // Project::claims_stored when the store last had nothing new for it: no query until it grows.
+    std::optional<uint64_t> caught_up_at;
   };
   struct Project {
     ProjectId id;
@@ -105,6 +107,7 @@ class Holder {
     uint64_t fresh_cursor = 0;                       // units from here on were never touched here
     uint64_t verified = 0, failed = 0;
     std::set<PeerId> contributors;                   // peers whose claims it holds
+    uint64_t claims_stored = 0;                      // here, loaded or accepted
     std::deque<TimePoint> recent_verified;           // for the throughput figure
     std::map<PeerId, CoHolder> co_holders;
     std::vector<PeerId> live_holders;                // sorted, with us: who leases which units
