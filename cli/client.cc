@@ -2,16 +2,18 @@
 
 #include <random>
 
-namespace potluck {
+namespace potluck::cli {
 
-Client::Client(std::string endpoint, Duration timeout)
-    : endpoint_(std::move(endpoint)), timeout_(timeout), transport_(context_, identity_.id()),
+Client::Client(const Target& target)
+    : address_(target.to),
+      timeout_(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(target.answer_timeout_s))),
+      transport_(context_, identity_, target.insecure ? LinkSecurity::kPlainText : LinkSecurity::kCurve),
       next_request_id_(std::random_device{}() | 1ull << 32) {}
 
 Result<Body> Client::Ask(Body body) {
-  if (Status s = transport_.Dial(endpoint_); !s.ok()) return s;
+  if (Status s = transport_.Dial(address_); !s.ok()) return s;
   const uint64_t id = next_request_id_++;
-  transport_.Send({{PeerId{}, endpoint_}, Envelope{identity_.id(), id, std::move(body)}});
+  transport_.Send({{PeerId{}, address_}, Envelope{identity_.id(), id, std::move(body)}});
   SystemClock clock;
   const TimePoint deadline = clock.Now() + timeout_;
   for (TimePoint now = clock.Now(); now < deadline; now = clock.Now()) {
@@ -22,7 +24,7 @@ Result<Body> Client::Ask(Body body) {
   auto seconds = std::chrono::duration_cast<std::chrono::duration<double>>(timeout_).count();
   char text[32];
   std::snprintf(text, sizeof text, "%g", seconds);
-  return Unavailable("no answer from " + endpoint_ + " within " + text + "s (is a coordinator or worker running there?)");
+  return Unavailable("no answer from " + address_ + " within " + text + "s (is a coordinator or worker running there?)");
 }
 
-}  // namespace potluck
+}  // namespace potluck::cli

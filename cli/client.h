@@ -7,19 +7,27 @@
 #include "potluck/crypto/identity.h"
 #include "potluck/net/zmq_transport.h"
 
-namespace potluck {
+namespace potluck::cli {
+
+// The node a command asks, and how.
+struct Target {
+  std::string to;               // its address, ENDPOINT#PEER-ID
+  double answer_timeout_s = 5;  // for each question asked
+  bool json = false;
+  bool insecure = false;  // plain-text link; `to` may then omit the peer id
+};
 
 class Client {
  public:
-  // REQUIRES: CheckEndpoint(endpoint) passed.
-  Client(std::string endpoint, Duration timeout);
+  // REQUIRES: ParseAddress(target.to, !target.insecure) passed.
+  explicit Client(const Target& target);
 
   // Sends `body` and returns the answer's body; kUnavailable if none came within the timeout.
   Result<Body> Ask(Body body);
-  const std::string& endpoint() const { return endpoint_; }
+  const std::string& address() const { return address_; }
 
  private:
-  std::string endpoint_;
+  std::string address_;
   Duration timeout_;
   // Each run of the CLI speaks under a fresh id, so two running at once never collide.
   Identity identity_ = Identity::Ephemeral();
@@ -28,4 +36,4 @@ class Client {
   uint64_t next_request_id_;
 };
 
-}  // namespace potluck
+}  // namespace potluck::cli

@@ -39,10 +39,8 @@ Result<ProjectStatus> AskProject(Client& client, const ProjectId& id, ProjectReq
   if (!answer.ok()) return answer.status();
   if (auto* status = std::get_if<ProjectStatus>(&answer.value())) return std::move(*status);
   if (auto* reply = std::get_if<Reply>(&answer.value()); reply && !reply->ok) return NotFound(reply->error);
-  return Corrupt(client.endpoint() + " gave an answer of the wrong kind");
+  return Corrupt(client.address() + " gave an answer of the wrong kind");
 }
-
-Duration Seconds(double s) { return Duration(static_cast<int64_t>(s * 1000)); }
 
 std::string Clock(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "--:--";
@@ -108,7 +106,7 @@ int Submit(const Target& target, const SubmitOptions& o) {
   if (!owner.ok()) return Fail(kFailure, owner.status().message());
   m.owner = owner->id();
 
-  Client client(target.to, Seconds(target.answer_timeout_s));
+  Client client(target);
   auto answer = client.Ask(SubmitProject{SignManifest(m, owner.value())});
   if (!answer.ok()) return Fail(kFailure, answer.status().message());
   auto* reply = std::get_if<Reply>(&answer.value());
@@ -121,7 +119,7 @@ int Submit(const Target& target, const SubmitOptions& o) {
 int Status(const Target& target, const std::string& project) {
   auto id = ParseProject(project);
   if (!id) return Fail(kBadInput, "'" + project + "' is not a project id (64 hex digits)");
-  Client client(target.to, Seconds(target.answer_timeout_s));
+  Client client(target);
   auto status = AskProject(client, *id, ProjectRequest::Kind::kStatus);
   if (!status.ok()) return Fail(kFailure, status.status().message());
   if (target.json) {
@@ -135,7 +133,7 @@ int Status(const Target& target, const std::string& project) {
 int Results(const Target& target, const std::string& project) {
   auto id = ParseProject(project);
   if (!id) return Fail(kBadInput, "'" + project + "' is not a project id (64 hex digits)");
-  Client client(target.to, Seconds(target.answer_timeout_s));
+  Client client(target);
   auto status = AskProject(client, *id, ProjectRequest::Kind::kResults);
   if (!status.ok()) return Fail(kFailure, status.status().message());
   const ProjectStatus& s = status.value();
@@ -161,7 +159,7 @@ int Cancel(const Target& target, const std::string& project, const std::string& 
   }
   auto owner = Identity::LoadOrCreate(home);
   if (!owner.ok()) return Fail(kFailure, owner.status().message());
-  Client client(target.to, Seconds(target.answer_timeout_s));
+  Client client(target);
   auto answer = client.Ask(CancelProject{*id, owner->Sign(CancelStatement(*id))});
   if (!answer.ok()) return Fail(kFailure, answer.status().message());
   auto* reply = std::get_if<Reply>(&answer.value());
@@ -189,7 +187,7 @@ int Keys(const std::string& home_flag, bool json) {
 }
 
 int Peers(const Target& target) {
-  Client client(target.to, Seconds(target.answer_timeout_s));
+  Client client(target);
   auto answer = client.Ask(PeersRequest{});
   if (!answer.ok()) return Fail(kFailure, answer.status().message());
   auto* gossip = std::get_if<Gossip>(&answer.value());
@@ -205,7 +203,10 @@ int Peers(const Target& target) {
   for (const Offer& o : gossip->offers) {
     std::string workloads;
     for (const auto& w : o.workloads) workloads += (workloads.empty() ? "" : ",") + w.name + " v" + std::to_string(w.version);
-    std::printf("%-12s  %-28s  %5u  %8.1f  %4u  %5zu  %s\n", o.peer.Short().c_str(), o.endpoint.c_str(), o.cores,
+    // The table has room for the endpoint; the full id is in --json.
+    auto address = ParseAddress(o.endpoint, false);
+    std::string endpoint = address.ok() ? address->endpoint : o.endpoint;
+    std::printf("%-12s  %-28s  %5u  %8.1f  %4u  %5zu  %s\n", o.peer.Short().c_str(), endpoint.c_str(), o.cores,
                 o.speed, o.free_slots, o.holds.size(), workloads.c_str());
   }
   return kOk;
@@ -214,7 +215,7 @@ int Peers(const Target& target) {
 int Wait(const Target& target, const std::string& project, double timeout_s) {
   auto id = ParseProject(project);
   if (!id) return Fail(kBadInput, "'" + project + "' is not a project id (64 hex digits)");
-  Client client(target.to, Seconds(target.answer_timeout_s));
+  Client client(target);
   const bool tty = isatty(STDOUT_FILENO);
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::duration<double>(timeout_s);

@@ -5,15 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "client.h"
+
 namespace potluck::cli {
 
 enum ExitCode { kOk = 0, kFailure = 1, kBadInput = 2, kUnitsFailed = 3, kTimedOut = 4 };
-
-struct Target {
-  std::string to = "tcp://127.0.0.1:7400";
-  double answer_timeout_s = 5;  // for each question asked
-  bool json = false;
-};
 
 struct SubmitOptions {
   std::string workload;

@@ -12,7 +12,10 @@ using potluck::cli::Target;
 namespace {
 
 void AddTarget(CLI::App* command, Target& target, bool json) {
-  command->add_option("--to", target.to, "endpoint of a coordinator or holder")->capture_default_str();
+  command->add_option("--to", target.to, "address of a coordinator or holder, ENDPOINT#PEER-ID (its data folder's 'endpoint' file)")
+      ->envname("POTLUCK_TO")
+      ->required();
+  command->add_flag("--insecure", target.insecure, "plain-text link without CurveZMQ, to a node started with --insecure");
   command->add_option("--answer-timeout", target.answer_timeout_s, "seconds to wait for each answer")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
@@ -85,9 +88,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "potluck: %s (see --help)\n", e.what());
     return potluck::cli::kBadInput;
   }
-  if (auto s = potluck::CheckEndpoint(target.to); !s.ok()) {
-    std::fprintf(stderr, "potluck: --to: %s\n", s.message().c_str());
-    return potluck::cli::kBadInput;
+  if (!keys_cmd->parsed()) {
+    if (auto a = potluck::ParseAddress(target.to, !target.insecure); !a.ok()) {
+      std::fprintf(stderr, "potluck: --to: %s\n", a.status().message().c_str());
+      return potluck::cli::kBadInput;
+    }
   }
   if (submit_cmd->parsed()) return potluck::cli::Submit(target, submit);
   if (status_cmd->parsed()) return potluck::cli::Status(target, project);

@@ -13,6 +13,7 @@ Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& 
   run.data_dir = config.data_dir;
   run.listen = config.listen;
   run.advertise = config.advertise;
+  run.security = config.security;
   run.node.membership.bootstrap = config.bootstrap;
   run.node.holder = config.holder;
   return RunNode(run, workloads, stop);

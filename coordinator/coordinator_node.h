@@ -9,18 +9,20 @@
 
 #include "potluck/base/status.h"
 #include "potluck/core/holder.h"
+#include "potluck/net/zmq_transport.h"
 
 namespace potluck {
 
 struct CoordinatorConfig {
   std::string listen = "tcp://127.0.0.1:7400";
   std::string advertise;               // what peers dial, if not the endpoint bound
-  std::vector<std::string> bootstrap;  // other nodes of the grid, if any
+  std::vector<std::string> bootstrap;  // addresses of other nodes of the grid, if any
+  LinkSecurity security = LinkSecurity::kCurve;
   std::filesystem::path data_dir;
   HolderConfig holder;
 };
 
-// Runs until `stop` is set. Writes the endpoint bound to `data_dir`/endpoint once listening.
+// Runs until `stop` is set. Writes its address to `data_dir`/endpoint once listening.
 Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& stop);
 
 }  // namespace potluck

@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", config.listen, "endpoint to serve on (tcp://HOST:0 picks a free port)")
       ->capture_default_str();
   app.add_option("--advertise", config.advertise, "endpoint peers should dial, if not the one bound");
-  app.add_option("--bootstrap", config.bootstrap, "endpoint of another node of the grid (repeatable)");
+  app.add_option("--bootstrap", config.bootstrap, "address of another node of the grid, ENDPOINT#PEER-ID (repeatable)");
+  bool insecure = false;
+  app.add_flag("--insecure", insecure, "plain-text links without CurveZMQ: only for debugging on a trusted network");
   app.add_option("--data", config.data_dir, "folder for the database and identity")->required();
   app.add_option("--peer-timeout", peer_timeout_s, "seconds of silence after which a volunteer's leases go to others")
       ->capture_default_str()
@@ -32,16 +34,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.holder.peer_timeout = std::chrono::seconds(peer_timeout_s);
+  if (insecure) config.security = potluck::LinkSecurity::kPlainText;
 
-  auto fail = [](const potluck::Status& s) {
+  auto fail = [](const potluck::Status& s, int exit_code = 1) {
     std::fprintf(stderr, "potluck-coordinator: %s\n", s.message().c_str());
-    return 1;
+    return exit_code;
   };
-  if (auto s = potluck::SetupLogging(log_level); !s.ok()) return fail(s);
-  for (const auto& endpoint : config.bootstrap) {
-    if (auto s = potluck::CheckEndpoint(endpoint); !s.ok()) return fail(s);
+  if (auto s = potluck::SetupLogging(log_level); !s.ok()) return fail(s, 2);
+  // Bad values are bad input (exit 2), like bad flags.
+  for (const auto& address : config.bootstrap) {
+    if (auto a = potluck::ParseAddress(address, !insecure); !a.ok()) return fail(a.status(), 2);
   }
-  if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s);
+  if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s, 2);
   const auto& stop = potluck::InstallStopSignals();
   if (auto s = potluck::RunCoordinator(config, stop); !s.ok()) return fail(s);
   return 0;

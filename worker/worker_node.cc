@@ -48,6 +48,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   run.data_dir = config.data_dir;
   run.listen = config.listen;
   run.advertise = config.advertise;
+  run.security = config.security;
   run.node.membership.bootstrap = config.bootstrap;
   run.node.volunteer = config.volunteer;
   run.node.offer.cores = static_cast<uint32_t>(config.cores);

@@ -16,7 +16,8 @@ namespace potluck {
 struct WorkerConfig {
   std::string listen = "tcp://127.0.0.1:0";
   std::string advertise;               // what peers dial, if not the endpoint bound
-  std::vector<std::string> bootstrap;  // nodes to join through: a coordinator or any worker
+  std::vector<std::string> bootstrap;  // addresses to join through: a coordinator or any worker
+  LinkSecurity security = LinkSecurity::kCurve;
   std::filesystem::path data_dir;
   int cores = 1;
   // With bootstrap endpoints and no answer from any for this long, give up.

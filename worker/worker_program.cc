@@ -17,7 +17,8 @@ void AddWorkerFlags(CLI::App& app, WorkerFlags& f) {
       ->capture_default_str();
   app.add_option("--advertise", f.config.advertise, "endpoint peers should dial, if not the one bound");
   app.add_option("--bootstrap,--join", f.config.bootstrap,
-                 "a node to join through: a coordinator or any worker (repeatable)");
+                 "address of a node to join through, a coordinator or any worker: ENDPOINT#PEER-ID (repeatable)");
+  app.add_flag("--insecure", f.insecure, "plain-text links without CurveZMQ: only for debugging on a trusted network");
   app.add_option("--data", f.config.data_dir, "folder for the worker's database and identity")->required();
   app.add_option("--cores", f.config.cores, "cores to compute on")->capture_default_str()->check(CLI::Range(1, all_cores));
   app.add_option("--join-timeout", f.join_timeout_s, "seconds to wait for the first answer before giving up")
@@ -38,15 +39,17 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
   }
   f.config.join_timeout = std::chrono::seconds(f.join_timeout_s);
   if (f.lan_discovery) f.config.lan_beacon = f.lan_beacon;
+  if (f.insecure) f.config.security = LinkSecurity::kPlainText;
 
-  auto fail = [&](const Status& s) {
+  auto fail = [&](const Status& s, int exit_code = 1) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), s.message().c_str());
-    return 1;
+    return exit_code;
   };
-  if (auto s = SetupLogging(f.log_level); !s.ok()) return fail(s);
-  if (auto s = CheckEndpoint(f.config.listen); !s.ok()) return fail(s);
-  for (const auto& endpoint : f.config.bootstrap) {
-    if (auto s = CheckEndpoint(endpoint); !s.ok()) return fail(s);
+  if (auto s = SetupLogging(f.log_level); !s.ok()) return fail(s, 2);
+  // Bad values are bad input (exit 2), like bad flags.
+  if (auto s = CheckEndpoint(f.config.listen); !s.ok()) return fail(s, 2);
+  for (const auto& address : f.config.bootstrap) {
+    if (auto a = ParseAddress(address, !f.insecure); !a.ok()) return fail(a.status(), 2);
   }
   const auto& stop = InstallStopSignals();
   if (auto s = RunWorker(f.config, stop); !s.ok()) return fail(s);

@@ -15,6 +15,7 @@ struct WorkerFlags {
   std::string log_level = "info";
   int join_timeout_s = 10;
   bool lan_discovery = false;
+  bool insecure = false;
   std::string lan_beacon = "255.255.255.255:7399";
 };
 

@@ -46,6 +46,20 @@ Signature Identity::Sign(std::span<const uint8_t> message) const {
   return signature;
 }
 
+CurveKeyPair Identity::CurveKeys() const {
+  CurveKeyPair keys;
+  POTLUCK_CHECK(crypto_sign_ed25519_pk_to_curve25519(keys.public_key.data(), id_.bytes.data()) == 0);
+  POTLUCK_CHECK(crypto_sign_ed25519_sk_to_curve25519(keys.secret_key.data(), secret_key_.data()) == 0);
+  return keys;
+}
+
+std::optional<CurveKey> CurvePublicKeyOf(const PeerId& peer) {
+  if (sodium_init() < 0) return std::nullopt;
+  CurveKey key;
+  if (crypto_sign_ed25519_pk_to_curve25519(key.data(), peer.bytes.data()) != 0) return std::nullopt;
+  return key;
+}
+
 namespace {
 
 Bytes Statement(std::string_view domain, std::initializer_list<std::span<const uint8_t>> parts) {

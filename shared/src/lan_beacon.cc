@@ -1,5 +1,7 @@
 #include "potluck/net/lan_beacon.h"
 
+#include "potluck/net/address.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -50,8 +52,8 @@ LanBeacon::LanBeacon(int fd, uint32_t address, uint16_t port, const PeerId& self
 
 LanBeacon::~LanBeacon() { close(fd_); }
 
-void LanBeacon::Announce(const std::string& endpoint) {
-  std::string beacon = std::string(kMagic) + " " + self_.Hex() + " " + endpoint;
+void LanBeacon::Announce(const std::string& address) {
+  std::string beacon = std::string(kMagic) + " " + self_.Hex() + " " + address;
   if (beacon.size() > kBeaconBytesMax) return;
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -69,13 +71,14 @@ std::vector<std::string> LanBeacon::Heard() {
     if (n < 0) break;
     if (static_cast<size_t>(n) > kBeaconBytesMax) continue;
     std::string text(buffer, static_cast<size_t>(n));
-    // "potluck-beacon/1 <64 hex> <endpoint>"; anything else is noise.
+    // "potluck-beacon/1 <64 hex> <address>"; anything else is noise.
     size_t first = text.find(' '), second = text.find(' ', first + 1);
     if (first == std::string::npos || second == std::string::npos || text.substr(0, first) != kMagic) continue;
     auto peer = PeerId::FromHex(text.substr(first + 1, second - first - 1));
-    std::string endpoint = text.substr(second + 1);
-    if (!peer || *peer == self_ || !CheckEndpoint(endpoint).ok()) continue;
-    out.push_back(endpoint);
+    std::string address = text.substr(second + 1);
+    auto parsed = ParseAddress(address, false);
+    if (!peer || *peer == self_ || !parsed.ok() || (parsed->peer && *parsed->peer != *peer)) continue;
+    out.push_back(address);
   }
   return out;
 }

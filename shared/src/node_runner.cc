@@ -27,11 +27,15 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   SqliteStore& store = *opened.value();
 
   zmq::context_t context;
-  ZmqTransport transport(context, identity->id());
+  ZmqTransport transport(context, identity.value(), config.security);
   auto bound = transport.Listen(config.listen);
   if (!bound.ok()) return bound.status();
+  if (config.security == LinkSecurity::kPlainText) {
+    spdlog::warn("links are plain text (--insecure): anyone on the network can read them and speak for any peer");
+  }
   NodeConfig node_config = config.node;
-  node_config.endpoint = config.advertise.empty() ? bound.value() : config.advertise;
+  // Peers dial the endpoint together with our id, so the link is authenticated as us.
+  node_config.endpoint = FormatAddress(config.advertise.empty() ? bound.value() : config.advertise, identity->id());
 
   SystemClock clock;
   Node node(identity.value(), node_config, store, store, store, workloads, std::random_device{}());
@@ -45,7 +49,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   TimePoint next_beacon{};
   std::unique_ptr<TaskExecutor> executor;
   if (config.make_executor) executor = config.make_executor(transport.waker());
-  if (Status s = WriteFileAtomically(config.data_dir / "endpoint", bound.value() + "\n"); !s.ok()) return s;
+  if (Status s = WriteFileAtomically(config.data_dir / "endpoint", node_config.endpoint + "\n"); !s.ok()) return s;
   spdlog::info("{} {} listening on {}", config.program, identity->id().Short(), node_config.endpoint);
 
   const TimePoint started = clock.Now();

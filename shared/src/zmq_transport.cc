@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <regex>
 
 #include "potluck/proto/codec.h"
 
@@ -10,6 +9,11 @@ namespace potluck {
 namespace {
 
 std::atomic<uint64_t> next_waker_id{0};
+
+// Where libzmq sends its authentication requests (ZAP, RFC 27), one handler per context.
+constexpr char kAuthenticationAddress[] = "inproc://zeromq.zap.01";
+
+std::string Text(const zmq::message_t& m) { return std::string(static_cast<const char*>(m.data()), m.size()); }
 
 void Configure(zmq::socket_t& s) {
   s.set(zmq::sockopt::linger, 0);
@@ -19,13 +23,6 @@ void Configure(zmq::socket_t& s) {
 }
 
 }  // namespace
-
-Status CheckEndpoint(const std::string& endpoint) {
-  static const std::regex kTcp(R"(tcp://(\*|[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):(\*|[0-9]{1,5}))");
-  static const std::regex kIpc(R"(ipc://.+)");
-  if (std::regex_match(endpoint, kTcp) || std::regex_match(endpoint, kIpc)) return Status::Ok();
-  return InvalidArgument("'" + endpoint + "' is not an endpoint like tcp://127.0.0.1:7400");
-}
 
 Waker::Waker(zmq::context_t& context, const std::string& address) : push_(context, zmq::socket_type::push) {
   push_.set(zmq::sockopt::linger, 0);
@@ -39,8 +36,12 @@ void Waker::Wake() {
   (void)push_.send(zmq::const_buffer("", 0), zmq::send_flags::dontwait);
 }
 
-ZmqTransport::ZmqTransport(zmq::context_t& context, PeerId self)
-    : context_(context), self_(self), wake_pull_(context, zmq::socket_type::pull) {
+ZmqTransport::ZmqTransport(zmq::context_t& context, const Identity& identity, LinkSecurity security)
+    : context_(context),
+      self_(identity.id()),
+      security_(security),
+      curve_(identity.CurveKeys()),
+      wake_pull_(context, zmq::socket_type::pull) {
   std::string address = "inproc://potluck-wake-" + std::to_string(next_waker_id++);
   wake_pull_.bind(address);
   waker_ = std::make_shared<Waker>(context, address);
@@ -55,8 +56,17 @@ Result<std::string> ZmqTransport::Listen(const std::string& endpoint) {
     Configure(*router_);
     // Unroutable replies fail loudly instead of vanishing, so they can be counted.
     router_->set(zmq::sockopt::router_mandatory, 1);
-    // A volunteer that restarts reconnects under the same id; the new connection wins.
-    router_->set(zmq::sockopt::router_handover, 1);
+    if (security_ == LinkSecurity::kCurve) {
+      if (!authenticator_) {
+        authenticator_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+        authenticator_->set(zmq::sockopt::linger, 0);
+        authenticator_->bind(kAuthenticationAddress);
+      }
+      router_->set(zmq::sockopt::curve_server, true);
+      router_->set(zmq::sockopt::curve_publickey, zmq::const_buffer(curve_.public_key.data(), 32));
+      router_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(curve_.secret_key.data(), 32));
+      router_->set(zmq::sockopt::zap_domain, "potluck");
+    }
     router_->bind(bind_to);
     return router_->get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -65,21 +75,31 @@ Result<std::string> ZmqTransport::Listen(const std::string& endpoint) {
   }
 }
 
-Status ZmqTransport::Dial(const std::string& endpoint) {
-  if (dealers_.contains(endpoint)) return Status::Ok();
-  if (Status s = CheckEndpoint(endpoint); !s.ok()) return s;
+Status ZmqTransport::Dial(const std::string& address) {
+  if (dealers_.contains(address)) return Status::Ok();
+  auto parsed = ParseAddress(address, security_ == LinkSecurity::kCurve);
+  if (!parsed.ok()) return parsed.status();
+  std::optional<CurveKey> server_key;
+  if (security_ == LinkSecurity::kCurve) {
+    server_key = CurvePublicKeyOf(*parsed->peer);
+    if (!server_key) return InvalidArgument("'" + address + "' names a peer id that is not a valid public key");
+  }
   try {
-    auto dealer = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
-    Configure(*dealer);
-    // The routing id is our peer id, so the holder's ROUTER can address us by it.
-    dealer->set(zmq::sockopt::routing_id, zmq::const_buffer(self_.bytes.data(), self_.bytes.size()));
-    dealer->set(zmq::sockopt::reconnect_ivl, 100);
-    dealer->set(zmq::sockopt::reconnect_ivl_max, 2000);
-    dealer->connect(endpoint);
-    dealers_[endpoint] = std::move(dealer);
+    Dealer dealer{std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer), parsed->peer};
+    zmq::socket_t& socket = *dealer.socket;
+    Configure(socket);
+    socket.set(zmq::sockopt::reconnect_ivl, 100);
+    socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
+    if (server_key) {
+      socket.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server_key->data(), 32));
+      socket.set(zmq::sockopt::curve_publickey, zmq::const_buffer(curve_.public_key.data(), 32));
+      socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(curve_.secret_key.data(), 32));
+    }
+    socket.connect(parsed->endpoint);
+    dealers_[address] = std::move(dealer);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
-    return InvalidArgument("cannot connect to " + endpoint + ": " + e.what());
+    return InvalidArgument("cannot connect to " + address + ": " + e.what());
   }
 }
 
@@ -92,14 +112,15 @@ void ZmqTransport::Send(const Outgoing& out) {
         return;
       }
       // A full queue means the peer is away; the core resends what matters.
-      if (dealers_[out.to.endpoint]->send(zmq::buffer(frame), zmq::send_flags::dontwait)) ++counters_.frames_out;
+      if (dealers_[out.to.endpoint].socket->send(zmq::buffer(frame), zmq::send_flags::dontwait)) ++counters_.frames_out;
       return;
     }
-    if (!router_) {
+    auto route = routes_.find(out.to.peer);
+    if (!router_ || route == routes_.end()) {
       ++counters_.sends_unroutable;
       return;
     }
-    router_->send(zmq::buffer(out.to.peer.bytes), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    router_->send(zmq::buffer(route->second.routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     router_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
     ++counters_.frames_out;
   } catch (const zmq::error_t& e) {
@@ -109,7 +130,9 @@ void ZmqTransport::Send(const Outgoing& out) {
   }
 }
 
-void ZmqTransport::Receive(zmq::socket_t& socket, const std::string& link, bool routed, std::vector<Inbound>& out) {
+void ZmqTransport::Receive(zmq::socket_t& socket, const std::string& link, const Dealer* dealer,
+                           std::vector<Inbound>& out) {
+  const bool routed = dealer == nullptr;
   while (out.size() < kInboundBatchMax) {
     std::vector<zmq::message_t> parts;
     auto got = zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
@@ -124,23 +147,61 @@ void ZmqTransport::Receive(zmq::socket_t& socket, const std::string& link, bool 
       ++counters_.frames_dropped;
       continue;
     }
-    const zmq::message_t& body = parts.back();
+    zmq::message_t& body = parts.back();
     auto envelope = DecodeEnvelope({static_cast<const uint8_t*>(body.data()), body.size()});
     if (!envelope.ok()) {
       ++counters_.frames_dropped;
       spdlog::debug("dropped a frame: {}", envelope.status().message());
       continue;
     }
-    if (routed) {
-      // The routing id is what we reply to; a sender claiming another id is not believed.
-      auto id = PeerId::FromBytes(static_cast<const uint8_t*>(parts[0].data()), parts[0].size());
-      if (!id || *id != envelope->sender) {
-        ++counters_.frames_dropped;
-        continue;
-      }
+    const bool authentic = routed ? AuthenticateRouted(parts[0], body, envelope->sender)
+                                  : !dealer->peer || *dealer->peer == envelope->sender;
+    if (!authentic) {
+      ++counters_.frames_dropped;
+      continue;
     }
     PeerId from = envelope->sender;
     out.push_back({from, link, std::move(envelope.value())});
+  }
+}
+
+bool ZmqTransport::AuthenticateRouted(const zmq::message_t& routing_id, zmq::message_t& body, const PeerId& sender) {
+  auto it = routes_.find(sender);
+  if (security_ == LinkSecurity::kCurve) {
+    std::string key_hex = it != routes_.end() ? it->second.curve_key_hex : "";
+    if (key_hex.empty()) {
+      auto key = CurvePublicKeyOf(sender);
+      if (!key) return false;
+      key_hex = ToHex(*key);
+    }
+    const char* user_id = zmq_msg_gets(body.handle(), "User-Id");
+    if (user_id == nullptr || key_hex != user_id) return false;
+    if (it == routes_.end()) it = routes_.emplace(sender, Route{"", key_hex}).first;
+  } else if (it == routes_.end()) {
+    it = routes_.emplace(sender, Route{}).first;
+  }
+  // Only authentic frames reach here, so a flood of forged senders cannot evict real routes.
+  it->second.routing_id = Text(routing_id);
+  if (routes_.size() > kTrackedConnectionsMax) {
+    Route kept = it->second;
+    routes_.clear();
+    routes_.emplace(sender, kept);
+  }
+  return true;
+}
+
+void ZmqTransport::AnswerAuthentication() {
+  while (true) {
+    std::vector<zmq::message_t> request;
+    if (!zmq::recv_multipart(*authenticator_, std::back_inserter(request), zmq::recv_flags::dontwait)) return;
+    // version, request id, domain, address, identity, mechanism, credentials...
+    const bool curve = request.size() == 7 && Text(request[5]) == "CURVE" && request[6].size() == 32;
+    std::array<std::string, 6> reply = {
+        "1.0", request.size() > 1 ? Text(request[1]) : "", curve ? "200" : "400", curve ? "OK" : "CURVE only",
+        curve ? ToHex(static_cast<const uint8_t*>(request[6].data()), 32) : "", ""};
+    for (size_t i = 0; i < reply.size(); ++i) {
+      authenticator_->send(zmq::buffer(reply[i]), i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
   }
 }
 
@@ -150,7 +211,7 @@ bool ZmqTransport::Admit(const zmq::message_t& routing_id) {
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     // A flood of new ids must not grow the table without bound: start again from empty.
-    if (buckets_.size() >= kRateLimitedPeersMax) buckets_.clear();
+    if (buckets_.size() >= kTrackedConnectionsMax) buckets_.clear();
     it = buckets_.emplace(std::move(key), Bucket{}).first;
   }
   Bucket& b = it->second;
@@ -164,15 +225,18 @@ bool ZmqTransport::Admit(const zmq::message_t& routing_id) {
 
 std::vector<Inbound> ZmqTransport::Poll(Duration timeout) {
   std::vector<zmq::pollitem_t> items;
-  std::vector<std::pair<zmq::socket_t*, std::string>> sockets;
+  std::vector<std::pair<const std::string*, const Dealer*>> sockets;
   items.push_back({wake_pull_.handle(), 0, ZMQ_POLLIN, 0});
+  if (authenticator_) items.push_back({authenticator_->handle(), 0, ZMQ_POLLIN, 0});
+  const size_t first_link = items.size();
+  static const std::string kRouterLink;
   if (router_) {
     items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
-    sockets.push_back({router_.get(), ""});
+    sockets.push_back({&kRouterLink, nullptr});
   }
-  for (auto& [endpoint, dealer] : dealers_) {
-    items.push_back({dealer->handle(), 0, ZMQ_POLLIN, 0});
-    sockets.push_back({dealer.get(), endpoint});
+  for (auto& [address, dealer] : dealers_) {
+    items.push_back({dealer.socket->handle(), 0, ZMQ_POLLIN, 0});
+    sockets.push_back({&address, &dealer});
   }
   std::vector<Inbound> out;
   try {
@@ -186,8 +250,11 @@ std::vector<Inbound> ZmqTransport::Poll(Duration timeout) {
     while (wake_pull_.recv(drain, zmq::recv_flags::dontwait)) {
     }
   }
+  if (authenticator_ && (items[1].revents & ZMQ_POLLIN)) AnswerAuthentication();
   for (size_t i = 0; i < sockets.size(); ++i) {
-    if (items[i + 1].revents & ZMQ_POLLIN) Receive(*sockets[i].first, sockets[i].second, sockets[i].first == router_.get(), out);
+    if (!(items[first_link + i].revents & ZMQ_POLLIN)) continue;
+    const auto& [link, dealer] = sockets[i];
+    Receive(dealer ? *dealer->socket : *router_, *link, dealer, out);
   }
   return out;
 }

@@ -20,6 +20,14 @@ const std::string kWorker = kBin + "/potluck-worker";
 const std::string kCli = kBin + "/potluck";
 const std::string kSaboteur = kBin + "/potluck-saboteur";
 
+// The endpoint of a node's address (ENDPOINT#PEER-ID), as --listen takes it.
+inline std::string EndpointOf(const std::string& address) { return address.substr(0, address.find('#')); }
+
+// `address` with its endpoint swapped for `endpoint`: the same node's key, somewhere else.
+inline std::string Elsewhere(const std::string& address, const std::string& endpoint) {
+  return endpoint + address.substr(address.find('#'));
+}
+
 class Grid {
  public:
   explicit Grid(const TempDir& dir) : dir_(dir) {}

@@ -75,8 +75,7 @@ TEST(GridIntegrationTest, CoordinatorKilledAndRestartedLosesNothing) {
   uint64_t before = 0;
   {
     // Restart on the same port with the same data: the workers reconnect by themselves.
-    std::string endpoint = grid.endpoint_;
-    grid.StartCoordinator(endpoint);
+    grid.StartCoordinator(EndpointOf(grid.endpoint_));
     before = grid.Verified(id);
   }
   EXPECT_GE(before, 10u) << "verified units were lost in the restart";
@@ -175,25 +174,34 @@ TEST(GridIntegrationTest, BadInputGetsOneLineAndNonZeroExit) {
   EXPECT_EQ(ReadFile(dir.path() / "coordinator.log").find("submitted"), std::string::npos);
 
   // An endpoint nobody serves: a bounded wait, then one line.
-  auto r = RunCommand({kCli, "status", std::string(64, 'c'), "--to", "tcp://127.0.0.1:1", "--answer-timeout", "1"}, 20s);
+  const std::string nobody = Elsewhere(grid.endpoint_, "tcp://127.0.0.1:1");
+  auto r = RunCommand({kCli, "status", std::string(64, 'c'), "--to", nobody, "--answer-timeout", "1"}, 20s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
   EXPECT_TRUE(one_line(r)) << r.err;
   r = RunCommand({kCli, "status", std::string(64, 'c'), "--to", "localhost"}, 20s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(one_line(r)) << r.err;
+  // An endpoint without the peer id: a CurveZMQ link cannot be authenticated, so it is refused.
+  r = RunCommand({kCli, "status", std::string(64, 'c'), "--to", EndpointOf(grid.endpoint_)}, 20s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("PEER-ID"), std::string::npos) << r.err;
+  EXPECT_TRUE(one_line(r)) << r.err;
+  r = RunCommand({kWorker, "--join", EndpointOf(grid.endpoint_), "--data", (dir.path() / "w").string()}, 10s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("PEER-ID"), std::string::npos) << r.err;
 
-  r = RunCommand({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--join-timeout", "2"}, 30s);
+  r = RunCommand({kWorker, "--join", nobody, "--data", (dir.path() / "w").string(), "--join-timeout", "2"}, 30s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
-  r = RunCommand({kWorker, "--join", "tcp://127.0.0.1:1", "--data", (dir.path() / "w").string(), "--cores", "0"}, 10s);
+  r = RunCommand({kWorker, "--join", nobody, "--data", (dir.path() / "w").string(), "--cores", "0"}, 10s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(one_line(r)) << r.err;
   r = RunCommand({kCoordinator, "--listen", "nonsense", "--data", (dir.path() / "c").string()}, 10s);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(one_line(r)) << r.err;
   // The port the running coordinator holds cannot be bound twice.
-  r = RunCommand({kCoordinator, "--listen", grid.endpoint_, "--data", (dir.path() / "c2").string()}, 10s);
+  r = RunCommand({kCoordinator, "--listen", EndpointOf(grid.endpoint_), "--data", (dir.path() / "c2").string()}, 10s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
 

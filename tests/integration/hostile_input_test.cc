@@ -1,5 +1,5 @@
-// Garbage, truncated, oversized, forged, replayed and flooding frames at every listening
-// socket of the real programs: each stays up, serves honest peers, and counts what it refused.
+// Garbage, truncated, oversized, forged, replayed, plain-text and flooding frames at every
+// listening socket of the real programs: each stays up, serves honest peers, and counts what it refused.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -14,14 +14,26 @@
 namespace potluck::testing {
 namespace {
 
-// Sends every kind of bad frame to `endpoint` from a DEALER, as a peer would.
-void Attack(const std::string& endpoint) {
-  zmq::context_t context;
-  Identity attacker = Identity::Ephemeral();
+// A DEALER that completes the CurveZMQ handshake with the node at `address` as `as`.
+zmq::socket_t CurveDealer(zmq::context_t& context, const std::string& address, const Identity& as) {
+  auto parsed = ParseAddress(address, true);
+  EXPECT_TRUE(parsed.ok()) << address;
+  CurveKey server = CurvePublicKeyOf(*parsed->peer).value();
+  CurveKeyPair own = as.CurveKeys();
   zmq::socket_t dealer(context, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 2000);
-  dealer.set(zmq::sockopt::routing_id, zmq::const_buffer(attacker.id().bytes.data(), 32));
-  dealer.connect(endpoint);
+  dealer.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server.data(), 32));
+  dealer.set(zmq::sockopt::curve_publickey, zmq::const_buffer(own.public_key.data(), 32));
+  dealer.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(own.secret_key.data(), 32));
+  dealer.connect(parsed->endpoint);
+  return dealer;
+}
+
+// Sends every kind of bad frame to the node at `address` from a DEALER, as a peer would.
+void Attack(const std::string& address) {
+  zmq::context_t context;
+  Identity attacker = Identity::Ephemeral();
+  zmq::socket_t dealer = CurveDealer(context, address, attacker);
   std::mt19937 rng(11);
   auto send = [&](const Bytes& frame) { (void)dealer.send(zmq::buffer(frame), zmq::send_flags::none); };
 
@@ -40,10 +52,25 @@ void Attack(const std::string& endpoint) {
   for (uint32_t i = 0; i < 3 * kFramesPerSecondPerPeerMax; ++i) send(valid);
 
   // An oversized frame on a connection of its own: the socket drops that connection.
-  zmq::socket_t big(context, zmq::socket_type::dealer);
-  big.set(zmq::sockopt::linger, 2000);
-  big.connect(endpoint);
+  zmq::socket_t big = CurveDealer(context, address, Identity::Ephemeral());
   (void)big.send(zmq::buffer(Bytes(kFrameBytesMax + 1024, 0)), zmq::send_flags::none);
+
+  // Plain text, and raw bytes that are no ZeroMQ at all: refused before any frame is read.
+  zmq::socket_t plain(context, zmq::socket_type::dealer);
+  plain.set(zmq::sockopt::linger, 2000);
+  plain.connect(ParseAddress(address, true)->endpoint);
+  (void)plain.send(zmq::buffer(valid), zmq::send_flags::none);
+  zmq::socket_t raw(context, zmq::socket_type::stream);
+  raw.set(zmq::sockopt::linger, 2000);
+  const std::string raw_id = "raw";
+  raw.set(zmq::sockopt::connect_routing_id, raw_id);
+  raw.connect(ParseAddress(address, true)->endpoint);
+  for (int i = 0; i < 20; ++i) {
+    Bytes junk(rng() % 4096);
+    for (auto& b : junk) b = static_cast<uint8_t>(rng());
+    raw.send(zmq::buffer(raw_id), zmq::send_flags::sndmore);
+    (void)raw.send(zmq::buffer(junk), zmq::send_flags::none);
+  }
 }
 
 // The counts a program logs when it stops: "... N dropped, M throttled".

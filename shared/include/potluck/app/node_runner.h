@@ -34,7 +34,8 @@ struct NodeRunConfig {
   std::string program;  // "coordinator" or "worker", for logs
   std::filesystem::path data_dir;
   std::string listen;     // what to bind; tcp://HOST:0 picks a free port
-  std::string advertise;  // what peers should dial; empty: the endpoint bound
+  std::string advertise;  // the endpoint peers should dial; empty: the endpoint bound
+  LinkSecurity security = LinkSecurity::kCurve;
   NodeConfig node;        // its endpoint is filled in
   // With no other peer known this long after start, give up: a wrong bootstrap endpoint
   // should be an error, not a silent wait. Zero: wait for peers forever.
@@ -46,7 +47,8 @@ struct NodeRunConfig {
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;
 };
 
-// Runs until `stop` is set. Writes the endpoint bound to `data_dir`/endpoint once listening.
+// Runs until `stop` is set. Writes the node's address (ENDPOINT#PEER-ID) to `data_dir`/endpoint
+// once listening.
 Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop);
 
 }  // namespace potluck

@@ -5,12 +5,23 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "potluck/base/status.h"
 #include "potluck/core/ids.h"
 #include "potluck/crypto/signature.h"
 
 namespace potluck {
+
+using CurveKey = std::array<uint8_t, 32>;
+
+struct CurveKeyPair {
+  CurveKey public_key{};
+  CurveKey secret_key{};
+};
+
+// The CurveZMQ public key of `peer`; nullopt if the id is not a valid Ed25519 point.
+std::optional<CurveKey> CurvePublicKeyOf(const PeerId& peer);
 
 class Identity final : public Signer {
  public:
@@ -23,6 +34,8 @@ class Identity final : public Signer {
 
   const PeerId& id() const override { return id_; }
   Signature Sign(std::span<const uint8_t> message) const override;
+  // The CurveZMQ key pair derived from this identity, so links authenticate the peer id itself.
+  CurveKeyPair CurveKeys() const;
 
  private:
   PeerId id_;

@@ -23,7 +23,7 @@ class LanBeacon {
   LanBeacon(const LanBeacon&) = delete;
   LanBeacon& operator=(const LanBeacon&) = delete;
 
-  void Announce(const std::string& endpoint);
+  void Announce(const std::string& address);
   // Endpoints of other nodes heard since the last call; never blocks.
   std::vector<std::string> Heard();
 
