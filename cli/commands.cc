@@ -94,6 +94,8 @@ int Submit(const Target& target, const SubmitOptions& o) {
   m.policy.max_replicas = static_cast<uint32_t>(o.max_replicas > 0 ? o.max_replicas : o.quorum + 3);
   m.policy.deadline = std::chrono::seconds(o.deadline_s);
   m.policy.holders = static_cast<uint32_t>(o.holders);
+  m.policy.distinct_networks = !o.any_network;
+  m.policy.spot_check_ppm = static_cast<uint32_t>(std::lround(o.spot_check * 1e6));
   m.priority = o.priority;
   m.created_unix_ms = ToUnixMs(SystemClock().Now());
   if (auto s = CheckPolicy(m.policy); !s.ok()) return Fail(kBadInput, s.message());

@@ -20,6 +20,8 @@ struct SubmitOptions {
   int holders = 3;
   int deadline_s = 600;
   int priority = 0;
+  bool any_network = false;  // let one host or /24 supply several results of a unit
+  double spot_check = 0;     // adaptive replication's spot-check rate; 0: off
   std::string home;      // where the owner key lives
 };
 

@@ -50,6 +50,12 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("--holders", submit.holders, "nodes that keep the project's ledger and results")
       ->capture_default_str()
       ->check(CLI::Range(1, 16));
+  submit_cmd->add_flag("--any-network", submit.any_network,
+                       "let one host or /24 network give several results of a unit (grids on one machine or LAN)");
+  submit_cmd->add_option("--spot-check", submit.spot_check,
+                         "adaptive replication: peers with a long record get units alone, replicated at this rate "
+                         "(0.05 to 1; default off)")
+      ->check(CLI::Range(0.0, 1.0));
   submit_cmd->add_option("--home", submit.home, "folder of the owner key (default $POTLUCK_HOME or ~/.local/share/potluck)");
 
   auto* status_cmd = app.add_subcommand("status", "units verified, in flight, waiting and failed");

@@ -47,6 +47,8 @@ struct LedgerPush {
   struct Entry {
     peer @0 :Data;
     claim @1 :Claim;
+    network @2 :Text;
+    alone @3 :Bool;
   }
   project @0 :Data;
   holders @1 :List(PeerRef);
@@ -192,6 +194,8 @@ struct Manifest {
   priority @8 :Int32;
   createdUnixMs @9 :Int64;
   holders @10 :UInt32;
+  distinctNetworks @11 :Bool = true;
+  spotCheckPpm @12 :UInt32;
 
   struct Param {
     key @0 :Text;

@@ -15,6 +15,7 @@ namespace {
 // Decoding stops at this many words read, so a small frame cannot make us walk far.
 constexpr uint64_t kTraversalWordsMax = kFrameBytesMax / 8 * 4;
 constexpr size_t kListItemsMax = 65536;
+constexpr size_t kNetworkTextMax = 64;
 
 // Thrown inside the decoder and turned into a Status at its edge.
 struct DecodeError {
@@ -139,6 +140,8 @@ void WriteBody(wire::Envelope::Body::Builder b, const LedgerPush& m) {
   for (size_t i = 0; i < m.entries.size(); ++i) {
     entries[static_cast<unsigned>(i)].setPeer(AsData(m.entries[i].peer.bytes.data(), 32));
     WriteClaim(entries[static_cast<unsigned>(i)].initClaim(), m.entries[i].claim);
+    entries[static_cast<unsigned>(i)].setNetwork(m.entries[i].network);
+    entries[static_cast<unsigned>(i)].setAlone(m.entries[i].alone);
   }
   p.setLastSeq(m.last_seq);
 }
@@ -263,7 +266,10 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
       m.project = ReadId<ProjectTag>(p.getProject(), "ledgerPush.project");
       m.holders = ReadPeerRefs(p.getHolders());
       CheckCount(p.getEntries(), "ledgerPush.entries");
-      for (auto e : p.getEntries()) m.entries.push_back({ReadId<PeerTag>(e.getPeer(), "entry.peer"), ReadClaim(e.getClaim())});
+      for (auto e : p.getEntries()) {
+        if (e.getNetwork().size() > kNetworkTextMax) throw DecodeError{"entry.network is too long"};
+        m.entries.push_back({ReadId<PeerTag>(e.getPeer(), "entry.peer"), ReadClaim(e.getClaim()), e.getNetwork(), e.getAlone()});
+      }
       m.last_seq = p.getLastSeq();
       return m;
     }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "potluck/core/membership.h"
+#include "potluck/core/network.h"
 #include "potluck/crypto/hash.h"
 
 namespace potluck {
@@ -19,7 +21,7 @@ constexpr size_t kRecentVerifiedMax = 100000;
 Holder::Holder(PeerId self, std::string endpoint, HolderConfig config, LedgerStore& store, const Directory& directory,
                const WorkloadRegistry& workloads)
     : self_(self), endpoint_(std::move(endpoint)), config_(config), store_(store), directory_(directory),
-      workloads_(workloads) {}
+      workloads_(workloads), rng_(Id32Hash{}(self)) {}
 
 Status Holder::Load(TimePoint now) {
   auto snapshot = store_.LoadLedger();
@@ -39,7 +41,7 @@ Status Holder::Load(TimePoint now) {
   for (const auto& row : snapshot->claims) {
     auto it = projects_.find(row.unit.project);
     if (it == projects_.end()) continue;
-    it->second.units[row.unit.index].claims.push_back({row.peer, row.hash});
+    it->second.units[row.unit.index].claims.push_back({row.peer, row.hash, row.network, row.alone});
     it->second.contributors.insert(row.peer);
     ++it->second.claims_stored;
   }
@@ -65,6 +67,10 @@ Status Holder::Load(TimePoint now) {
 }
 
 Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
+  if (!in.host.empty()) {
+    if (networks_.size() >= kPeersMax && !networks_.contains(in.from)) networks_.clear();
+    networks_[in.from] = potluck::NetworkOf(in.host);
+  }
   return std::visit(
       [&](const auto& body) -> Actions {
         using T = std::decay_t<decltype(body)>;
@@ -174,18 +180,48 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
   // One replica of a unit per peer: its own results cannot agree with each other.
   if (std::any_of(unit.claims.begin(), unit.claims.end(), same_peer)) return false;
   if (std::any_of(unit.leases.begin(), unit.leases.end(), same_peer)) return false;
+  if (std::any_of(unit.leases.begin(), unit.leases.end(), [](const auto& l) { return l.alone; })) return false;
+  if (!NetworkFree(p, unit, peer)) return false;
   Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
   if (unit.leases.size() >= v.replicas_wanted) return false;
+  const bool alone = unit.claims.empty() && unit.leases.empty() && LeaseAlone(p, peer);
 
   TimePoint deadline = now + p.manifest.policy.deadline;
   UnitKey key{p.id, index};
-  unit.leases.push_back({peer, deadline, now});
+  unit.leases.push_back({peer, deadline, now, alone});
   lease_deadlines_.insert({deadline, {key, peer}});
   leases_by_peer_[peer].insert(key);
   store_.PutLease({key, peer, deadline});
   grant.leases.push_back({key, ToUnixMs(deadline)});
   ++counters_.leases_granted;
-  spdlog::info("lease {}#{} to {} until {}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline));
+  spdlog::info("lease {}#{} to {} until {}{}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline),
+               alone ? ", alone" : "");
+  return true;
+}
+
+std::string Holder::NetworkOfPeer(const PeerId& peer) const {
+  auto it = networks_.find(peer);
+  return it == networks_.end() ? "" : it->second;
+}
+
+bool Holder::NetworkFree(const Project& p, const UnitLedger& unit, const PeerId& peer) const {
+  if (!p.manifest.policy.distinct_networks) return true;
+  const std::string network = NetworkOfPeer(peer);
+  if (network.empty()) return true;
+  return std::none_of(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.network == network; }) &&
+         std::none_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return NetworkOfPeer(l.peer) == network; });
+}
+
+bool Holder::LeaseAlone(const Project& p, const PeerId& peer) {
+  if (!p.manifest.policy.adaptive()) return false;
+  const PeerRecord record = reputation_.Of(peer);
+  if (record.consecutive < kTrustAfterConsecutive) return false;
+  const double replicate = std::max(p.manifest.policy.spot_check_ppm / 1e6, 1.0 / static_cast<double>(record.consecutive));
+  if (std::uniform_real_distribution<double>(0, 1)(rng_) < replicate) {
+    ++counters_.spot_checks;
+    return false;
+  }
+  ++counters_.leases_alone;
   return true;
 }
 
@@ -231,7 +267,7 @@ void Holder::OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint 
 Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now) {
   ClaimAck ack;
   for (const Claim& claim : batch.claims) {
-    AcceptClaim(in.from, claim, now);
+    AcceptClaim(in.from, claim, NetworkOfPeer(in.from), false, now);
     // Refused claims are acknowledged too: resending them would not change the answer.
     ack.units.push_back(claim.unit);
   }
@@ -241,7 +277,7 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
   return actions;
 }
 
-bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) {
+bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
   auto it = projects_.find(claim.unit.project);
   // A claim counts only with its computing peer's signature, so no holder can make one up.
   if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
@@ -254,17 +290,27 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now) 
   Project& p = it->second;
   UnitLedger& unit = p.units[claim.unit.index];
   if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(claim.unit.index);
+  // A claim on the lease this holder gave out alone verifies its unit by itself.
+  alone = alone || std::any_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer && l.alone; });
   DropLease(p, claim.unit.index, unit, peer);
   bool duplicate = std::any_of(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.peer == peer; });
   if (duplicate) {
+    // The claim reached us before the word of the holder that leased it alone.
+    ClaimRecord& only = unit.claims.front();
+    if (alone && unit.claims.size() == 1 && !only.alone && only.hash == claim.hash && unit.state == UnitState::kPending) {
+      only.alone = true;
+      store_.MarkClaimAlone(claim.unit, peer);
+      Decide(p, claim.unit.index, unit, now);
+    }
     ++counters_.claims_duplicate;
     return false;
   }
-  unit.claims.push_back({peer, claim.hash});
+  alone = alone && unit.claims.empty();
+  unit.claims.push_back({peer, claim.hash, network, alone});
   p.contributors.insert(peer);
   // A late result for a unit already decided still tells us about its peer.
   if (unit.state == UnitState::kVerified) Score({unit.claims.back()}, potluck::Decide(unit.claims, p.manifest.policy).hash);
-  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature}, claim.result);
+  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
   ++p.claims_stored;
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
@@ -301,6 +347,8 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
 
 void Holder::Score(const std::vector<ClaimRecord>& claims, const ResultHash& agreed) {
   for (const ClaimRecord& c : claims) {
+    // A result nobody else computed proves nothing about its peer, for or against.
+    if (c.alone) continue;
     bool was_ignored = reputation_.Ignored(c.peer);
     reputation_.Record(c.peer, c.hash == agreed);
     if (!was_ignored && reputation_.Ignored(c.peer)) {

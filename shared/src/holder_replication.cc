@@ -141,7 +141,8 @@ void Holder::PushLedgers(TimePoint now, Actions& actions) {
       }
       LedgerPush push{id, HolderRefs(p), {}, stored->back().seq};
       for (auto& s : stored.value()) {
-        push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature}});
+        push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature},
+                                s.claim.network, s.claim.alone});
       }
       counters_.claims_pushed += push.entries.size();
       actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
@@ -157,7 +158,7 @@ Actions Holder::OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoin
   // next recruitment brings the manifest.
   if (it == projects_.end()) return actions;
   AddCoHolders(it->second, push.holders, &in);
-  for (const auto& entry : push.entries) AcceptClaim(entry.peer, entry.claim, now);
+  for (const auto& entry : push.entries) AcceptClaim(entry.peer, entry.claim, entry.network, entry.alone, now);
   actions.messages.push_back({{in.from, in.link}, Answer(in, LedgerAck{push.project, push.last_seq})});
   ServeHungryPeers(now, actions);
   return actions;

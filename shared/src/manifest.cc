@@ -1,5 +1,7 @@
 #include "potluck/core/manifest.h"
 
+#include <cstdio>
+
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
@@ -19,6 +21,11 @@ Status CheckPolicy(const QuorumPolicy& policy) {
   if (policy.max_replicas < policy.min_quorum || policy.max_replicas > kReplicasMax) {
     return InvalidArgument("max replicas must be between the quorum (" + std::to_string(policy.min_quorum) +
                            ") and " + std::to_string(kReplicasMax));
+  }
+  if (policy.spot_check_ppm != 0 && (policy.spot_check_ppm < kSpotCheckPpmMin || policy.spot_check_ppm > 1000000)) {
+    char text[96];
+    std::snprintf(text, sizeof text, "the spot-check rate must be 0 (off) or between %g and 1", kSpotCheckPpmMin / 1e6);
+    return InvalidArgument(text);
   }
   if (policy.holders < 1 || policy.holders > kHoldersMax) {
     return InvalidArgument("holders must be between 1 and " + std::to_string(kHoldersMax));
@@ -49,6 +56,8 @@ Bytes EncodeManifest(const Manifest& m) {
   root.setPriority(m.priority);
   root.setCreatedUnixMs(m.created_unix_ms);
   root.setHolders(m.policy.holders);
+  root.setDistinctNetworks(m.policy.distinct_networks);
+  root.setSpotCheckPpm(m.policy.spot_check_ppm);
   auto words = capnp::canonicalize(root.asReader());
   auto bytes = words.asBytes();
   return Bytes(bytes.begin(), bytes.end());
@@ -85,6 +94,8 @@ Result<Manifest> DecodeManifest(const Bytes& bytes) {
     m.priority = root.getPriority();
     m.created_unix_ms = root.getCreatedUnixMs();
     m.policy.holders = root.getHolders();
+    m.policy.distinct_networks = root.getDistinctNetworks();
+    m.policy.spot_check_ppm = root.getSpotCheckPpm();
   } catch (const kj::Exception& e) {
     return Corrupt(std::string("malformed manifest: ") + e.getDescription().cStr());
   }

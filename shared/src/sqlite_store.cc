@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS projects (
 -- claims for ledger exchange between holders.
 CREATE TABLE IF NOT EXISTS claims (
   project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
+  network TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0,
   UNIQUE (project, unit, peer));
 -- Result bytes once per distinct answer: agreeing replicas share a row.
 CREATE TABLE IF NOT EXISTS results (
@@ -41,6 +42,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   auto db = Database::Open(path);
   if (!db.ok()) return db.status();
   if (Status s = db.value()->Exec(kSchema); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  // Databases from before claims recorded their network gain the columns, empty.
+  if (!db.value()->Prepare("SELECT network, alone FROM claims LIMIT 0")->valid()) {
+    Status s = db.value()->Exec(
+        "ALTER TABLE claims ADD COLUMN network TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE claims ADD COLUMN alone INTEGER NOT NULL DEFAULT 0;");
+    if (!s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  }
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
   if (Status s = store->Prepare(); !s.ok()) return s;
   return store;
@@ -55,7 +63,10 @@ Status SqliteStore::Prepare() {
   } const statements[] = {
       {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3, ?4)"},
       {&put_cancelled_, "UPDATE projects SET cancelled = 1 WHERE id = ?1"},
-      {&put_claim_, "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&put_claim_,
+       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, network, alone) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},

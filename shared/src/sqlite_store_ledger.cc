@@ -15,13 +15,14 @@ Result<LedgerStore::Snapshot> SqliteStore::LoadLedger() {
   }
   if (!projects->status().ok()) return projects->status();
 
-  auto claims = db_->Prepare("SELECT project, unit, peer, hash FROM claims ORDER BY rowid");
+  auto claims = db_->Prepare("SELECT project, unit, peer, hash, network, alone FROM claims ORDER BY rowid");
   while (claims->Step()) {
     auto project = IdColumn<ProjectId>(*claims, 0);
     auto peer = IdColumn<PeerId>(*claims, 2);
     auto hash = IdColumn<ResultHash>(*claims, 3);
     if (!project.ok() || !peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
-    snap.claims.push_back({{project.value(), static_cast<uint64_t>(claims->Int(1))}, peer.value(), hash.value()});
+    snap.claims.push_back({{project.value(), static_cast<uint64_t>(claims->Int(1))}, peer.value(), hash.value(), {},
+                           claims->Text(4), claims->Int(5) != 0});
   }
   if (!claims->status().ok()) return claims->status();
 
@@ -47,8 +48,12 @@ void SqliteStore::PutCancelled(const ProjectId& project) { Write(*put_cancelled_
 void SqliteStore::PutClaim(const ClaimRow& c, const Bytes& result) {
   auto index = static_cast<int64_t>(c.unit.index);
   Write(*put_claim_, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
-        std::span<const uint8_t>(c.signature));
+        std::span<const uint8_t>(c.signature), c.network, int64_t{c.alone});
   Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
+}
+
+void SqliteStore::MarkClaimAlone(const UnitKey& unit, const PeerId& peer) {
+  Write(*mark_claim_alone_, IdSpan(unit.project), static_cast<int64_t>(unit.index), IdSpan(peer));
 }
 
 void SqliteStore::PutLease(const LedgerStore::LeaseRow& l) {
@@ -75,7 +80,7 @@ Status SqliteStore::ScanResults(const ProjectId& project,
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
                                                                        size_t limit) {
   auto scan = db_->Prepare(
-      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature FROM claims c JOIN results r "
+      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone FROM claims c JOIN results r "
       "ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
       "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3");
   scan->Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
@@ -87,7 +92,8 @@ Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const Pro
     Bytes signature = scan->Blob(5);
     if (signature.size() != Signature{}.size()) return Corrupt("a stored claim signature is damaged");
     StoredClaim stored{static_cast<uint64_t>(scan->Int(0)),
-                       {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value(), {}},
+                       {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value(), {},
+                        scan->Text(6), scan->Int(7) != 0},
                        scan->Blob(4)};
     std::copy(signature.begin(), signature.end(), stored.claim.signature.begin());
     out.push_back(std::move(stored));

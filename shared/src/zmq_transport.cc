@@ -161,7 +161,8 @@ void ZmqTransport::Receive(zmq::socket_t& socket, const std::string& link, const
       continue;
     }
     PeerId from = envelope->sender;
-    out.push_back({from, link, std::move(envelope.value())});
+    const char* host = routed ? zmq_msg_gets(body.handle(), "Peer-Address") : nullptr;
+    out.push_back({from, link, std::move(envelope.value()), host ? host : ""});
   }
 }
 

@@ -31,7 +31,12 @@ struct SimOptions {
   int workers = 4;
   int saboteurs = 0;
   bool collude = true;  // saboteurs all return the same wrong result
-  QuorumPolicy policy{2, 6, std::chrono::seconds(20), 3};
+  // The share of its units a saboteur gets wrong; below 1 it builds a record between lies.
+  double saboteur_wrong_rate = 1.0;
+  // Every node computes from its own /24 network, except that with this the saboteurs share
+  // one host: one person with many keys.
+  bool saboteurs_share_a_host = false;
+  QuorumPolicy policy{.min_quorum = 2, .max_replicas = 6, .deadline = std::chrono::seconds(20), .holders = 3};
   uint64_t units = 40;
   double drop = 0.05;
   double duplicate = 0.05;
@@ -51,6 +56,7 @@ struct SimOutcome {
   int holders_agreeing = 0;     // holders whose verified count and result match the checker's
   int holders = 0;
   uint64_t wrong_accepted = 0;  // verified units whose agreed result is wrong
+  uint64_t leases_alone = 0;    // adaptive replication, as counted by the holders up at the end
 };
 
 class GridSim {
@@ -66,6 +72,7 @@ class GridSim {
       n.endpoint = "sim://node" + std::to_string(i);
       n.computes = !(options.coordinator && i == 0);
       n.saboteur = n.computes && (i - (options.coordinator ? 1 : 0)) < options.saboteurs;
+      n.host = n.saboteur && options.saboteurs_share_a_host ? "10.0.255.2" : "10.0." + std::to_string(i) + ".2";
       n.store = std::move(SqliteStore::Open(":memory:").value());
       nodes_.push_back(std::move(n));
     }
@@ -85,7 +92,7 @@ class GridSim {
       next_tick = now_ + 100ms;
       if (!submitted && now_ - start >= 5s) {
         submitted = true;
-        Step(0, [&](Node& n) { return n.OnMessage({client_, "", Envelope{client_, 7, SubmitProject{manifest}}}, now_); });
+        Step(0, [&](Node& n) { return n.OnMessage({client_, "", Envelope{client_, 7, SubmitProject{manifest}}, ""}, now_); });
       }
       if (options_.lose_coordinator_at.count() > 0 && options_.coordinator && now_ - start >= options_.lose_coordinator_at) {
         nodes_[0].down = true;
@@ -111,6 +118,7 @@ class GridSim {
   struct SimNode {
     PeerId id;
     std::string endpoint;
+    std::string host;  // the IP address it dials others from
     bool computes = true;
     bool saboteur = false;
     bool down = false;
@@ -176,15 +184,17 @@ class GridSim {
     std::uniform_real_distribution<double> unit(0, 1);
     std::uniform_int_distribution<int> delay_ms(1, 80);
     for (Outgoing& out : actions.messages) {
-      // Dialled: the receiver sees it on its ROUTER (no link). Answered: the receiver sees it
-      // on the connection it dialled, named by the sender's endpoint.
+      // Dialled: the receiver sees it on its ROUTER (no link), from the sender's host. Answered:
+      // the receiver sees it on the connection it dialled, named by the sender's endpoint.
       std::optional<size_t> to = out.to.endpoint.empty() ? ById(out.to.peer) : ByEndpoint(out.to.endpoint);
       if (!to) continue;
-      std::string link = out.to.endpoint.empty() ? nodes_[from].endpoint : "";
+      const bool dialled = !out.to.endpoint.empty();
+      std::string link = dialled ? "" : nodes_[from].endpoint;
+      std::string host = dialled ? nodes_[from].host : "";
       if (Partitioned() && from % 2 != *to % 2) continue;
       int copies = unit(rng_) < options_.drop ? 0 : (unit(rng_) < options_.duplicate ? 2 : 1);
       for (int c = 0; c < copies; ++c) {
-        events_.push({now_ + Duration(delay_ms(rng_)), seq_++, *to, 0, false, {}, {nodes_[from].id, link, out.message}});
+        events_.push({now_ + Duration(delay_ms(rng_)), seq_++, *to, 0, false, {}, {nodes_[from].id, link, out.message, host}});
       }
     }
     for (TaskStart& task : actions.tasks) {
@@ -207,7 +217,9 @@ class GridSim {
     if (e.task_done) {
       if (e.generation != n.generation) return;
       // Colluders agree on one wrong value; the others are each wrong in their own way.
-      uint64_t value = !n.saboteur ? e.unit.index * e.unit.index : options_.collude ? 7777 : 7777 + e.to;
+      const bool lies = n.saboteur && (options_.saboteur_wrong_rate >= 1 ||
+                                       std::uniform_real_distribution<double>(0, 1)(rng_) < options_.saboteur_wrong_rate);
+      uint64_t value = !lies ? e.unit.index * e.unit.index : options_.collude ? 7777 : 7777 + e.to;
       Step(e.to, [&](Node& node) { return node.OnTaskDone(e.unit, SquareWorkload::Encode(value), now_); });
     } else {
       Step(e.to, [&](Node& node) { return node.OnMessage(e.message, now_); });
@@ -235,6 +247,7 @@ class GridSim {
     std::optional<ProjectStatus> reference;
     for (size_t i = nodes_.size(); i-- > 0;) {
       if (nodes_[i].down) continue;
+      out.leases_alone += nodes_[i].node->holder().counters().leases_alone;
       auto s = nodes_[i].node->holder().Describe(project, true, now_);
       if (!s.ok()) continue;
       ++out.holders;

@@ -35,7 +35,7 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
       PeersRequest{},
       HoldRequest{Bytes{1, 2}, {{Peer(5), "tcp://127.0.0.1:2"}}},
       HoldAck{project},
-      LedgerPush{project, {{Peer(5), "tcp://h:1"}}, {{Peer(6), {{project, 2}, ResultHash{}, Bytes{3}}}}, 77},
+      LedgerPush{project, {{Peer(5), "tcp://h:1"}}, {{Peer(6), {{project, 2}, ResultHash{}, Bytes{3}}, "192.0.2.0/24", true}}, 77},
       LedgerAck{project, 77},
       LeaseHandoff{{project, 4}, 99, "tcp://h:2", Bytes{8, 9}},
       LeaseMoved{{project, 4}, Peer(7)},

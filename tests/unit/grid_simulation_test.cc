@@ -66,6 +66,34 @@ TEST(GridSimulationTest, SaboteurCannotGetAWrongResultAccepted) {
   }
 }
 
+TEST(GridSimulationTest, ManyKeysOnOneHostCannotMakeAQuorum) {
+  // Three colluding keys on one machine among eight workers: with the network rule on, they
+  // count as one voice, so no wrong result is accepted.
+  for (uint64_t seed = 1100; seed < 1110; ++seed) {
+    SimOptions options;
+    options.workers = 8;
+    options.saboteurs = 3;
+    options.collude = true;
+    options.saboteurs_share_a_host = true;
+    options.crash_per_second = 0;
+    SimOutcome out = GridSim(seed, options).Run();
+    EXPECT_EQ(out.wrong_accepted, 0u) << "seed " << seed;
+    ExpectCorrect(out, options, seed);
+  }
+}
+
+TEST(GridSimulationTest, AdaptiveReplicationCompletesAndStaysExact) {
+  for (uint64_t seed = 1200; seed < 1205; ++seed) {
+    SimOptions options;
+    options.workers = 5;
+    options.units = 150;
+    options.policy.spot_check_ppm = kSpotCheckPpmMin;
+    SimOutcome out = GridSim(seed, options).Run();
+    EXPECT_GT(out.leases_alone, 0u) << "seed " << seed << ": no unit went to a trusted peer alone";
+    ExpectCorrect(out, options, seed);
+  }
+}
+
 TEST(GridSimulationTest, SameSeedGivesSameTrace) {
   SimOutcome a = GridSim(42, {}).Run();
   SimOutcome b = GridSim(42, {}).Run();

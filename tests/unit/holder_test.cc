@@ -44,7 +44,9 @@ class HolderTest : public ::testing::Test {
 
   Actions Send(const PeerId& from, Body body) {
     store_->Begin();
-    Actions a = holder_->OnMessage({from, "", Envelope{from, 1, std::move(body)}}, now_);
+    auto host = hosts_.find(from);
+    Actions a = holder_->OnMessage(
+        {from, "", Envelope{from, 1, std::move(body)}, host == hosts_.end() ? "" : host->second}, now_);
     EXPECT_TRUE(store_->Commit().ok());
     return a;
   }
@@ -92,6 +94,7 @@ class HolderTest : public ::testing::Test {
   }
 
   WorkloadRegistry workloads_;
+  std::map<PeerId, std::string> hosts_;  // where each peer dials from; none: unknown
   FakeDirectory directory_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Holder> holder_;
@@ -376,6 +379,78 @@ TEST_F(HolderTest, HungryPeerIsServedWhenAProjectArrives) {
   auto grant = PushedTo(pushed, Peer(1));
   ASSERT_TRUE(grant.has_value());
   EXPECT_EQ(grant->leases.size(), 2u);
+}
+
+TEST_F(HolderTest, KeysOnOneNetworkGetOneReplicaOfAUnit) {
+  ProjectId id = Submit(Manifest(1));
+  hosts_ = {{Peer(1), "192.0.2.5"}, {Peer(2), "192.0.2.6"}, {Peer(3), "198.51.100.9"}};
+  for (uint8_t p = 1; p <= 3; ++p) Join(Peer(p));
+  ASSERT_EQ(Ask(Peer(1), 1).leases.size(), 1u);
+  EXPECT_TRUE(Ask(Peer(2), 1).leases.empty());  // the same /24 as peer 1
+  LeaseGrant other = Ask(Peer(3), 1);
+  ASSERT_EQ(other.leases.size(), 1u);
+  Claim(Peer(1), {id, 0}, 0);
+  Claim(Peer(3), {id, 0}, 0);
+  EXPECT_EQ(Status(id).units.verified, 1u);
+}
+
+TEST_F(HolderTest, ClaimsFromOneNetworkDoNotMakeAQuorum) {
+  ProjectId id = Submit(Manifest(1));
+  hosts_ = {{Peer(1), "192.0.2.5"}, {Peer(2), "192.0.2.5"}, {Peer(3), "203.0.113.1"}};
+  for (uint8_t p = 1; p <= 3; ++p) Join(Peer(p));
+  // Two keys on one machine agree on a wrong answer, unasked.
+  Claim(Peer(1), {id, 0}, 99);
+  Claim(Peer(2), {id, 0}, 99);
+  EXPECT_EQ(Status(id).units.verified, 0u);
+  // The ledger keeps where each claim came from, across a restart.
+  holder_ = NewHolder();
+  ASSERT_TRUE(holder_->Load(now_).ok());
+  Claim(Peer(3), {id, 0}, 0);
+  EXPECT_EQ(Status(id).units.verified, 0u);
+}
+
+TEST_F(HolderTest, TheNetworkRuleCanBeSwitchedOffForOneMachine) {
+  ProjectId id = Submit(testing::SquareManifest(1, {.min_quorum = 2, .max_replicas = 4, .deadline = 60s,
+                                                    .distinct_networks = false}));
+  hosts_ = {{Peer(1), "127.0.0.1"}, {Peer(2), "127.0.0.1"}};
+  for (uint8_t p = 1; p <= 2; ++p) Join(Peer(p));
+  ASSERT_EQ(Ask(Peer(1), 1).leases.size(), 1u);
+  ASSERT_EQ(Ask(Peer(2), 1).leases.size(), 1u);
+  Claim(Peer(1), {id, 0}, 0);
+  Claim(Peer(2), {id, 0}, 0);
+  EXPECT_EQ(Status(id).units.verified, 1u);
+}
+
+TEST_F(HolderTest, AdaptiveReplicationTrustsALongRecordWithSpotChecks) {
+  const uint64_t units = 200;
+  ProjectId id = Submit(testing::SquareManifest(units, {.min_quorum = 2, .max_replicas = 4, .deadline = 60s,
+                                                        .spot_check_ppm = kSpotCheckPpmMin}));
+  for (uint8_t p = 1; p <= 3; ++p) Join(Peer(p));
+  // Peers 1 and 2 agree on 12 units in a row; peer 3 agrees on 11 and then is wrong once.
+  for (uint64_t i = 0; i < 12; ++i) {
+    Claim(Peer(1), {id, i}, i * i);
+    Claim(Peer(2), {id, i}, i * i);
+    Claim(Peer(3), {id, i}, i == 11 ? 7 : i * i);
+  }
+  ASSERT_EQ(Status(id).units.verified, 12u);
+  // Peer 3 is not trusted: every unit it takes also goes to someone else.
+  LeaseGrant untrusted = Ask(Peer(3), 20);
+  EXPECT_EQ(holder_->counters().leases_alone, 0u);
+  for (const auto& l : untrusted.leases) Claim(Peer(3), l.unit, l.unit.index * l.unit.index);
+  const uint64_t verified_before = Status(id).units.verified;
+  EXPECT_EQ(verified_before, 12u);
+
+  // Peer 1 first gets the 20 units peer 3 began (a second replica each), then fresh units:
+  // most alone, each verified by its one result; about one in 12 is replicated anyway
+  // (1/consecutive, above the 5% floor).
+  LeaseGrant trusted = Ask(Peer(1), 60);
+  ASSERT_EQ(trusted.leases.size(), 60u);
+  const uint64_t alone = holder_->counters().leases_alone;
+  EXPECT_EQ(alone + holder_->counters().spot_checks, 40u);
+  EXPECT_GE(alone, 30u);
+  EXPECT_LT(alone, 40u);
+  for (const auto& l : trusted.leases) Claim(Peer(1), l.unit, l.unit.index * l.unit.index);
+  EXPECT_EQ(Status(id).units.verified, verified_before + 20 + alone);
 }
 
 TEST_F(HolderTest, UnknownProjectStatusIsNotFound) {

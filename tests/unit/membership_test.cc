@@ -37,7 +37,7 @@ class MembershipTest : public ::testing::Test {
 
   Actions Gossip(Membership& m, std::vector<Offer> offers, uint64_t request_id = 1) {
     store_->Begin();
-    Inbound in{TestPeer(9), "", Envelope{TestPeer(9), request_id, potluck::Gossip{std::move(offers)}}};
+    Inbound in{TestPeer(9), "", Envelope{TestPeer(9), request_id, potluck::Gossip{std::move(offers)}}, ""};
     Actions a = m.OnGossip(in, std::get<potluck::Gossip>(in.message.body), now_);
     EXPECT_TRUE(store_->Commit().ok());
     return a;

@@ -16,6 +16,10 @@ ResultHash Hash(uint8_t b) {
   return h;
 }
 
+ClaimRecord C(uint8_t peer, uint8_t hash, std::string network = "", bool alone = false) {
+  return {Peer(peer), Hash(hash), std::move(network), alone};
+}
+
 const QuorumPolicy kPolicy{.min_quorum = 2, .max_replicas = 4, .deadline = std::chrono::seconds(60)};
 
 TEST(VerdictTest, NoClaimsWantsAQuorumOfReplicas) {
@@ -25,30 +29,30 @@ TEST(VerdictTest, NoClaimsWantsAQuorumOfReplicas) {
 }
 
 TEST(VerdictTest, TwoAgreeingClaimsVerify) {
-  std::vector<ClaimRecord> c = {{Peer(1), Hash(5)}, {Peer(2), Hash(5)}};
+  std::vector<ClaimRecord> c = {C(1, 5), C(2, 5)};
   Verdict v = Decide(c, kPolicy);
   EXPECT_EQ(v.state, UnitState::kVerified);
   EXPECT_EQ(v.hash, Hash(5));
 }
 
 TEST(VerdictTest, DisagreementAsksForOneMoreReplica) {
-  std::vector<ClaimRecord> c = {{Peer(1), Hash(5)}, {Peer(2), Hash(6)}};
+  std::vector<ClaimRecord> c = {C(1, 5), C(2, 6)};
   Verdict v = Decide(c, kPolicy);
   EXPECT_EQ(v.state, UnitState::kPending);
   EXPECT_EQ(v.replicas_wanted, 1u);
-  c.push_back({Peer(3), Hash(6)});
+  c.push_back(C(3, 6));
   v = Decide(c, kPolicy);
   EXPECT_EQ(v.state, UnitState::kVerified);
   EXPECT_EQ(v.hash, Hash(6));
 }
 
 TEST(VerdictTest, NoQuorumAfterMaxReplicasFails) {
-  std::vector<ClaimRecord> c = {{Peer(1), Hash(1)}, {Peer(2), Hash(2)}, {Peer(3), Hash(3)}, {Peer(4), Hash(4)}};
+  std::vector<ClaimRecord> c = {C(1, 1), C(2, 2), C(3, 3), C(4, 4)};
   EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kFailed);
 }
 
 TEST(VerdictTest, VerdictDoesNotDependOnClaimOrder) {
-  std::vector<ClaimRecord> c = {{Peer(1), Hash(9)}, {Peer(2), Hash(3)}, {Peer(3), Hash(9)}, {Peer(4), Hash(3)}};
+  std::vector<ClaimRecord> c = {C(1, 9), C(2, 3), C(3, 9), C(4, 3)};
   Verdict first = Decide(c, kPolicy);
   std::reverse(c.begin(), c.end());
   Verdict second = Decide(c, kPolicy);
@@ -59,8 +63,45 @@ TEST(VerdictTest, VerdictDoesNotDependOnClaimOrder) {
 
 TEST(VerdictTest, QuorumOfOneVerifiesAtOnce) {
   QuorumPolicy one{.min_quorum = 1, .max_replicas = 1, .deadline = std::chrono::seconds(1)};
-  std::vector<ClaimRecord> c = {{Peer(1), Hash(1)}};
+  std::vector<ClaimRecord> c = {C(1, 1)};
   EXPECT_EQ(Decide(c, one).state, UnitState::kVerified);
+}
+
+TEST(VerdictTest, ClaimsFromOneNetworkCountOnce) {
+  std::vector<ClaimRecord> c = {C(1, 5, "192.0.2.0/24"), C(2, 5, "192.0.2.0/24")};
+  Verdict v = Decide(c, kPolicy);
+  EXPECT_EQ(v.state, UnitState::kPending);
+  EXPECT_EQ(v.agreeing, 1u);
+  EXPECT_EQ(v.replicas_wanted, 1u);
+  c.push_back(C(3, 5, "198.51.100.0/24"));
+  EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kVerified);
+}
+
+TEST(VerdictTest, OneNetworkCannotOutvoteTwo) {
+  // Three keys on one machine agree on a wrong answer; two networks agree on the right one.
+  std::vector<ClaimRecord> c = {C(1, 9, "10.0.0.0/24"), C(2, 9, "10.0.0.0/24"), C(3, 9, "10.0.0.0/24"),
+                                C(4, 2, "10.0.1.0/24")};
+  EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kFailed);  // four replicas and no quorum
+  QuorumPolicy roomy = kPolicy;
+  roomy.max_replicas = 6;
+  c.push_back(C(5, 2, "10.0.2.0/24"));
+  Verdict v = Decide(c, roomy);
+  EXPECT_EQ(v.state, UnitState::kVerified);
+  EXPECT_EQ(v.hash, Hash(2));
+}
+
+TEST(VerdictTest, WithoutTheNetworkRuleEveryPeerCounts) {
+  QuorumPolicy loopback = kPolicy;
+  loopback.distinct_networks = false;
+  std::vector<ClaimRecord> c = {C(1, 5, "127.0.0.0/24"), C(2, 5, "127.0.0.0/24")};
+  EXPECT_EQ(Decide(c, loopback).state, UnitState::kVerified);
+}
+
+TEST(VerdictTest, ALoneClaimVerifiesOnlyAlone) {
+  std::vector<ClaimRecord> c = {C(1, 5, "", true)};
+  EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kVerified);
+  c.push_back(C(2, 6));
+  EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kPending);
 }
 
 }  // namespace

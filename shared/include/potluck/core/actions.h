@@ -23,12 +23,14 @@ struct Outgoing {
   Envelope message;
 };
 
-// A message as the runtime hands it to a core. `link` is the endpoint of the connection it
-// came through when we dialled out; empty when the peer dialled us.
+// A message as the runtime hands it to a core. `link` is the address of the connection it
+// came through when we dialled out; empty when the peer dialled us. `host` is the IP address
+// the peer dialled us from, as the network showed it; empty when we dialled.
 struct Inbound {
   PeerId from;
   std::string link;
   Envelope message;
+  std::string host;
 };
 
 // A unit to compute now.

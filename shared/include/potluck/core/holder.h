@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,8 @@ struct HolderCounters {
   uint64_t leases_moved = 0;        // passed by one volunteer to another
   uint64_t claims_pushed = 0;   // sent to other holders
   uint64_t cancels_refused = 0; // not signed by the project's owner
+  uint64_t leases_alone = 0;    // adaptive replication: units given to one trusted peer
+  uint64_t spot_checks = 0;     // units a trusted peer would have had alone, replicated anyway
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;
@@ -83,6 +86,7 @@ class Holder {
     PeerId peer;
     TimePoint deadline;
     TimePoint granted;  // or when this holder loaded it
+    bool alone = false;  // adaptive replication: the only replica, see ClaimRecord::alone
   };
   struct UnitLedger {
     std::vector<ClaimRecord> claims;
@@ -126,9 +130,16 @@ class Holder {
   Actions OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now);
   void OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now);
   Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
-  bool AcceptClaim(const PeerId& peer, const Claim& claim, TimePoint now);
+  // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
+  bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
+  // The quorum rule's view of where `peer` computes: empty until it dialled us.
+  std::string NetworkOfPeer(const PeerId& peer) const;
+  // Whether `peer` may take `unit` without sharing a network with its other replicas.
+  bool NetworkFree(const Project& project, const UnitLedger& unit, const PeerId& peer) const;
+  // Adaptive replication: whether a fresh unit goes to `peer` as its only replica.
+  bool LeaseAlone(const Project& project, const PeerId& peer);
   void ServeHungryPeers(TimePoint now, Actions& actions);
   void DropLease(Project& project, uint64_t index, UnitLedger& unit, const PeerId& peer);
   void ExpireLeases(TimePoint now);
@@ -168,6 +179,8 @@ class Holder {
   std::multimap<ProjectId, PendingSubmit> pending_submits_;
   TimePoint next_push_{};
   Reputation reputation_;
+  std::map<PeerId, std::string> networks_;  // where each peer last dialled us from
+  std::mt19937_64 rng_;                     // spot checks
   HolderCounters counters_;
 };
 

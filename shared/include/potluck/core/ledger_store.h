@@ -26,6 +26,8 @@ class LedgerStore {
     PeerId peer;
     ResultHash hash;
     Signature signature{};  // the peer's, so the claim can be passed on to other holders
+    std::string network;    // see ClaimRecord
+    bool alone = false;
   };
   struct LeaseRow {
     UnitKey unit;
@@ -45,6 +47,8 @@ class LedgerStore {
   virtual void PutCancelled(const ProjectId& project) = 0;
   // Keeps `result` once per (unit, hash): agreeing replicas share it.
   virtual void PutClaim(const ClaimRow& claim, const Bytes& result) = 0;
+  // A stored claim turned out to verify its unit alone (see ClaimRecord::alone).
+  virtual void MarkClaimAlone(const UnitKey& unit, const PeerId& peer) = 0;
   virtual void PutLease(const LeaseRow& lease) = 0;
   virtual void DropLease(const UnitKey& unit, const PeerId& peer) = 0;
 

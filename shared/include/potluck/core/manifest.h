@@ -18,6 +18,9 @@ constexpr size_t kManifestParamsMax = 64;
 constexpr size_t kManifestTextBytesMax = 4096;
 constexpr uint32_t kReplicasMax = 16;
 constexpr uint32_t kHoldersMax = 16;
+// The least spot-check rate adaptive replication may run with: one unit in 20 is replicated
+// however long a peer's record.
+constexpr uint32_t kSpotCheckPpmMin = 50000;
 
 // When a unit counts as verified, and how hard to try.
 struct QuorumPolicy {
@@ -25,6 +28,13 @@ struct QuorumPolicy {
   uint32_t max_replicas = 5;  // results collected before a unit without quorum is failed
   Duration deadline = std::chrono::minutes(10);  // time a peer has to return one replica
   uint32_t holders = 3;       // nodes that keep the ledger and verified results
+  // Results from one host or one /24 network count once toward a quorum, and a unit is not
+  // leased twice into one network. Off only for grids on one machine or one small LAN.
+  bool distinct_networks = true;
+  // Adaptive replication: a peer with a long record of agreeing results gets some units alone,
+  // spot-checked at this rate (parts per million, at least kSpotCheckPpmMin). Off: 0.
+  uint32_t spot_check_ppm = 0;
+  bool adaptive() const { return spot_check_ppm > 0; }
   bool operator==(const QuorumPolicy&) const = default;
 };
 

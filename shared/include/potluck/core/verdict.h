@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "potluck/core/ids.h"
 #include "potluck/core/manifest.h"
@@ -12,6 +13,12 @@ namespace potluck {
 struct ClaimRecord {
   PeerId peer;
   ResultHash hash;
+  // The network it came from (see network.h), as the holder that accepted it first saw it;
+  // empty when unknown. Claims of one network count once toward a quorum.
+  std::string network;
+  // Leased without replication to a peer with a long record (adaptive replication): it
+  // verifies its unit alone.
+  bool alone = false;
   bool operator==(const ClaimRecord&) const = default;
 };
 
@@ -26,7 +33,9 @@ struct Verdict {
 
 // REQUIRES: claims come from distinct peers (the ledger keeps one claim per peer and unit).
 // A hash backed by min_quorum claims wins (ties: the smaller hash, so the verdict is the same
-// everywhere); with max_replicas claims and no quorum, the unit failed.
+// everywhere); with max_replicas claims and no quorum, the unit failed. With the policy's
+// distinct_networks, claims from one network back a hash once. A lone claim marked `alone`
+// verifies its unit.
 Verdict Decide(std::span<const ClaimRecord> claims, const QuorumPolicy& policy);
 
 }  // namespace potluck

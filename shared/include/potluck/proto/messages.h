@@ -99,6 +99,8 @@ struct LedgerPush {
   struct Entry {
     PeerId peer;  // who computed it
     Claim claim;
+    std::string network;  // as in ClaimRecord
+    bool alone = false;
   };
   ProjectId project;
   std::vector<PeerRef> holders;

@@ -28,6 +28,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   void PutClaim(const ClaimRow& claim, const Bytes& result) override;
   void PutLease(const LedgerStore::LeaseRow& lease) override;
   void DropLease(const UnitKey& unit, const PeerId& peer) override;
+  void MarkClaimAlone(const UnitKey& unit, const PeerId& peer) override;
   Status ScanResults(const ProjectId& project,
                      const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
   Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) override;
@@ -55,7 +56,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   std::unique_ptr<Database> db_;
   Transaction tx_;
   std::unique_ptr<Statement> put_cancelled_;
-  std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_;
+  std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
+      mark_claim_alone_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_;
   std::unique_ptr<Statement> put_peer_, drop_peer_;
 };
