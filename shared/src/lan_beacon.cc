@@ -70,17 +70,22 @@ std::vector<std::string> LanBeacon::Heard() {
     ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
     if (n < 0) break;
     if (static_cast<size_t>(n) > kBeaconBytesMax) continue;
-    std::string text(buffer, static_cast<size_t>(n));
-    // "potluck-beacon/1 <64 hex> <address>"; anything else is noise.
-    size_t first = text.find(' '), second = text.find(' ', first + 1);
-    if (first == std::string::npos || second == std::string::npos || text.substr(0, first) != kMagic) continue;
-    auto peer = PeerId::FromHex(text.substr(first + 1, second - first - 1));
-    std::string address = text.substr(second + 1);
-    auto parsed = ParseAddress(address, false);
-    if (!peer || *peer == self_ || !parsed.ok() || (parsed->peer && *parsed->peer != *peer)) continue;
-    out.push_back(address);
+    if (auto address = ParseBeacon(std::string_view(buffer, static_cast<size_t>(n)), self_)) out.push_back(*address);
   }
   return out;
+}
+
+std::optional<std::string> ParseBeacon(std::string_view text, const PeerId& self) {
+  // Anything but "potluck-beacon/1 <64 hex> <address>" is noise.
+  size_t first = text.find(' ');
+  if (first == std::string_view::npos) return std::nullopt;
+  size_t second = text.find(' ', first + 1);
+  if (second == std::string_view::npos || text.substr(0, first) != kMagic) return std::nullopt;
+  auto peer = PeerId::FromHex(text.substr(first + 1, second - first - 1));
+  std::string_view address = text.substr(second + 1);
+  auto parsed = ParseAddress(address, false);
+  if (!peer || *peer == self || !parsed.ok() || (parsed->peer && *parsed->peer != *peer)) return std::nullopt;
+  return std::string(address);
 }
 
 }  // namespace potluck

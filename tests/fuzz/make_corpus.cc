@@ -81,6 +81,13 @@ int main(int argc, char** argv) {
                                    std::pair{"bad", "3\nto=abc\nfrom=-1\n"}, std::pair{"unknown", "1\nto=10\nx=y\n"}}) {
     Write(root / "params_fuzz", name, ToBytes(text));
   }
+  const std::string address = "tcp://192.0.2.7:7400#" + owner.id().Hex();
+  for (const auto& [name, text] : {std::pair{"address", address}, std::pair{"endpoint", std::string("tcp://127.0.0.1:0")},
+                                   std::pair{"beacon", "potluck-beacon/1 " + owner.id().Hex() + " " + address},
+                                   std::pair{"ipv6", std::string("2001:db8:1::7")},
+                                   std::pair{"mapped", std::string("::ffff:192.0.2.7")}}) {
+    Write(root / "address_fuzz", name, ToBytes(text));
+  }
   std::printf("corpus written to %s\n", root.c_str());
   return 0;
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "potluck/base/status.h"
@@ -15,6 +17,10 @@ namespace potluck {
 constexpr size_t kBeaconBytesMax = 512;
 constexpr size_t kBeaconsPerPollMax = 64;
 
+// The address in a beacon ("potluck-beacon/1 <64 hex> <address>") from a peer other than
+// `self`; nullopt for anything else.
+std::optional<std::string> ParseBeacon(std::string_view text, const PeerId& self);
+
 class LanBeacon {
  public:
   // `address` is IPV4:PORT to broadcast to and listen on, e.g. 255.255.255.255:7399.
@@ -24,7 +30,7 @@ class LanBeacon {
   LanBeacon& operator=(const LanBeacon&) = delete;
 
   void Announce(const std::string& address);
-  // Endpoints of other nodes heard since the last call; never blocks.
+  // Addresses of other nodes heard since the last call; never blocks.
   std::vector<std::string> Heard();
 
  private:
