@@ -6,16 +6,43 @@ namespace potluck {
 
 class KernelRunner::Context final : public KernelContext {
  public:
-  explicit Context(KernelRunner& runner) : runner_(runner) {}
+  Context(KernelRunner& runner, const TaskStart& task)
+      : runner_(runner), task_(task), last_save_(std::chrono::steady_clock::now()) {}
   bool Cancelled() const override { return runner_.cancel_.load(std::memory_order_relaxed); }
   void Progress(double fraction) override { runner_.progress_.store(fraction, std::memory_order_relaxed); }
 
+  const Bytes& Checkpoint() const override { return task_.checkpoint; }
+  bool CheckpointDue() const override {
+    std::lock_guard lock(mu_);
+    return std::chrono::steady_clock::now() - last_save_ >= runner_.checkpoint_interval_;
+  }
+  void SaveCheckpoint(Bytes state) override {
+    {
+      std::lock_guard lock(mu_);
+      last_save_ = std::chrono::steady_clock::now();
+    }
+    std::lock_guard lock(runner_.mu_);
+    runner_.checkpoints_.push_back({task_.unit, std::move(state)});
+  }
+  void ShowView(nlohmann::json view) override {
+    std::lock_guard lock(runner_.mu_);
+    runner_.view_ = std::move(view);
+  }
+
  private:
   KernelRunner& runner_;
+  const TaskStart& task_;
+  mutable std::mutex mu_;
+  std::chrono::steady_clock::time_point last_save_;
 };
 
-KernelRunner::KernelRunner(const WorkloadRegistry& workloads, int cores, std::shared_ptr<Waker> waker)
-    : workloads_(workloads), arena_(cores), waker_(std::move(waker)), thread_([this] { Loop(); }) {}
+KernelRunner::KernelRunner(const WorkloadRegistry& workloads, int cores, Duration checkpoint_interval,
+                           std::shared_ptr<Waker> waker)
+    : workloads_(workloads),
+      arena_(cores),
+      checkpoint_interval_(checkpoint_interval),
+      waker_(std::move(waker)),
+      thread_([this] { Loop(); }) {}
 
 KernelRunner::~KernelRunner() {
   {
@@ -43,12 +70,22 @@ std::vector<TaskOutcome> KernelRunner::TakeFinished() {
   return std::exchange(finished_, {});
 }
 
+std::vector<TaskCheckpoint> KernelRunner::TakeCheckpoints() {
+  std::lock_guard lock(mu_);
+  return std::exchange(checkpoints_, {});
+}
+
+nlohmann::json KernelRunner::view() const {
+  std::lock_guard lock(mu_);
+  return view_;
+}
+
 Result<Bytes> KernelRunner::Compute(const TaskStart& task) {
   const Manifest& m = *task.manifest;
   const Workload* workload = workloads_.Find(m.workload, m.workload_version);
   if (!workload) return NotFound("workload " + m.workload + " v" + std::to_string(m.workload_version) + " is not built in");
   if (Status s = workload->Validate(m.params, m.units); !s.ok()) return s;
-  Context context(*this);
+  Context context(*this, task);
   std::optional<Result<Bytes>> out;
   arena_.execute([&] { out.emplace(workload->Run(m.params, m.units, task.unit.index, context)); });
   return std::move(*out);

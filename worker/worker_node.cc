@@ -59,7 +59,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   if (!config.bootstrap.empty()) run.join_timeout = config.join_timeout;
   run.lan_beacon = config.lan_beacon;
   run.make_executor = [&](std::shared_ptr<Waker> waker) -> std::unique_ptr<TaskExecutor> {
-    auto runner = std::make_unique<KernelRunner>(workloads, config.cores, std::move(waker));
+    auto runner = std::make_unique<KernelRunner>(workloads, config.cores, config.checkpoint_interval, std::move(waker));
     if (config.wrap_executor) return config.wrap_executor(std::move(runner));
     return runner;
   };

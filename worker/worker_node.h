@@ -23,6 +23,8 @@ struct WorkerConfig {
   // With bootstrap endpoints and no answer from any for this long, give up.
   Duration join_timeout = std::chrono::seconds(10);
   std::string lan_beacon;  // IPV4:PORT to find peers on the LAN; empty: off
+  // How often a running kernel saves its state; a restart loses at most this much work.
+  Duration checkpoint_interval = std::chrono::seconds(60);
   VolunteerConfig volunteer;
   // Wraps the kernel runner: how the test-only saboteur returns wrong results. Empty: none.
   std::function<std::unique_ptr<TaskExecutor>(std::unique_ptr<TaskExecutor>)> wrap_executor;

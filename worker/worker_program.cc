@@ -24,6 +24,10 @@ void AddWorkerFlags(CLI::App& app, WorkerFlags& f) {
   app.add_option("--join-timeout", f.join_timeout_s, "seconds to wait for the first answer before giving up")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  app.add_option("--checkpoint-interval", f.checkpoint_interval_s,
+                 "seconds between saves of a running unit's state; a restart loses at most this much work")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_flag("--lan-discovery", f.lan_discovery, "find peers on the local network by UDP broadcast beacons");
   app.add_option("--lan-beacon", f.lan_beacon, "IPV4:PORT the beacons go to and are heard on")->capture_default_str();
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
@@ -38,6 +42,8 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
     return 2;
   }
   f.config.join_timeout = std::chrono::seconds(f.join_timeout_s);
+  f.config.checkpoint_interval =
+      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(f.checkpoint_interval_s));
   if (f.lan_discovery) f.config.lan_beacon = f.lan_beacon;
   if (f.insecure) f.config.security = LinkSecurity::kPlainText;
 

@@ -14,6 +14,7 @@ struct WorkerFlags {
   WorkerConfig config;
   std::string log_level = "info";
   int join_timeout_s = 10;
+  double checkpoint_interval_s = 60;
   bool lan_discovery = false;
   bool insecure = false;
   std::string lan_beacon = "255.255.255.255:7399";

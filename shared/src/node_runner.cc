@@ -61,6 +61,8 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
           [&](TimePoint now) {
             Actions actions;
             if (executor) {
+              // Checkpoints first: a unit that finished right after saving drops its checkpoint.
+              for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
               for (auto& done : executor->TakeFinished()) actions.Append(node.OnTaskDone(done.unit, done.result, now));
             }
             if (beacon) {

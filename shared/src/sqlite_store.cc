@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS manifests (id BLOB PRIMARY KEY, manifest BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS held_leases (
   project BLOB NOT NULL, unit INTEGER NOT NULL, deadline_unix_ms INTEGER NOT NULL, holder TEXT NOT NULL,
   PRIMARY KEY (project, unit));
+-- The latest kernel checkpoint of a held unit, so a restarted worker resumes it.
+CREATE TABLE IF NOT EXISTS checkpoints (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (project, unit));
 -- Computed results that no holder has acknowledged yet.
 CREATE TABLE IF NOT EXISTS outbox (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, result BLOB NOT NULL, holder TEXT NOT NULL,
@@ -73,6 +76,8 @@ Status SqliteStore::Prepare() {
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},
       {&put_held_lease_, "INSERT OR REPLACE INTO held_leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_held_lease_, "DELETE FROM held_leases WHERE project = ?1 AND unit = ?2"},
+      {&put_checkpoint_, "INSERT OR REPLACE INTO checkpoints VALUES (?1, ?2, ?3)"},
+      {&drop_checkpoint_, "DELETE FROM checkpoints WHERE project = ?1 AND unit = ?2"},
       {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
       {&put_peer_, "INSERT OR REPLACE INTO peers VALUES (?1, ?2, ?3)"},

@@ -47,6 +47,20 @@ void SqliteStore::PutLease(const VolunteerStore::LeaseRow& l) {
 
 void SqliteStore::DropLease(const UnitKey& unit) {
   Write(*drop_held_lease_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+  Write(*drop_checkpoint_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+}
+
+void SqliteStore::PutCheckpoint(const UnitKey& unit, const Bytes& state) {
+  Write(*put_checkpoint_, IdSpan(unit.project), static_cast<int64_t>(unit.index), std::span<const uint8_t>(state));
+}
+
+Result<Bytes> SqliteStore::LoadCheckpoint(const UnitKey& unit) {
+  auto query = db_->Prepare("SELECT state FROM checkpoints WHERE project = ?1 AND unit = ?2");
+  query->Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
+  Bytes state;
+  if (query->Step()) state = query->Blob(0);
+  if (!query->status().ok()) return query->status();
+  return state;
 }
 
 void SqliteStore::PutOutbox(const OutboxRow& r) {

@@ -212,7 +212,19 @@ void Volunteer::MaybeStartTask(TimePoint now, Actions& actions) {
   running_since_ = now;
   running_ = std::move(queue_.front());
   queue_.pop_front();
-  actions.tasks.push_back({running_->unit, manifests_.at(running_->unit.project)});
+  const UnitKey& unit = running_->unit;
+  auto checkpoint = store_.LoadCheckpoint(unit);
+  if (!checkpoint.ok()) spdlog::warn("unit {}#{}: checkpoint unreadable, starting afresh: {}", unit.project.Short(),
+                                     unit.index, checkpoint.status().message());
+  Bytes state = checkpoint.ok() ? std::move(checkpoint.value()) : Bytes{};
+  if (!state.empty()) spdlog::info("resuming unit {}#{} from its checkpoint", unit.project.Short(), unit.index);
+  actions.tasks.push_back({unit, manifests_.at(unit.project), std::move(state)});
+}
+
+void Volunteer::OnCheckpoint(const UnitKey& unit, const Bytes& state) {
+  if (!running_ || running_->unit != unit) return;  // done or dropped meanwhile
+  store_.PutCheckpoint(unit, state);
+  spdlog::debug("unit {}#{}: checkpoint of {} bytes", unit.project.Short(), unit.index, state.size());
 }
 
 void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {

@@ -19,6 +19,7 @@ class SabotagingExecutor final : public TaskExecutor {
 
   void Start(TaskStart task) override { honest_->Start(std::move(task)); }
   void CancelAll() override { honest_->CancelAll(); }
+  std::vector<TaskCheckpoint> TakeCheckpoints() override { return honest_->TakeCheckpoints(); }
 
   std::vector<TaskOutcome> TakeFinished() override {
     std::vector<TaskOutcome> out = honest_->TakeFinished();

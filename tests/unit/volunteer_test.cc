@@ -107,6 +107,29 @@ TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
   EXPECT_EQ(Make()->outbox_size(), 0u);
 }
 
+TEST_F(VolunteerTest, AUnitRestartedAfterACrashGetsItsCheckpointBack) {
+  const UnitKey unit{project_, 3};
+  {
+    auto v = Make();
+    Step([&] { return v->Start(now_); });
+    ASSERT_EQ(Grant(*v, {3}).tasks.size(), 1u);
+    Step([&] {
+      v->OnCheckpoint(unit, Bytes{1, 2});
+      v->OnCheckpoint(unit, Bytes{1, 2, 3});  // the latest wins
+      v->OnCheckpoint({project_, 4}, Bytes{9});  // not running: ignored
+      return Actions{};
+    });
+  }  // crashed mid-unit
+  auto v = Make();
+  Actions start = Step([&] { return v->Start(now_); });
+  ASSERT_EQ(start.tasks.size(), 1u);
+  EXPECT_EQ(start.tasks[0].checkpoint, (Bytes{1, 2, 3}));
+  EXPECT_EQ(store_->LoadCheckpoint({project_, 4}).value(), Bytes{});
+  // Done: the checkpoint goes with the lease.
+  Step([&] { return v->OnTaskDone(unit, SquareWorkload::Encode(9), now_); });
+  EXPECT_EQ(store_->LoadCheckpoint(unit).value(), Bytes{});
+}
+
 TEST_F(VolunteerTest, ResultsGoToAnotherHolderWhenTheirsIsGone) {
   auto v = Make();
   Step([&] { return v->Start(now_); });

@@ -19,6 +19,11 @@ struct TaskOutcome {
   Result<Bytes> result;
 };
 
+struct TaskCheckpoint {
+  UnitKey unit;
+  Bytes state;
+};
+
 // Runs kernels off the event loop's thread. Thread-safe.
 class TaskExecutor {
  public:
@@ -26,6 +31,8 @@ class TaskExecutor {
   virtual void Start(TaskStart task) = 0;
   // Kernels finished since the last call.
   virtual std::vector<TaskOutcome> TakeFinished() = 0;
+  // Checkpoints saved by running kernels since the last call, oldest first.
+  virtual std::vector<TaskCheckpoint> TakeCheckpoints() = 0;
   // Asks running kernels to stop; they finish with kUnavailable.
   virtual void CancelAll() = 0;
 };

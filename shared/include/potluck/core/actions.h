@@ -33,10 +33,11 @@ struct Inbound {
   std::string host;
 };
 
-// A unit to compute now.
+// A unit to compute now, from `checkpoint` if an earlier run saved one.
 struct TaskStart {
   UnitKey unit;
   std::shared_ptr<const Manifest> manifest;
+  Bytes checkpoint;
 };
 
 struct Actions {

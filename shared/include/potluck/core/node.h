@@ -33,6 +33,9 @@ class Node {
   Actions Start(TimePoint now);
   Actions OnMessage(const Inbound& in, TimePoint now);
   Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now);
+  void OnCheckpoint(const UnitKey& unit, const Bytes& state) {
+    if (volunteer_) volunteer_->OnCheckpoint(unit, state);
+  }
   Actions Tick(TimePoint now);
 
   void Discover(const std::string& endpoint) { membership_.Discover(endpoint); }

@@ -41,6 +41,8 @@ class Volunteer {
   Actions OnMessage(const Inbound& in, TimePoint now);
   // A kernel finished. A kUnavailable result means it was stopped: the lease is kept.
   Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now);
+  // The running kernel saved its state: kept until the unit is done or its lease dropped.
+  void OnCheckpoint(const UnitKey& unit, const Bytes& state);
   Actions Tick(TimePoint now);
 
   bool running() const { return running_.has_value(); }

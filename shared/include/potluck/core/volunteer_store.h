@@ -1,5 +1,6 @@
-// Durable state of a volunteer: the leases it holds, the manifests they need, and the outbox
-// of computed results not yet acknowledged by their holder.
+// Durable state of a volunteer: the leases it holds, the manifests they need, the latest
+// kernel checkpoint of a unit being computed, and the outbox of computed results not yet
+// acknowledged by their holder.
 #pragma once
 
 #include <string>
@@ -38,7 +39,12 @@ class VolunteerStore {
 
   virtual void PutManifest(const ProjectId& id, const Bytes& manifest) = 0;
   virtual void PutLease(const LeaseRow& lease) = 0;
+  // Drops the lease and the unit's checkpoint with it.
   virtual void DropLease(const UnitKey& unit) = 0;
+  // Replaces the unit's checkpoint.
+  virtual void PutCheckpoint(const UnitKey& unit, const Bytes& state) = 0;
+  // The unit's checkpoint; empty if none.
+  virtual Result<Bytes> LoadCheckpoint(const UnitKey& unit) = 0;
   virtual void PutOutbox(const OutboxRow& row) = 0;
   virtual void DropOutbox(const UnitKey& unit) = 0;
 };

@@ -38,6 +38,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   void PutManifest(const ProjectId& id, const Bytes& manifest) override;
   void PutLease(const VolunteerStore::LeaseRow& lease) override;
   void DropLease(const UnitKey& unit) override;
+  void PutCheckpoint(const UnitKey& unit, const Bytes& state) override;
+  Result<Bytes> LoadCheckpoint(const UnitKey& unit) override;
   void PutOutbox(const OutboxRow& row) override;
   void DropOutbox(const UnitKey& unit) override;
 
@@ -58,7 +60,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   std::unique_ptr<Statement> put_cancelled_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_;
-  std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_;
+  std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
+      put_checkpoint_, drop_checkpoint_;
   std::unique_ptr<Statement> put_peer_, drop_peer_;
 };
 

@@ -20,6 +20,12 @@ namespace potluck {
 using Params = std::map<std::string, std::string>;
 
 // What a running kernel may ask of the worker. Thread-safe: kernels call it from TBB threads.
+//
+// Checkpoints: a kernel that can stop and resume asks CheckpointDue() at points where its state
+// is complete (between rounds of work, never in the middle of one) and, when it is due, hands
+// that state to SaveCheckpoint(). The worker keeps the latest one in its database; a unit
+// started again after a crash gets it back from Checkpoint() and must reach exactly the result
+// it would have reached without stopping.
 class KernelContext {
  public:
   virtual ~KernelContext() = default;
@@ -28,6 +34,19 @@ class KernelContext {
   virtual bool Cancelled() const = 0;
   // `fraction` in [0, 1] of the unit done so far.
   virtual void Progress(double fraction) = 0;
+
+  // The state saved by an earlier run of this unit; empty when it starts afresh.
+  virtual const Bytes& Checkpoint() const {
+    static const Bytes kNone;
+    return kNone;
+  }
+  // True when the worker's checkpoint interval has passed since the last save (or the start).
+  virtual bool CheckpointDue() const { return false; }
+  virtual void SaveCheckpoint(Bytes /*state*/) {}
+
+  // A small picture of the running state for people (the screensaver shows it): a JSON object,
+  // a few hundred bytes, replaced by each call. Cheap to call every round.
+  virtual void ShowView(nlohmann::json /*view*/) {}
 };
 
 // Folds verified unit results into the project's result. Units arrive in increasing index
@@ -53,7 +72,9 @@ class Workload {
   virtual Status Validate(const Params& params, uint64_t units) const = 0;
 
   // Computes unit `index`, in the calling TBB arena, and returns its canonical result bytes:
-  // identical on every machine and for every thread count. REQUIRES: Validate() passed.
+  // identical on every machine, for every thread count, and across checkpoint and resume.
+  // A checkpoint it cannot read (another version, damaged) is ignored: the unit starts afresh.
+  // REQUIRES: Validate() passed.
   virtual Result<Bytes> Run(const Params& params, uint64_t units, uint64_t index,
                             KernelContext& context) const = 0;
 
