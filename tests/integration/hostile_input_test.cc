@@ -1,6 +1,12 @@
 // Garbage, truncated, oversized, forged, replayed, plain-text and flooding frames at every
-// listening socket of the real programs: each stays up, serves honest peers, and counts what it refused.
+// listening socket of the real programs, and junk datagrams at the LAN beacon port: each stays
+// up, serves honest peers, and counts what it refused.
 #include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <random>
 #include <regex>
@@ -73,6 +79,29 @@ void Attack(const std::string& address) {
   }
 }
 
+// Garbage, oversized and forged datagrams at a LAN beacon port.
+void AttackBeacon(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::mt19937 rng(13);
+  auto send = [&](const std::string& datagram) {
+    (void)sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  };
+  for (int i = 0; i < 200; ++i) {
+    std::string junk(rng() % 1500, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    send(junk);
+  }
+  send(std::string(60000, 'x'));
+  send("potluck-beacon/1 " + std::string(64, 'z') + " tcp://127.0.0.1:1");
+  send("potluck-beacon/1 " + Identity::Ephemeral().id().Hex() + " not-an-address");
+  close(fd);
+}
+
 // The counts a program logs when it stops: "... N dropped, M throttled".
 std::pair<long, long> RefusedCounts(const std::string& log) {
   std::smatch m;
@@ -85,10 +114,13 @@ TEST(HostileInputTest, CoordinatorAndWorkerSurviveAndCountBadFrames) {
   TempDir dir;
   Grid grid(dir);
   grid.StartCoordinator();
-  grid.StartWorker(0, {grid.endpoint_});
+  std::mt19937 rng(static_cast<unsigned>(getpid()));
+  const uint16_t beacon_port = static_cast<uint16_t>(20000 + rng() % 20000);
+  grid.StartWorker(0, {grid.endpoint_}, {"--lan-discovery", "--lan-beacon", "127.255.255.255:" + std::to_string(beacon_port)});
   const std::string worker = grid.worker_endpoints_[0];
   Attack(grid.endpoint_);
   Attack(worker);
+  AttackBeacon(beacon_port);
 
   EXPECT_FALSE(grid.coordinator_->Poll().has_value());
   EXPECT_FALSE(grid.workers_[0]->Poll().has_value());
