@@ -17,12 +17,6 @@ std::string HostName() {
   return name;
 }
 
-class NoCancel final : public KernelContext {
- public:
-  bool Cancelled() const override { return false; }
-  void Progress(double) override {}
-};
-
 // Millions of numbers sieved per second on the cores given: a short, fixed piece of the
 // primes workload, so peers can compare machines.
 double MeasureSpeed(const WorkloadRegistry& workloads, int cores) {
@@ -31,7 +25,7 @@ double MeasureSpeed(const WorkloadRegistry& workloads, int cores) {
   constexpr uint64_t kNumbers = 20'000'000;
   const Params params = {{"from", "1000000000000"}, {"to", std::to_string(1'000'000'000'000 + kNumbers)}};
   tbb::task_arena arena(cores);
-  NoCancel context;
+  UninterruptedContext context;
   auto start = std::chrono::steady_clock::now();
   arena.execute([&] { (void)primes->Run(params, 1, 0, context); });
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include "lj_md/lj_md_workload.h"
 #include "primes/primes_workload.h"
 
 namespace potluck {
@@ -7,6 +8,7 @@ namespace potluck {
 // A new workload is one folder beside this file and one line here.
 void RegisterBuiltinWorkloads(WorkloadRegistry& registry) {
   registry.Add(std::make_unique<PrimesWorkload>());
+  registry.Add(std::make_unique<LjMdWorkload>());
 }
 
 }  // namespace potluck

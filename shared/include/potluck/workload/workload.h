@@ -49,6 +49,14 @@ class KernelContext {
   virtual void ShowView(nlohmann::json /*view*/) {}
 };
 
+// A context that never cancels and keeps nothing: for kernels run outside a worker (speed
+// measurements, benchmarks).
+class UninterruptedContext final : public KernelContext {
+ public:
+  bool Cancelled() const override { return false; }
+  void Progress(double) override {}
+};
+
 // Folds verified unit results into the project's result. Units arrive in increasing index
 // order; units not verified yet are left out, so a partial result can be shown.
 class Aggregator {

@@ -1,0 +1,85 @@
+// A full Verlet neighbour list for a periodic cubic box, built through a cell list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "lj_md/blocks.h"
+
+namespace potluck::lj_md {
+
+// The periodic image of a coordinate difference closest to zero, for |d| < box length.
+inline double MinimumImage(double d, double length, double half_length) {
+  if (d > half_length) return d - length;
+  if (d < -half_length) return d + length;
+  return d;
+}
+
+// For every atom i, every other atom j whose nearest periodic image lies within `radius` of i
+// at the time of the build, in increasing order of j. Both i-j and j-i are listed ("full" list),
+// so the force on an atom is summed by one thread in a fixed order, and the order does not depend
+// on when the list was built: any list built while every atom was within (radius - cutoff) / 2
+// of where it is now holds all pairs now within `cutoff`, in the same order.
+//
+// Boxes of at least 5 cells of edge >= radius/2 per side are binned into such cells, and the
+// cells around an atom's that its sphere crosses are searched; smaller boxes compare all pairs. Not
+// thread-safe; Build runs in parallel in the calling arena.
+class NeighborList {
+ public:
+  // For `atoms` atoms. REQUIRES: radius > 0, box_length > 0.
+  NeighborList(double box_length, double radius, size_t atoms);
+
+  // Rebuilds the list from positions in [0, box_length]. `stop` is asked once per block of atoms;
+  // if it returns true, Build returns false and the list stays invalid until the next Build.
+  bool Build(std::span<const double> x, std::span<const double> y, std::span<const double> z,
+             const std::function<bool()>& stop);
+  bool valid() const { return valid_; }
+
+  // The largest squared distance (nearest image) any atom has moved since the last Build; NaN
+  // positions count as infinitely far. REQUIRES: valid().
+  double MaxDisplacementSquared(std::span<const double> x, std::span<const double> y,
+                                std::span<const double> z) const;
+
+  // The neighbours of atom i, increasing. REQUIRES: valid().
+  std::span<const int32_t> NeighborsOf(size_t atom) const {
+    return {neighbors_.data() + offsets_[atom], offsets_[atom + 1] - offsets_[atom]};
+  }
+  bool uses_cells() const { return cells_per_side_ > 0; }
+  size_t pair_count() const { return valid_ ? neighbors_.size() : 0; }
+
+ private:
+  double ImageShift(int shifted_coordinate, int m) const;
+  void BinAtoms();
+  // False if `stop` turned true first.
+  bool SortByTransposing(const std::function<bool()>& stop);
+  void CollectNeighbors(size_t atom, std::vector<int32_t>& out) const;
+  // Appends to appended[count...] the atoms in sorted slots [slot_begin, slot_end) whose image,
+  // their position + shift, lies within the radius of `atom`; returns the new count.
+  size_t ScanSlots(size_t atom, int32_t slot_begin, int32_t slot_end, const double shift[3],
+                   int32_t* appended, size_t count) const;
+  void CollectAllPairs(size_t atom, std::vector<int32_t>& out) const;
+
+  double length_, half_length_, radius_squared_;
+  int cells_per_side_ = 0;          // 0: all pairs
+  static constexpr int kReach = 2;  // cells searched on each side of an atom's
+  static constexpr size_t kAtomsPerStopCheck = 4096;
+  std::vector<int> wrapped_;        // k mod cells_per_side_ for k < 3 cells_per_side_
+  bool valid_ = false;
+  std::vector<double> x_, y_, z_;  // positions at the last build, by atom
+  std::vector<int32_t> cell_of_atom_;
+  std::vector<int32_t> cell_start_;                     // cell c holds sorted slots [c] .. [c + 1]
+  std::vector<double> sorted_x_, sorted_y_, sorted_z_;  // by cell, atoms increasing in a cell
+  std::vector<int32_t> sorted_atom_;
+  // Found in parallel per block of kAtomsPerBlock atoms, in cell order: atom i's are
+  // unsorted_[block][unsorted_begin_[i]...] up to the next atom's.
+  std::vector<std::vector<int32_t>> unsorted_;
+  std::vector<uint32_t> unsorted_begin_;
+  // The list: atom i's neighbours are neighbors_[offsets_[i] .. offsets_[i + 1]), increasing.
+  std::vector<size_t> offsets_;
+  std::vector<int32_t> neighbors_;
+};
+
+}  // namespace potluck::lj_md
