@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   Manifest m;
   m.owner = owner.id();
   m.workload = "primes";
-  m.workload_version = 1;
+  m.workload_version = 2;
   m.params = {{"to", "100000"}};
   m.units = 10;
   Bytes signed_manifest = SignManifest(m, owner);
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   Offer offer;
   offer.peer = owner.id();
   offer.endpoint = "tcp://127.0.0.1:9";
-  offer.workloads = {{"primes", 1}};
+  offer.workloads = {{"primes", 2}};
   offer.leases = {{project, 1}};
   offer.holds = {project};
   offer.expires_unix_ms = 1'700'000'100'000;

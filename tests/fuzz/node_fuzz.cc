@@ -20,14 +20,14 @@ struct Fixture {
     store = std::move(potluck::SqliteStore::Open(":memory:").value());
     potluck::NodeConfig config;
     config.endpoint = "tcp://127.0.0.1:1";
-    config.offer.workloads = {{"primes", 1}};
+    config.offer.workloads = {{"primes", 2}};
     config.volunteer = potluck::VolunteerConfig{};
     node = std::make_unique<potluck::Node>(*identity, config, *store, *store, *store, workloads, 1);
     POTLUCK_CHECK(node->Load(now).ok());
     potluck::Manifest m;
     m.owner = identity->id();
     m.workload = "primes";
-    m.workload_version = 1;
+    m.workload_version = 2;
     m.params = {{"to", "100000"}};
     m.units = 10;
     potluck::Actions ignored;

@@ -1,13 +1,12 @@
-// The "primes" workload: counts the primes in a range of 64-bit numbers.
+// The "primes" workload: a prime search over a range of 64-bit numbers.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "potluck/base/bytes.h"
 #include "potluck/base/status.h"
@@ -15,45 +14,42 @@
 
 namespace potluck {
 
-// Counts the primes p with from <= p < to, cut into `units` consecutive ranges.
+// Searches the numbers from <= n < to, cut into `units` consecutive ranges
+// (primes::UnitRangeOf), for primes, twin prime pairs and the largest gap between consecutive
+// primes. Parameters: see primes::ParseRange; 0 <= from < to <= 2^64 - 1.
 //
-// Parameters: "from" (default 0) and "to" (required), 0 <= from < to <= 2^63. Values are
-// decimal integers or exact integers written as "1e9", "2.5e9" or "10^9".
+// Version 2. A unit's result is 64 bytes, eight little-endian u64 (primes/unit_result.h):
+//   lo, hi         the unit's numbers [lo, hi)
+//   primes         the primes p in [lo, hi)
+//   twins          the pairs (p, p + 2) with both in [lo, hi)
+//   first, last    the smallest and largest prime in [lo, hi), 0 if there is none
+//   gap length     the largest difference between consecutive primes of [lo, hi), 0 if it
+//   gap start      holds fewer than two; start is the smaller prime, the first such gap
+// A pair or gap whose primes lie in two units belongs to neither: the aggregator adds it from
+// the last prime of one unit and the first prime of the next one that has a prime, when every
+// unit in between is verified (and so known to hold no prime).
 //
-// A unit's result is 24 bytes, three little-endian u64: lo, hi, and the number of primes in
-// [lo, hi), the range of that unit (see primes::UnitRangeOf).
+// Run resumes from context.Checkpoint() when it holds a state of this unit (primes/search.h),
+// saves one between rounds when context.CheckpointDue(), and shows a view every round:
+// {"range": [lo, hi], "position", "primes", "twins", "largest_gap"}.
 //
 // Thread-safe: holds no state; Run may be called concurrently.
 class PrimesWorkload final : public Workload {
  public:
   std::string_view Name() const override { return "primes"; }
-  uint32_t Version() const override { return 1; }
+  uint32_t Version() const override { return 2; }
   std::vector<std::string> ParamHelp() const override;
   Status Validate(const Params& params, uint64_t units) const override;
-  // Returns kUnavailable if context.Cancelled() turns true before the count is done.
+  // Returns kUnavailable if context.Cancelled() turns true before the search is done.
   Result<Bytes> Run(const Params& params, uint64_t units, uint64_t index,
                     KernelContext& context) const override;
-  // {"from": lo, "to": hi, "primes": count}, or kCorrupt if the bytes are not a unit result.
+  // primes::UnitResultJson, or kCorrupt if the bytes are not a unit result.
   Result<nlohmann::json> DescribeUnit(const Bytes& result) const override;
-  // The aggregator's Finish() is {"from", "to", "primes", "units"} over the units added so
-  // far, and it refuses results out of order or for another range. If the parameters are
-  // invalid, every Add() returns the validation error.
+  // The aggregator's Finish() is {"from", "to", "units", "primes", "twins", "largest_gap":
+  // {"length", "from", "to"} or null} over the units added so far; it refuses results out of
+  // order or for another range. If the parameters are invalid, every Add() returns the
+  // validation error.
   std::unique_ptr<Aggregator> NewAggregator(const Params& params, uint64_t units) const override;
 };
 
-namespace primes {
-
-// Numbers [lo, hi).
-struct UnitRange {
-  uint64_t lo = 0;
-  uint64_t hi = 0;
-  bool operator==(const UnitRange&) const = default;
-};
-
-// The numbers of unit `index` when [from, to) is cut into `units` ranges whose sizes differ by
-// at most one: [from + (to - from) * index / units, from + (to - from) * (index + 1) / units).
-// REQUIRES: from < to, 0 < units <= to - from, index < units.
-UnitRange UnitRangeOf(uint64_t from, uint64_t to, uint64_t units, uint64_t index);
-
-}  // namespace primes
 }  // namespace potluck
