@@ -409,7 +409,7 @@ std::string ValidationError(const Params& params, uint64_t units = 1) {
 
 TEST(LjMdWorkloadTest, ErrorsNameTheParameterAndItsRange) {
   EXPECT_EQ(ValidationError({}), "ok");
-  EXPECT_EQ(ValidationError({{"cells", "0"}}), "parameter 'cells': 0 is outside [1, 64]");
+  EXPECT_EQ(ValidationError({{"cells", "0"}}), "parameter 'cells': 0 is outside [1, 40]");
   EXPECT_EQ(ValidationError({{"cells", "2.5"}}), "parameter 'cells': not an integer: '2.5'");
   EXPECT_EQ(ValidationError({{"density", "abc"}}), "parameter 'density': not a number: 'abc'");
   EXPECT_EQ(ValidationError({{"density", "2"}}), "parameter 'density': 2 is outside [0.01, 1.5]");
@@ -431,8 +431,8 @@ TEST(LjMdWorkloadTest, ErrorsNameTheParameterAndItsRange) {
             "parameter 'cutoff': 2.6 must be below half the box length, 2.51939 for cells=3 at "
             "density 0.8442");
   EXPECT_EQ(
-      ValidationError({{"cells", "64"}, {"cutoff", "5"}}),
-      "parameter 'cutoff': cutoff + skin = 5.3 gives about 552 million neighbour list entries, "
+      ValidationError({{"cells", "40"}, {"cutoff", "5"}}),
+      "parameter 'cutoff': cutoff + skin = 5.3 gives about 135 million neighbour list entries, "
       "more than 128 million");
   EXPECT_EQ(ValidationError({{"thermo_every", "0"}}),
             "parameter 'thermo_every': 0 is outside [1, 10000000]");

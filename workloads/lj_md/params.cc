@@ -172,7 +172,8 @@ Status CheckTogether(const LjMdParams& p) {
 Result<LjMdParams> ParseParams(const Params& params, uint64_t units) {
   LjMdParams p;
   ParamReader reader(params);
-  reader.Integer("cells", 1, 64, p.spec.cells);
+  // 256,000 atoms at most: a larger unit frees its arrays too slowly to stop within 100 ms.
+  reader.Integer("cells", 1, 40, p.spec.cells);
   reader.Real("density", 0.01, 1.5, p.spec.density);
   reader.Positive("temperature", kTemperatureMax, p.temperature);
   reader.Positive("sweep_to", kTemperatureMax, p.sweep_to);
