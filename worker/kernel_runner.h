@@ -5,6 +5,7 @@
 #pragma once
 
 #include <tbb/task_arena.h>
+#include <tbb/task_scheduler_observer.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -18,6 +19,11 @@
 #include "potluck/workload/workload.h"
 
 namespace potluck {
+
+// Puts the calling thread at the lowest CPU priority: SCHED_IDLE, which runs only when nothing
+// else wants the core, and nice 19 where SCHED_IDLE is refused. Kernel threads never go back up,
+// which is fine: in a worker, TBB runs nothing but kernels.
+void MakeLowestPriority();
 
 class KernelRunner final : public TaskExecutor {
  public:
@@ -36,11 +42,19 @@ class KernelRunner final : public TaskExecutor {
 
  private:
   class Context;
+  // Moves every thread that enters the arena to the lowest priority (see MakeLowestPriority).
+  class LowestPriority final : public tbb::task_scheduler_observer {
+   public:
+    explicit LowestPriority(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) { observe(true); }
+    ~LowestPriority() override { observe(false); }
+    void on_scheduler_entry(bool) override;
+  };
   void Loop();
   Result<Bytes> Compute(const TaskStart& task);
 
   const WorkloadRegistry& workloads_;
   tbb::task_arena arena_;
+  LowestPriority lowest_priority_{arena_};
   Duration checkpoint_interval_;
   std::shared_ptr<Waker> waker_;
   mutable std::mutex mu_;
