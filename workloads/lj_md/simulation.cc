@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "lj_md/blocks.h"
-#include "lj_md/byte_io.h"
+#include "potluck/base/byte_io.h"
 #include "lj_md/pair_forces.h"
 
 namespace potluck::lj_md {

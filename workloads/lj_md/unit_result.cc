@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "lj_md/byte_io.h"
+#include "potluck/base/byte_io.h"
 #include "lj_md/params.h"
 
 namespace potluck::lj_md {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "potluck/base/byte_io.h"
 #include "primes/chunk_sieve.h"
 #include "primes/layout.h"
 #include "primes/sieving_primes.h"
@@ -43,16 +44,6 @@ uint64_t Checksum(const uint8_t* data, size_t size) {
   uint64_t hash = 0xcbf29ce484222325;
   for (size_t i = 0; i < size; ++i) hash = (hash ^ data[i]) * 0x100000001b3;
   return hash;
-}
-
-void PutU64(Bytes& out, uint64_t value) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
-}
-
-uint64_t GetU64(const uint8_t* in) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value |= uint64_t{in[i]} << (8 * i);
-  return value;
 }
 
 using ScratchPool = tbb::enumerable_thread_specific<SieveScratch>;
@@ -140,25 +131,24 @@ bool IsResumable(const SearchState& state) {
 Bytes EncodeState(const SearchState& state) {
   Bytes out;
   out.reserve(kStateBytes);
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(kStateFormat >> (8 * i)));
+  ByteWriter writer(out);
+  writer.U32(kStateFormat);
   const Tally& t = state.tally;
   for (const uint64_t field : {state.lo, state.hi, state.position, t.primes, t.twins, t.first,
                                t.last, t.largest_gap.length, t.largest_gap.start}) {
-    PutU64(out, field);
+    writer.U64(field);
   }
-  PutU64(out, Checksum(out.data(), out.size()));
+  writer.U64(Checksum(out.data(), out.size()));
   return out;
 }
 
 std::optional<SearchState> DecodeState(const Bytes& bytes) {
   if (bytes.size() != kStateBytes) return std::nullopt;
-  const uint32_t format = static_cast<uint32_t>(GetU64(bytes.data()) & 0xffffffff);
-  if (format != kStateFormat) return std::nullopt;
-  if (GetU64(bytes.data() + kStateBytes - 8) != Checksum(bytes.data(), kStateBytes - 8)) {
-    return std::nullopt;
-  }
+  ByteReader reader(bytes);
+  if (reader.U32() != kStateFormat) return std::nullopt;
   std::array<uint64_t, kStateFields> f{};
-  for (size_t i = 0; i < kStateFields; ++i) f[i] = GetU64(bytes.data() + 4 + 8 * i);
+  for (uint64_t& field : f) field = reader.U64();
+  if (reader.U64() != Checksum(bytes.data(), kStateBytes - 8)) return std::nullopt;
   const SearchState state{f[0], f[1], f[2], Tally{f[3], f[4], f[5], f[6], PrimeGap{f[7], f[8]}}};
   if (!IsResumable(state)) return std::nullopt;
   return state;

@@ -3,6 +3,8 @@
 #include <array>
 #include <string>
 
+#include "potluck/base/byte_io.h"
+
 namespace potluck::primes {
 namespace {
 
@@ -25,9 +27,8 @@ Bytes EncodeUnitResult(const UnitResult& result) {
       t.last,          t.largest_gap.length, t.largest_gap.start};
   Bytes out;
   out.reserve(kUnitResultBytes);
-  for (const uint64_t field : fields) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(field >> (8 * i)));
-  }
+  ByteWriter writer(out);
+  for (const uint64_t field : fields) writer.U64(field);
   return out;
 }
 
@@ -37,9 +38,8 @@ Result<UnitResult> DecodeUnitResult(const Bytes& bytes) {
                    std::to_string(kUnitResultBytes));
   }
   std::array<uint64_t, kFields> f{};
-  for (size_t i = 0; i < kFields; ++i) {
-    for (size_t b = 0; b < 8; ++b) f[i] |= uint64_t{bytes[8 * i + b]} << (8 * b);
-  }
+  ByteReader reader(bytes);
+  for (uint64_t& field : f) field = reader.U64();
   const UnitResult result{{f[0], f[1]}, {f[2], f[3], f[4], f[5], {f[6], f[7]}}};
   if (result.range.lo >= result.range.hi) {
     return Corrupt("primes result: empty range " + RangeText(f[0], f[1]));

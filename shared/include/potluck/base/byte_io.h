@@ -1,4 +1,5 @@
-// Little-endian writing and bounds-checked reading of the lj-md workload's results and states.
+// Little-endian writing and bounds-checked reading of fixed-width fields: workload results and
+// kernel checkpoints.
 #pragma once
 
 #include <bit>
@@ -8,7 +9,7 @@
 
 #include "potluck/base/bytes.h"
 
-namespace potluck::lj_md {
+namespace potluck {
 
 // Appends fixed-width little-endian fields to `out`, independent of the host's byte order.
 class ByteWriter {
@@ -59,4 +60,4 @@ class ByteReader {
   bool failed_ = false;
 };
 
-}  // namespace potluck::lj_md
+}  // namespace potluck
