@@ -7,6 +7,8 @@
 #include <numbers>
 #include <string_view>
 
+#include "potluck/base/quoted.h"
+
 namespace potluck::lj_md {
 namespace {
 
@@ -18,12 +20,6 @@ std::string Number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
   return text;
-}
-
-// A parameter's text as an error message quotes it.
-std::string Quoted(std::string_view text) {
-  return "'" + std::string(text.substr(0, kQuotedCharsMax)) +
-         (text.size() > kQuotedCharsMax ? "...'" : "'");
 }
 
 Status Fail(std::string_view name, const std::string& why) {
@@ -113,8 +109,7 @@ class ParamReader {
         std::string list;
         for (const std::string_view known : known_)
           list += (list.empty() ? "" : ", ") + std::string(known);
-        return InvalidArgument("unknown parameter '" + name.substr(0, kQuotedCharsMax) +
-                               "' (lj-md takes: " + list + ")");
+        return InvalidArgument("unknown parameter " + Quoted(name, kQuotedCharsMax) + " (lj-md takes: " + list + ")");
       }
     }
     return Status::Ok();

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "potluck/base/quoted.h"
+
 namespace potluck::primes {
 namespace {
 
@@ -121,9 +123,8 @@ Parsed ParseExpression(std::string_view text) {
 Result<uint64_t> ParseValue(std::string_view name, std::string_view text) {
   const Parsed parsed = ParseExpression(text);
   const auto fail = [&](std::string_view why) {
-    const std::string quoted(text.substr(0, kQuotedCharsMax));
-    return InvalidArgument("parameter '" + std::string(name) + "': " + std::string(why) + ": '" +
-                           quoted + (text.size() > kQuotedCharsMax ? "...'" : "'"));
+    return InvalidArgument("parameter '" + std::string(name) + "': " + std::string(why) + ": " +
+                           Quoted(text, kQuotedCharsMax));
   };
   switch (parsed.kind) {
     case Parsed::Kind::kNotANumber:
@@ -146,7 +147,7 @@ Result<uint64_t> ParseValue(std::string_view name, std::string_view text) {
 Result<UnitRange> ParseRange(const Params& params) {
   for (const auto& [key, value] : params) {
     if (key != kFrom && key != kTo) {
-      return InvalidArgument("unknown parameter '" + key + "' " + std::string(kTakes));
+      return InvalidArgument("unknown parameter " + Quoted(key, kQuotedCharsMax) + " " + std::string(kTakes));
     }
   }
   UnitRange range;
