@@ -40,6 +40,23 @@ std::array<const std::vector<double>*, 6> ArraysOf(const Atoms& atoms) {
 
 }  // namespace
 
+void WriteThermoRow(ByteWriter& writer, const ThermoRow& row) {
+  writer.I64(row.step);
+  for (const double value : {row.temperature, row.potential_energy, row.total_energy, row.pressure}) {
+    writer.F64(value);
+  }
+}
+
+ThermoRow ReadThermoRow(ByteReader& reader) {
+  ThermoRow row;
+  row.step = reader.I64();
+  row.temperature = reader.F64();
+  row.potential_energy = reader.F64();
+  row.total_energy = reader.F64();
+  row.pressure = reader.F64();
+  return row;
+}
+
 bool IsThermoStep(const SystemSpec& spec, int64_t step) {
   return step % spec.thermo_every == 0 || step == spec.steps;
 }
@@ -217,13 +234,7 @@ Bytes Simulation::SaveState() const {
   writer.F64(initial_temperature_);
   writer.I64(step_);
   writer.U32(static_cast<uint32_t>(thermo_.size()));
-  for (const ThermoRow& row : thermo_) {
-    writer.I64(row.step);
-    for (const double value :
-         {row.temperature, row.potential_energy, row.total_energy, row.pressure}) {
-      writer.F64(value);
-    }
-  }
+  for (const ThermoRow& row : thermo_) WriteThermoRow(writer, row);
   for (const std::vector<double>* values : ArraysOf(atoms_)) {
     for (const double value : *values) writer.F64(value);
   }
@@ -248,12 +259,7 @@ Result<Simulation> Simulation::Restore(const SystemSpec& spec, std::span<const u
   }
   simulation.step_ = step;
   for (uint32_t r = 0; r < rows; ++r) {
-    ThermoRow row;
-    row.step = reader.I64();
-    row.temperature = reader.F64();
-    row.potential_energy = reader.F64();
-    row.total_energy = reader.F64();
-    row.pressure = reader.F64();
+    const ThermoRow row = ReadThermoRow(reader);
     const int64_t expected_step = std::min(spec.steps, int64_t{r} * spec.thermo_every);
     if (row.step != expected_step) return Corrupt("lj-md state: thermo rows out of step");
     simulation.thermo_.push_back(row);

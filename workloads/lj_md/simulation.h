@@ -10,6 +10,7 @@
 
 #include "lj_md/initial_state.h"
 #include "lj_md/neighbor_list.h"
+#include "potluck/base/byte_io.h"
 #include "potluck/base/bytes.h"
 #include "potluck/base/status.h"
 #include "potluck/crypto/hash.h"
@@ -38,6 +39,11 @@ struct ThermoRow {
   double pressure = 0;
   bool operator==(const ThermoRow&) const = default;
 };
+
+// A thermo row as results and saved states hold it: step (i64), then temperature, potential,
+// total energy and pressure (f64), little-endian.
+void WriteThermoRow(ByteWriter& writer, const ThermoRow& row);
+ThermoRow ReadThermoRow(ByteReader& reader);
 
 // Asked between steps and once per block of atoms within a step; true stops the simulation.
 using StopRequested = std::function<bool()>;

@@ -35,13 +35,7 @@ Bytes EncodeResult(const UnitResult& result) {
   writer.F64(result.initial_temperature);
   writer.I64(result.steps);
   writer.U32(static_cast<uint32_t>(result.thermo.size()));
-  for (const ThermoRow& row : result.thermo) {
-    writer.I64(row.step);
-    writer.F64(row.temperature);
-    writer.F64(row.potential_energy);
-    writer.F64(row.total_energy);
-    writer.F64(row.pressure);
-  }
+  for (const ThermoRow& row : result.thermo) WriteThermoRow(writer, row);
   writer.Raw(result.state_hash);
   return bytes;
 }
@@ -63,12 +57,7 @@ Result<UnitResult> DecodeResult(const Bytes& bytes) {
                    " bytes that are not a version 1 result");
   }
   for (uint32_t r = 0; r < rows; ++r) {
-    ThermoRow row;
-    row.step = reader.I64();
-    row.temperature = reader.F64();
-    row.potential_energy = reader.F64();
-    row.total_energy = reader.F64();
-    row.pressure = reader.F64();
+    const ThermoRow row = ReadThermoRow(reader);
     const int64_t previous = result.thermo.empty() ? -1 : result.thermo.back().step;
     const bool finite = std::isfinite(row.temperature) && std::isfinite(row.potential_energy) &&
                         std::isfinite(row.total_energy) && std::isfinite(row.pressure);
