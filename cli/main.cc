@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "worker_commands.h"
 #include "potluck/app/program.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -87,12 +88,42 @@ int main(int argc, char** argv) {
   keys_cmd->add_option("--home", home, "folder of the key (default $POTLUCK_HOME or ~/.local/share/potluck)");
   keys_cmd->add_flag("--json", keys_json, "print one JSON object");
 
+  potluck::cli::WorkerTarget worker;
+  std::string assignment;
+  auto* worker_cmd = app.add_subcommand("worker", "control the worker running on this machine");
+  worker_cmd->require_subcommand(1);
+  worker_cmd->add_option("--data", worker.data_dir, "the worker's data folder")
+      ->envname("POTLUCK_WORKER_DATA")
+      ->default_val("/var/lib/potluck-worker")
+      ->capture_default_str();
+  worker_cmd->add_option("--answer-timeout", worker.answer_timeout_s, "seconds to wait for the answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  worker_cmd->add_flag("--json", worker.json, "print one JSON object");
+  auto* worker_status = worker_cmd->add_subcommand("status", "units running, limits, why paused, peers, credit");
+  auto* worker_pause = worker_cmd->add_subcommand("pause", "stop computing at once, keeping the progress");
+  auto* worker_resume = worker_cmd->add_subcommand("resume", "compute again");
+  auto* worker_finish = worker_cmd->add_subcommand("finish", "complete the units held, then pause");
+  auto* worker_set = worker_cmd->add_subcommand("set", "change a setting until restart, e.g. limits.cpu_percent=50");
+  worker_set->add_option("KEY=VALUE", assignment, "a key of the config file and its value")->required();
+  for (auto* sub : {worker_status, worker_pause, worker_resume, worker_finish, worker_set}) {
+    sub->add_option("--data", worker.data_dir, "the worker's data folder");
+    sub->add_flag("--json", worker.json, "print one JSON object");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::fprintf(stderr, "potluck: %s (see --help)\n", e.what());
     return potluck::cli::kBadInput;
+  }
+  if (worker_cmd->parsed()) {
+    if (worker_status->parsed()) return potluck::cli::WorkerStatus(worker);
+    if (worker_set->parsed()) return potluck::cli::WorkerSet(worker, assignment);
+    return potluck::cli::WorkerCommand(worker, worker_pause->parsed()    ? "pause"
+                                               : worker_resume->parsed() ? "resume"
+                                                                         : "finish");
   }
   if (!keys_cmd->parsed()) {
     if (auto a = potluck::ParseAddress(target.to, !target.insecure); !a.ok()) {

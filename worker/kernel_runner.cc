@@ -5,27 +5,45 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "process_usage.h"
+
 namespace potluck {
+namespace {
+
+constexpr Duration kWatchEvery = std::chrono::milliseconds(10);
+// The duty cycle lets kernels run ahead of their share by at most this much CPU time per core
+// given, so a cap of 50% alternates runs and holds of about 200 ms each.
+constexpr double kBurstCpuSecondsPerCore = 0.1;
+// After a kernel was told to stop, how long to wait for it to return.
+constexpr Duration kStopWaitMax = std::chrono::seconds(1);
+
+}  // namespace
 
 class KernelRunner::Context final : public KernelContext {
  public:
-  Context(KernelRunner& runner, const TaskStart& task)
-      : runner_(runner), task_(task), last_save_(std::chrono::steady_clock::now()) {}
-  bool Cancelled() const override { return runner_.cancel_.load(std::memory_order_relaxed); }
-  void Progress(double fraction) override { runner_.progress_.store(fraction, std::memory_order_relaxed); }
+  Context(KernelRunner& runner, const TaskStart& task) : runner_(runner), task_(task) {}
+
+  // Also the pause point: a kernel thread that reaches it while the gate is closed waits here.
+  bool Cancelled() const override {
+    if (runner_.gate_closed_.load(std::memory_order_relaxed)) runner_.WaitAtGate();
+    return runner_.cancel_.load(std::memory_order_relaxed);
+  }
+  void Progress(double fraction) override {
+    std::lock_guard lock(runner_.mu_);
+    if (runner_.running_) runner_.running_->progress = fraction;
+  }
 
   const Bytes& Checkpoint() const override { return task_.checkpoint; }
   bool CheckpointDue() const override {
-    std::lock_guard lock(mu_);
-    return std::chrono::steady_clock::now() - last_save_ >= runner_.checkpoint_interval_;
+    std::lock_guard lock(runner_.mu_);
+    return runner_.checkpoint_now_ || std::chrono::steady_clock::now() - last_save_ >= runner_.checkpoint_interval_;
   }
   void SaveCheckpoint(Bytes state) override {
-    {
-      std::lock_guard lock(mu_);
-      last_save_ = std::chrono::steady_clock::now();
-    }
     std::lock_guard lock(runner_.mu_);
+    last_save_ = std::chrono::steady_clock::now();
     runner_.checkpoints_.push_back({task_.unit, std::move(state)});
+    runner_.checkpoint_now_ = false;
+    runner_.wake_.notify_all();
   }
   void ShowView(nlohmann::json view) override {
     std::lock_guard lock(runner_.mu_);
@@ -35,8 +53,7 @@ class KernelRunner::Context final : public KernelContext {
  private:
   KernelRunner& runner_;
   const TaskStart& task_;
-  mutable std::mutex mu_;
-  std::chrono::steady_clock::time_point last_save_;
+  std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();  // under runner_.mu_
 };
 
 void MakeLowestPriority() {
@@ -51,31 +68,71 @@ void KernelRunner::LowestPriority::on_scheduler_entry(bool) { MakeLowestPriority
 KernelRunner::KernelRunner(const WorkloadRegistry& workloads, int cores, Duration checkpoint_interval,
                            std::shared_ptr<Waker> waker)
     : workloads_(workloads),
+      cores_(cores),
       arena_(cores),
-      checkpoint_interval_(checkpoint_interval),
       waker_(std::move(waker)),
-      thread_([this] { Loop(); }) {}
+      checkpoint_interval_(checkpoint_interval),
+      thread_([this] { Loop(); }),
+      watcher_([this] { Watch(); }) {}
 
 KernelRunner::~KernelRunner() {
   {
     std::lock_guard lock(mu_);
     shutting_down_ = true;
     cancel_ = true;
+    wake_.notify_all();
   }
-  wake_.notify_all();
   thread_.join();
+  watcher_.join();
 }
 
 void KernelRunner::Start(TaskStart task) {
-  {
-    std::lock_guard lock(mu_);
-    cancel_ = false;
-    queue_.push_back(std::move(task));
-  }
+  std::lock_guard lock(mu_);
+  cancel_ = false;
+  queue_.push_back(std::move(task));
   wake_.notify_all();
 }
 
-void KernelRunner::CancelAll() { cancel_ = true; }
+void KernelRunner::CancelAll() {
+  std::lock_guard lock(mu_);
+  cancel_ = true;
+  wake_.notify_all();
+}
+
+void KernelRunner::CheckpointAndStop(Duration max_wait) {
+  std::unique_lock lock(mu_);
+  // A held kernel stays held: its work since the last checkpoint is given up rather than taking
+  // CPU the volunteer wants back.
+  if (running_ && !held_) {
+    checkpoint_now_ = true;
+    wake_.wait_for(lock, max_wait, [&] { return !checkpoint_now_ || !running_; });
+    checkpoint_now_ = false;
+  }
+  cancel_ = true;
+  wake_.notify_all();
+  wake_.wait_for(lock, kStopWaitMax, [&] { return !running_; });
+}
+
+void KernelRunner::Hold(bool held) {
+  std::lock_guard lock(mu_);
+  held_ = held;
+  UpdateGate();
+}
+
+void KernelRunner::SetCpuShare(double share) {
+  std::lock_guard lock(mu_);
+  cpu_share_ = std::clamp(share, 0.01, 1.0);
+}
+
+void KernelRunner::SetMemoryLimit(uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  memory_limit_ = bytes;
+}
+
+void KernelRunner::SetCheckpointInterval(Duration interval) {
+  std::lock_guard lock(mu_);
+  checkpoint_interval_ = interval;
+}
 
 std::vector<TaskOutcome> KernelRunner::TakeFinished() {
   std::lock_guard lock(mu_);
@@ -87,9 +144,70 @@ std::vector<TaskCheckpoint> KernelRunner::TakeCheckpoints() {
   return std::exchange(checkpoints_, {});
 }
 
+std::optional<RunningUnit> KernelRunner::running() const {
+  std::lock_guard lock(mu_);
+  return running_;
+}
+
+double KernelRunner::cpu_share() const {
+  std::lock_guard lock(mu_);
+  return cpu_share_;
+}
+
+double KernelRunner::cpu_seconds_given() const {
+  std::lock_guard lock(mu_);
+  return cpu_given_before_ + (running_ ? running_->cpu_seconds : 0);
+}
+
 nlohmann::json KernelRunner::view() const {
   std::lock_guard lock(mu_);
   return view_;
+}
+
+void KernelRunner::UpdateGate() {
+  gate_closed_ = held_ || throttled_;
+  wake_.notify_all();
+}
+
+void KernelRunner::WaitAtGate() const {
+  std::unique_lock lock(mu_);
+  wake_.wait(lock, [&] { return !(held_ || throttled_) || cancel_ || shutting_down_; });
+}
+
+void KernelRunner::Watch() {
+  auto last = std::chrono::steady_clock::now();
+  double last_cpu = ProcessCpuSeconds();
+  double budget = 0;  // CPU seconds the duty cycle still allows
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, kWatchEvery, [&] { return shutting_down_; })) {
+    const auto now = std::chrono::steady_clock::now();
+    const double cpu = ProcessCpuSeconds();
+    const double seconds = std::chrono::duration<double>(now - last).count();
+    const double used = cpu - last_cpu;
+    last = now;
+    last_cpu = cpu;
+    if (!running_) {
+      budget = 0;
+      throttled_ = false;
+      UpdateGate();
+      continue;
+    }
+    if (!gate_closed_) running_->computing += std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+    running_->cpu_seconds = cpu - cpu_at_start_;
+    if (cpu_share_ < 1) {
+      const double cores = static_cast<double>(cores_);
+      budget = std::min(budget + cpu_share_ * cores * seconds - used, kBurstCpuSecondsPerCore * cores);
+      throttled_ = budget < 0;
+    } else {
+      budget = 0;
+      throttled_ = false;
+    }
+    if (memory_limit_ > 0 && !over_memory_ && ProcessResidentBytes() > memory_baseline_ + memory_limit_) {
+      over_memory_ = true;
+      cancel_ = true;
+    }
+    UpdateGate();
+  }
 }
 
 Result<Bytes> KernelRunner::Compute(const TaskStart& task) {
@@ -113,12 +231,24 @@ void KernelRunner::Loop() {
       if (shutting_down_) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      running_ = RunningUnit{task.unit, task.manifest->workload};
+      over_memory_ = false;
+      memory_baseline_ = ProcessResidentBytes();
+      cpu_at_start_ = ProcessCpuSeconds();
+      view_ = nullptr;
     }
-    progress_ = 0;
     Result<Bytes> result = Compute(task);
     {
       std::lock_guard lock(mu_);
-      finished_.push_back({task.unit, std::move(result)});
+      const double cpu_seconds = ProcessCpuSeconds() - cpu_at_start_;
+      cpu_given_before_ += cpu_seconds;
+      if (over_memory_) {
+        result = ResourceExhausted("the unit needed more than the memory limit of " +
+                                   std::to_string(memory_limit_ >> 20) + " MB (limits.memory_mb)");
+      }
+      finished_.push_back({task.unit, std::move(result), cpu_seconds});
+      running_.reset();
+      wake_.notify_all();
     }
     waker_->Wake();
   }

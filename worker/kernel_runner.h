@@ -1,7 +1,8 @@
 // Runs one kernel at a time on its own thread, inside a tbb::task_arena of the cores the
 // volunteer gave, and collects what kernels save and show: checkpoints at most once per
-// interval, and the latest view. Thread-safe: Start() and the Take calls from the event loop,
-// kernels on the runner's thread and its arena.
+// interval, and the latest view. Also where the volunteer's limits bite: a hold that parks
+// every kernel thread, a duty cycle that caps the CPU share, and a memory limit.
+// Thread-safe: the event loop calls it while kernels run on the runner's thread and its arena.
 #pragma once
 
 #include <tbb/task_arena.h>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -25,6 +27,14 @@ namespace potluck {
 // which is fine: in a worker, TBB runs nothing but kernels.
 void MakeLowestPriority();
 
+struct RunningUnit {
+  UnitKey unit;
+  std::string workload;
+  double progress = 0;        // fraction done
+  Duration computing{0};      // time spent computing it so far, holds left out
+  double cpu_seconds = 0;     // of this process since the unit started
+};
+
 class KernelRunner final : public TaskExecutor {
  public:
   // REQUIRES: `workloads` outlives the runner. `waker` is poked when a kernel finishes.
@@ -36,7 +46,23 @@ class KernelRunner final : public TaskExecutor {
   std::vector<TaskOutcome> TakeFinished() override;
   std::vector<TaskCheckpoint> TakeCheckpoints() override;
   void CancelAll() override;
-  double progress() const { return progress_.load(); }
+  void CheckpointAndStop(Duration max_wait) override;
+
+  // While held, every kernel thread waits at its next Cancelled() check (within 100 ms of
+  // computing) and keeps its progress; releasing lets them go on where they were.
+  void Hold(bool held);
+  // Share of the given cores' time kernels may use, in (0, 1]. Below 1 a duty cycle holds them
+  // whenever the process has used more CPU than the share allows.
+  void SetCpuShare(double share);
+  // Memory a unit may add to the process, in bytes; a unit growing past it fails with
+  // kResourceExhausted. 0: no limit.
+  void SetMemoryLimit(uint64_t bytes);
+  void SetCheckpointInterval(Duration interval);
+
+  std::optional<RunningUnit> running() const;
+  double cpu_share() const;
+  // CPU seconds used by every unit computed so far, finished or not.
+  double cpu_seconds_given() const;
   // What the running kernel last showed (see KernelContext::ShowView); null before any.
   nlohmann::json view() const;
 
@@ -50,23 +76,42 @@ class KernelRunner final : public TaskExecutor {
     void on_scheduler_entry(bool) override;
   };
   void Loop();
+  // Every few milliseconds: the duty cycle, the memory limit, the computing clock.
+  void Watch();
   Result<Bytes> Compute(const TaskStart& task);
+  // Blocks a kernel thread while the gate is closed; returns at once when it is open.
+  void WaitAtGate() const;
+  void UpdateGate();  // REQUIRES: mu_ held
 
   const WorkloadRegistry& workloads_;
+  const int cores_;
   tbb::task_arena arena_;
   LowestPriority lowest_priority_{arena_};
-  Duration checkpoint_interval_;
   std::shared_ptr<Waker> waker_;
+
   mutable std::mutex mu_;
-  std::condition_variable wake_;
+  mutable std::condition_variable wake_;  // the loop's queue, the gate, checkpoints saved
   std::deque<TaskStart> queue_;
   std::vector<TaskOutcome> finished_;
   std::vector<TaskCheckpoint> checkpoints_;
   nlohmann::json view_;
+  std::optional<RunningUnit> running_;
+  Duration checkpoint_interval_;
+  bool checkpoint_now_ = false;
   bool shutting_down_ = false;
+  bool held_ = false;
+  bool throttled_ = false;
+  bool over_memory_ = false;
+  double cpu_share_ = 1;
+  uint64_t memory_limit_ = 0;
+  uint64_t memory_baseline_ = 0;  // resident bytes when the unit started
+  double cpu_at_start_ = 0;
+  double cpu_given_before_ = 0;   // by units finished
+
+  std::atomic<bool> gate_closed_{false};  // held_ || throttled_, read by every Cancelled()
   std::atomic<bool> cancel_{false};
-  std::atomic<double> progress_{0};
   std::thread thread_;
+  std::thread watcher_;
 };
 
 }  // namespace potluck

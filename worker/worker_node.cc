@@ -4,8 +4,10 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "kernel_runner.h"
-#include "potluck/app/node_runner.h"
+#include "potluck/app/data_dir.h"
 #include "registry.h"
 
 namespace potluck {
@@ -35,28 +37,42 @@ double MeasureSpeed(const WorkloadRegistry& workloads, int cores) {
 }  // namespace
 
 Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
+  const WorkerSettings& settings = config.settings;
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = settings.CoresGiven(hardware);
+  if (Status s = PrepareDataDir(settings.data_dir); !s.ok()) return s;
+  auto control = ControlServer::Open(ControlSocketPath(settings.data_dir));
+  if (!control.ok()) return control.status();
+  WorkerSupervisor supervisor(config.source, settings, hardware, std::move(control.value()));
+
   WorkloadRegistry workloads;
   RegisterBuiltinWorkloads(workloads);
   NodeRunConfig run;
   run.program = "worker";
-  run.data_dir = config.data_dir;
-  run.listen = config.listen;
-  run.advertise = config.advertise;
-  run.security = config.security;
-  run.node.membership.bootstrap = config.bootstrap;
+  run.data_dir = settings.data_dir;
+  run.listen = settings.grid.listen;
+  run.advertise = settings.grid.advertise;
+  run.security = settings.grid.insecure ? LinkSecurity::kPlainText : LinkSecurity::kCurve;
+  run.node.membership.bootstrap = settings.grid.bootstrap;
   run.node.volunteer = config.volunteer;
-  run.node.offer.cores = static_cast<uint32_t>(config.cores);
+  run.node.offer.cores = static_cast<uint32_t>(cores);
   run.node.offer.host = HostName();
   for (const Workload* w : workloads.All()) run.node.offer.workloads.push_back({std::string(w->Name()), w->Version()});
-  run.node.offer.speed = MeasureSpeed(workloads, config.cores);
-  spdlog::info("worker with {} cores, speed {:.1f}", config.cores, run.node.offer.speed);
-  if (!config.bootstrap.empty()) run.join_timeout = config.join_timeout;
-  run.lan_beacon = config.lan_beacon;
+  run.node.offer.speed = MeasureSpeed(workloads, cores);
+  spdlog::info("worker with {} cores, speed {:.1f}", cores, run.node.offer.speed);
+  if (!settings.grid.bootstrap.empty()) {
+    run.join_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings.grid.join_timeout_s));
+  }
+  if (settings.grid.lan_discovery) run.lan_beacon = settings.grid.lan_beacon;
   run.make_executor = [&](std::shared_ptr<Waker> waker) -> std::unique_ptr<TaskExecutor> {
-    auto runner = std::make_unique<KernelRunner>(workloads, config.cores, config.checkpoint_interval, std::move(waker));
+    const auto interval =
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings.limits.checkpoint_interval_s));
+    auto runner = std::make_unique<KernelRunner>(workloads, cores, interval, std::move(waker));
+    supervisor.Attach(runner.get());
     if (config.wrap_executor) return config.wrap_executor(std::move(runner));
     return runner;
   };
+  run.on_tick = [&](Node& node, TimePoint now) { supervisor.Tick(node, now); };
   return RunNode(run, workloads, stop);
 }
 

@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "worker_node.h"
 
@@ -12,19 +14,21 @@ namespace potluck {
 
 struct WorkerFlags {
   WorkerConfig config;
-  std::string log_level = "info";
-  int join_timeout_s = 10;
-  double checkpoint_interval_s = 60;
-  bool lan_discovery = false;
-  bool insecure = false;
-  std::string lan_beacon = "255.255.255.255:7399";
+  std::string config_path;
+  // The text of each settings flag given, by config key; see AddWorkerFlags.
+  std::map<std::string, std::string> values;
+  std::map<std::string, CLI::Option*> options;
+  std::vector<std::string> bootstrap;
+  std::vector<std::string> schedule;  // DAY=WINDOWS
 };
 
-// Adds every worker flag to `app`, with the defaults in `flags`.
+// Adds every worker flag to `app`. Each settings flag stands for a key of the config file and
+// wins over it.
 void AddWorkerFlags(CLI::App& app, WorkerFlags& flags);
 
-// Parses, checks, sets up logging and runs the worker until SIGINT or SIGTERM. Returns the
-// process's exit code; errors are one line on stderr, prefixed with `program`.
+// Parses, reads the config, checks, sets up logging and runs the worker until SIGINT or
+// SIGTERM. Returns the process's exit code; errors are one line on stderr, prefixed with
+// `program`.
 int RunWorkerProgram(CLI::App& app, WorkerFlags& flags, const std::string& program, int argc, char** argv);
 
 }  // namespace potluck

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "potluck/app/data_dir.h"
+#include "potluck/app/service_manager.h"
 #include "potluck/crypto/identity.h"
 #include "potluck/net/event_loop.h"
 #include "potluck/net/lan_beacon.h"
@@ -51,6 +52,8 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   if (config.make_executor) executor = config.make_executor(transport.waker());
   if (Status s = WriteFileAtomically(config.data_dir / "endpoint", node_config.endpoint + "\n"); !s.ok()) return s;
   spdlog::info("{} {} listening on {}", config.program, identity->id().Short(), node_config.endpoint);
+  ServiceManager service;
+  service.Ready("listening on " + node_config.endpoint);
 
   const TimePoint started = clock.Now();
   bool gave_up = false;
@@ -60,6 +63,8 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
       .on_tick =
           [&](TimePoint now) {
             Actions actions;
+            service.KeepAlive(now);
+            if (config.on_tick) config.on_tick(node, now);
             if (executor) {
               // Checkpoints first: a unit that finished right after saving drops its checkpoint.
               for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
@@ -94,7 +99,15 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   Actions first = node.Start(clock.Now());
   Status s = store.Commit();
   if (s.ok()) s = RunEventLoop(transport, clock, hooks, stop, std::move(first));
-  if (executor) executor->CancelAll();
+  service.Stopping();
+  if (executor) {
+    executor->CheckpointAndStop(kStopCheckpointWait);
+    // A unit stopped here resumes from this state at the next start.
+    store.Begin();
+    for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
+    if (Status committed = store.Commit(); s.ok()) s = committed;
+    executor.reset();
+  }
   if (gave_up) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config.join_timeout).count();
     std::string tried;

@@ -201,7 +201,9 @@ Actions Volunteer::Tick(TimePoint now) {
 }
 
 void Volunteer::FillOffer(Offer& offer) const {
-  offer.free_slots = static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held()));
+  offer.free_slots = accepting_work_
+                         ? static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held()))
+                         : 0;
   offer.leases.clear();
   if (running_) offer.leases.push_back(running_->unit);
   for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);
@@ -228,7 +230,7 @@ void Volunteer::OnCheckpoint(const UnitKey& unit, const Bytes& state) {
 }
 
 void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
-  if (request_sent_ || leases_held() >= config_.queue_max) return;
+  if (!accepting_work_ || request_sent_ || leases_held() >= config_.queue_max) return;
   // Holders announce the projects with work left in their offers.
   std::vector<const std::string*> holders;
   for (const Offer* offer : directory_.Alive()) {

@@ -242,7 +242,7 @@ TEST(GridIntegrationTest, BadInputGetsOneLineAndNonZeroExit) {
   r = RunCommand({kWorker, "--join", nobody, "--data", (dir.path() / "w").string(), "--join-timeout", "2"}, 30s);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no answer"), std::string::npos) << r.err;
-  r = RunCommand({kWorker, "--join", nobody, "--data", (dir.path() / "w").string(), "--cores", "0"}, 10s);
+  r = RunCommand({kWorker, "--join", nobody, "--data", (dir.path() / "w").string(), "--cores", "-1"}, 10s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(one_line(r)) << r.err;
   r = RunCommand({kCoordinator, "--listen", "nonsense", "--data", (dir.path() / "c").string()}, 10s);

@@ -19,6 +19,7 @@ class SabotagingExecutor final : public TaskExecutor {
 
   void Start(TaskStart task) override { honest_->Start(std::move(task)); }
   void CancelAll() override { honest_->CancelAll(); }
+  void CheckpointAndStop(Duration max_wait) override { honest_->CheckpointAndStop(max_wait); }
   std::vector<TaskCheckpoint> TakeCheckpoints() override { return honest_->TakeCheckpoints(); }
 
   std::vector<TaskOutcome> TakeFinished() override {

@@ -17,6 +17,7 @@ namespace potluck {
 struct TaskOutcome {
   UnitKey unit;
   Result<Bytes> result;
+  double cpu_seconds = 0;  // of the worker process while the unit ran
 };
 
 struct TaskCheckpoint {
@@ -35,6 +36,9 @@ class TaskExecutor {
   virtual std::vector<TaskCheckpoint> TakeCheckpoints() = 0;
   // Asks running kernels to stop; they finish with kUnavailable.
   virtual void CancelAll() = 0;
+  // For a clean exit: asks the running kernel to save its state now, waits up to `max_wait`
+  // for it, then stops it as CancelAll() does.
+  virtual void CheckpointAndStop(Duration /*max_wait*/) { CancelAll(); }
 };
 
 struct NodeRunConfig {
@@ -52,10 +56,17 @@ struct NodeRunConfig {
   // Builds the kernel runner once the transport can wake the loop; empty on a node that
   // computes nothing.
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;
+  // What the program adds to every tick of the loop (a worker's limits and local control).
+  std::function<void(Node&, TimePoint)> on_tick;
 };
 
+// How long a stopping node waits for its running kernel to save its state: with the kernel's
+// own stop, well inside the 5 s a service manager gives before it kills.
+constexpr Duration kStopCheckpointWait = std::chrono::seconds(3);
+
 // Runs until `stop` is set. Writes the node's address (ENDPOINT#PEER-ID) to `data_dir`/endpoint
-// once listening.
+// once listening, and tells systemd it is ready (see ServiceManager). On stop, the running
+// kernel saves a checkpoint first.
 Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop);
 
 }  // namespace potluck

@@ -26,6 +26,7 @@ enum class Code {
   kUnavailable,      // a peer or a resource did not answer; retrying may help
   kIoError,          // the disk or the database failed
   kCorrupt,          // stored or received bytes do not decode
+  kResourceExhausted,  // a limit set on this machine was reached (memory, disk)
 };
 
 class [[nodiscard]] Status {
@@ -48,6 +49,7 @@ inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; 
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
 inline Status Corrupt(std::string m) { return {Code::kCorrupt, std::move(m)}; }
+inline Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
 
 // A value or the Status that explains why there is none.
 template <typename T>

@@ -37,6 +37,9 @@ class Node {
     if (volunteer_) volunteer_->OnCheckpoint(unit, state);
   }
   Actions Tick(TimePoint now);
+  void set_accepting_work(bool accepting) {
+    if (volunteer_) volunteer_->set_accepting_work(accepting);
+  }
 
   void Discover(const std::string& endpoint) { membership_.Discover(endpoint); }
   // True once any other peer is known.

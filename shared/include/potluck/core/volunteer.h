@@ -44,6 +44,9 @@ class Volunteer {
   // The running kernel saved its state: kept until the unit is done or its lease dropped.
   void OnCheckpoint(const UnitKey& unit, const Bytes& state);
   Actions Tick(TimePoint now);
+  // While false, asks for no new work and offers no free slot, but still computes and delivers
+  // the units it holds (a paused or finishing worker).
+  void set_accepting_work(bool accepting) { accepting_work_ = accepting; }
 
   bool running() const { return running_.has_value(); }
   size_t leases_held() const { return queue_.size() + (running_ ? 1 : 0); }
@@ -100,6 +103,7 @@ class Volunteer {
   uint64_t next_request_id_ = 1;
   uint64_t units_computed_ = 0;
   uint64_t leases_handed_off_ = 0;
+  bool accepting_work_ = true;
 };
 
 }  // namespace potluck

@@ -1,0 +1,28 @@
+// Talks to systemd when it started this process as a Type=notify service: ready, still alive
+// (the watchdog), a status line, stopping. Without systemd (no NOTIFY_SOCKET) every call does
+// nothing, so programs call it unconditionally.
+#pragma once
+
+#include <string>
+
+#include "potluck/base/time.h"
+
+namespace potluck {
+
+class ServiceManager {
+ public:
+  ServiceManager();  // reads the watchdog interval systemd set, if any
+
+  void Ready(const std::string& status);
+  void Status(const std::string& status);
+  // Pets the watchdog at half its interval; call it from the event loop, so a stuck loop is
+  // what systemd notices.
+  void KeepAlive(TimePoint now);
+  void Stopping();
+
+ private:
+  Duration watchdog_interval_{0};  // zero: no watchdog
+  TimePoint next_keep_alive_{};
+};
+
+}  // namespace potluck
