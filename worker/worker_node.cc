@@ -1,6 +1,7 @@
 #include "worker_node.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
@@ -32,6 +33,15 @@ double MeasureSpeed(const WorkloadRegistry& workloads, int cores) {
   return seconds > 0 ? static_cast<double>(kNumbers) / seconds / 1e6 : 0;
 }
 
+// User and system CPU time of the whole process. Kernels are nearly all of a worker's CPU time,
+// so this is what the volunteer gives.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 }  // namespace
 
 Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
@@ -52,6 +62,13 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   spdlog::info("worker with {} cores, speed {:.1f}", config.cores, run.node.offer.speed);
   if (!config.bootstrap.empty()) run.join_timeout = config.join_timeout;
   run.lan_beacon = config.lan_beacon;
+  // The worker's own series join the node's; the pause logic counts its pauses here too.
+  MetricsRegistry metrics;
+  MetricValue& cpu_given = metrics.Counter("potluck_cpu_seconds_given_total",
+                                           "CPU time this worker process has used, user and system, in seconds.");
+  metrics.OnCollect([&cpu_given] { cpu_given.Set(ProcessCpuSeconds()); });
+  run.metrics = &metrics;
+  run.metrics_listen = config.metrics_listen;
   run.make_executor = [&](std::shared_ptr<Waker> waker) -> std::unique_ptr<TaskExecutor> {
     auto runner = std::make_unique<KernelRunner>(workloads, config.cores, config.checkpoint_interval, std::move(waker));
     if (config.wrap_executor) return config.wrap_executor(std::move(runner));

@@ -26,6 +26,7 @@ struct WorkerConfig {
   // How often a running kernel saves its state; a restart loses at most this much work.
   Duration checkpoint_interval = std::chrono::seconds(60);
   VolunteerConfig volunteer;
+  std::string metrics_listen;  // HOST:PORT or PORT for Prometheus metrics; empty: off
   // Wraps the kernel runner: how the test-only saboteur returns wrong results. Empty: none.
   std::function<std::unique_ptr<TaskExecutor>(std::unique_ptr<TaskExecutor>)> wrap_executor;
 };

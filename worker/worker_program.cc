@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "potluck/app/metrics.h"
 #include "potluck/app/program.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -30,6 +31,8 @@ void AddWorkerFlags(CLI::App& app, WorkerFlags& f) {
       ->check(CLI::Range(0.1, 86400.0));
   app.add_flag("--lan-discovery", f.lan_discovery, "find peers on the local network by UDP broadcast beacons");
   app.add_option("--lan-beacon", f.lan_beacon, "IPV4:PORT the beacons go to and are heard on")->capture_default_str();
+  app.add_option("--metrics", f.config.metrics_listen,
+                 "serve Prometheus metrics on HOST:PORT, or PORT on 127.0.0.1 (default: off)");
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
 }
 
@@ -54,6 +57,9 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
   if (auto s = SetupLogging(f.log_level); !s.ok()) return fail(s, 2);
   // Bad values are bad input (exit 2), like bad flags.
   if (auto s = CheckEndpoint(f.config.listen); !s.ok()) return fail(s, 2);
+  if (!f.config.metrics_listen.empty()) {
+    if (auto m = ParseMetricsListen(f.config.metrics_listen); !m.ok()) return fail(m.status(), 2);
+  }
   for (const auto& address : f.config.bootstrap) {
     if (auto a = ParseAddress(address, !f.insecure); !a.ok()) return fail(a.status(), 2);
   }

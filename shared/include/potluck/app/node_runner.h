@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "potluck/app/metrics.h"
 #include "potluck/core/node.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -52,10 +53,16 @@ struct NodeRunConfig {
   // Builds the kernel runner once the transport can wake the loop; empty on a node that
   // computes nothing.
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;
+  // HOST:PORT or PORT to serve Prometheus metrics on (see ParseMetricsListen); empty: off.
+  std::string metrics_listen;
+  // What is served there. The runner adds the node's series each tick; the program may add its
+  // own from any thread (the worker's CPU time and pauses). Null: the runner keeps its own.
+  // REQUIRES: outlives RunNode.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // Runs until `stop` is set. Writes the node's address (ENDPOINT#PEER-ID) to `data_dir`/endpoint
-// once listening.
+// once listening, and before it, with metrics on, their HOST:PORT to `data_dir`/metrics-endpoint.
 Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop);
 
 }  // namespace potluck
