@@ -16,6 +16,7 @@ Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& 
   run.security = config.security;
   run.node.membership.bootstrap = config.bootstrap;
   run.node.holder = config.holder;
+  run.metrics_listen = config.metrics_listen;
   return RunNode(run, workloads, stop);
 }
 

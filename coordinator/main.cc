@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "coordinator_node.h"
+#include "potluck/app/metrics.h"
 #include "potluck/app/program.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   app.add_option("--peer-timeout", peer_timeout_s, "seconds of silence after which a volunteer's leases go to others")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  app.add_option("--metrics", config.metrics_listen,
+                 "serve Prometheus metrics on HOST:PORT, or PORT on 127.0.0.1 (default: off)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -46,6 +49,9 @@ int main(int argc, char** argv) {
     if (auto a = potluck::ParseAddress(address, !insecure); !a.ok()) return fail(a.status(), 2);
   }
   if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s, 2);
+  if (!config.metrics_listen.empty()) {
+    if (auto m = potluck::ParseMetricsListen(config.metrics_listen); !m.ok()) return fail(m.status(), 2);
+  }
   const auto& stop = potluck::InstallStopSignals();
   if (auto s = potluck::RunCoordinator(config, stop); !s.ok()) return fail(s);
   return 0;

@@ -8,6 +8,7 @@
 
 #include "kernel_runner.h"
 #include "potluck/app/data_dir.h"
+#include "potluck/app/metrics.h"
 #include "registry.h"
 
 namespace potluck {
@@ -64,6 +65,11 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
     run.join_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings.grid.join_timeout_s));
   }
   if (settings.grid.lan_discovery) run.lan_beacon = settings.grid.lan_beacon;
+  // The worker's own series (CPU given, pauses by reason) join the node's.
+  MetricsRegistry metrics;
+  supervisor.PublishTo(&metrics);
+  run.metrics = &metrics;
+  run.metrics_listen = settings.metrics.listen;
   run.make_executor = [&](std::shared_ptr<Waker> waker) -> std::unique_ptr<TaskExecutor> {
     const auto interval =
         std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings.limits.checkpoint_interval_s));

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "potluck/app/metrics.h"
 #include "potluck/app/program.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -32,6 +33,7 @@ constexpr SettingFlag kValueFlags[] = {
     {"--idle-minutes", "idle.idle_minutes", "minutes without input before the computer counts as idle"},
     {"--suspend-above-cpu-percent", "idle.suspend_above_cpu_percent",
      "pause while other programs use more than this share of the CPU (0: never)"},
+    {"--metrics", "metrics.listen", "serve Prometheus metrics on HOST:PORT, or PORT on 127.0.0.1 (default: off)"},
 };
 
 // Flags without a value: each sets its key to true.
@@ -62,6 +64,9 @@ std::vector<std::pair<std::string, std::string>> GivenFlags(const WorkerFlags& f
 // What cannot be checked key by key: addresses, endpoints, the cores this machine has.
 Status CheckSettings(const WorkerSettings& s) {
   if (Status st = CheckEndpoint(s.grid.listen); !st.ok()) return st;
+  if (!s.metrics.listen.empty()) {
+    if (auto m = ParseMetricsListen(s.metrics.listen); !m.ok()) return m.status();
+  }
   for (const auto& address : s.grid.bootstrap) {
     if (auto a = ParseAddress(address, !s.grid.insecure); !a.ok()) return a.status();
   }
@@ -83,6 +88,7 @@ void AddWorkerFlags(CLI::App& app, WorkerFlags& f) {
   for (const SettingFlag& flag : kSwitchFlags) f.options[flag.key] = app.add_flag(flag.names, flag.help);
   app.add_option("--bootstrap,--join", f.bootstrap,
                  "address of a node to join through, a coordinator or any worker: ENDPOINT#PEER-ID (repeatable)");
+  app.add_flag("--check-config", f.check_config, "read and check the config file and flags, then exit");
   app.add_option("--schedule", f.schedule,
                  "DAY=WINDOWS: when to compute, e.g. daily=18:00-08:00 or sat=all (repeatable; see docs/volunteer.md)");
 }
@@ -114,6 +120,11 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
   if (!settings.ok()) return fail(settings.status(), settings.status().code() == Code::kIoError ? 1 : 2);
   if (Status s = CheckSettings(settings.value()); !s.ok()) return fail(s, 2);
   f.config.settings = std::move(settings.value());
+  if (f.check_config) {
+    std::printf("%s: the settings are good\n",
+                source.config_path ? source.config_path->c_str() : "defaults and flags");
+    return 0;
+  }
   if (auto s = SetupLogging(f.config.settings.log_level); !s.ok()) return fail(s, 2);
   const auto& stop = InstallStopSignals();
   (void)InstallReloadSignal();

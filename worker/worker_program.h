@@ -20,6 +20,7 @@ struct WorkerFlags {
   std::map<std::string, CLI::Option*> options;
   std::vector<std::string> bootstrap;
   std::vector<std::string> schedule;  // DAY=WINDOWS
+  bool check_config = false;          // check the settings and exit
 };
 
 // Adds every worker flag to `app`. Each settings flag stands for a key of the config file and

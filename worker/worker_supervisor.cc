@@ -68,6 +68,10 @@ void WorkerSupervisor::Tick(Node& node, TimePoint now) {
   for (PauseReason reason : next.reasons) {
     if (std::find(decision_.reasons.begin(), decision_.reasons.end(), reason) == decision_.reasons.end()) {
       ++pauses_[PauseReasonName(reason)];
+      if (metrics_) {
+        metrics_->Counter("potluck_pauses_total", "Times computing paused, by reason.", {{"reason", PauseReasonName(reason)}})
+            .Add(1);
+      }
     }
   }
   if (next.paused() != decision_.paused()) {
@@ -79,6 +83,11 @@ void WorkerSupervisor::Tick(Node& node, TimePoint now) {
   }
   decision_ = std::move(next);
   if (runner_) runner_->Hold(decision_.paused());
+  if (metrics_ && runner_) {
+    metrics_->Counter("potluck_cpu_seconds_given_total", "CPU time the worker used computing units, in seconds.")
+        .Set(runner_->cpu_seconds_given());
+    metrics_->Gauge("potluck_paused", "1 while computing is paused for any reason.").Set(decision_.paused() ? 1 : 0);
+  }
   node.set_accepting_work(decision_.accept_work);
 }
 

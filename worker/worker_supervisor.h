@@ -15,6 +15,7 @@
 #include "kernel_runner.h"
 #include "machine_watcher.h"
 #include "potluck/app/control_socket.h"
+#include "potluck/app/metrics.h"
 #include "potluck/core/node.h"
 #include "worker_settings.h"
 
@@ -36,6 +37,9 @@ class WorkerSupervisor {
                    std::unique_ptr<ControlServer> control);
 
   void Attach(KernelRunner* runner) { runner_ = runner; }
+  // Counts pauses by reason and the CPU time given in `metrics`, each tick. REQUIRES: `metrics`
+  // outlives the supervisor.
+  void PublishTo(MetricsRegistry* metrics) { metrics_ = metrics; }
   void Tick(Node& node, TimePoint now);
 
   const WorkerSettings& settings() const { return settings_; }
@@ -56,6 +60,7 @@ class WorkerSupervisor {
   int hardware_cores_;
   std::unique_ptr<ControlServer> control_server_;
   KernelRunner* runner_ = nullptr;
+  MetricsRegistry* metrics_ = nullptr;
   MachineWatcher watcher_;
   ControlState control_;
   MachineReading machine_;

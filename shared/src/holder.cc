@@ -309,7 +309,11 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   unit.claims.push_back({peer, claim.hash, network, alone});
   p.contributors.insert(peer);
   // A late result for a unit already decided still tells us about its peer.
-  if (unit.state == UnitState::kVerified) Score({unit.claims.back()}, potluck::Decide(unit.claims, p.manifest.policy).hash);
+  if (unit.state == UnitState::kVerified) {
+    const ResultHash agreed = potluck::Decide(unit.claims, p.manifest.policy).hash;
+    Score({unit.claims.back()}, agreed);
+    if (claim.hash != agreed) ++counters_.results_rejected;
+  }
   store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
   ++p.claims_stored;
   ++counters_.claims_accepted;
@@ -332,12 +336,16 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   if (v.state == UnitState::kVerified) {
     Score(unit.claims, v.hash);
     ++p.verified;
+    ++counters_.units_verified;
+    counters_.results_rejected +=
+        std::count_if(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.hash != v.hash; });
     if (p.recent_verified.size() >= kRecentVerifiedMax) p.recent_verified.pop_front();
     p.recent_verified.push_back(now);
     spdlog::info("unit {}#{} verified by {} peers ({}/{})", p.id.Short(), index, v.agreeing, p.verified,
                  p.manifest.units);
   } else {
     ++p.failed;
+    ++counters_.units_failed;
     spdlog::warn("unit {}#{} failed: {} results and no quorum", p.id.Short(), index, unit.claims.size());
   }
   if (p.verified + p.failed == p.manifest.units) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "potluck/app/data_dir.h"
+#include "potluck/app/node_metrics.h"
 #include "potluck/app/service_manager.h"
 #include "potluck/crypto/identity.h"
 #include "potluck/net/event_loop.h"
@@ -47,6 +48,13 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
     if (!opened_beacon.ok()) return opened_beacon.status();
     beacon = std::move(opened_beacon.value());
   }
+  std::unique_ptr<NodeMetrics> metrics;
+  if (!config.metrics_listen.empty()) {
+    auto served = NodeMetrics::Start(config.metrics_listen, config.metrics, config.data_dir);
+    if (!served.ok()) return served.status();
+    metrics = std::move(served.value());
+    spdlog::info("metrics on http://{}/metrics", metrics->endpoint());
+  }
   TimePoint next_beacon{};
   std::unique_ptr<TaskExecutor> executor;
   if (config.make_executor) executor = config.make_executor(transport.waker());
@@ -78,6 +86,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
               }
             }
             actions.Append(node.Tick(now));
+            if (metrics) metrics->Update(node, transport.counters());
             if (node.connected() && !announced) {
               announced = true;
               spdlog::info("joined the grid");

@@ -1,8 +1,9 @@
-// Any text as a peer address, a LAN beacon and a host address for the network rule: a clear
-// refusal or a well-formed value, never a crash.
+// Any text as a peer address, a LAN beacon, a host address for the network rule and a --metrics
+// value: a clear refusal or a well-formed value, never a crash.
 #include <string>
 #include <string_view>
 
+#include "potluck/app/metrics.h"
 #include "potluck/core/network.h"
 #include "potluck/net/address.h"
 #include "potluck/net/lan_beacon.h"
@@ -19,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (auto heard = potluck::ParseBeacon(text, potluck::PeerId{})) POTLUCK_CHECK(potluck::ParseAddress(*heard, false).ok());
+  if (auto metrics = potluck::ParseMetricsListen(text); metrics.ok()) {
+    POTLUCK_CHECK(!metrics->host.empty());
+  } else {
+    POTLUCK_CHECK(metrics.status().message().find('\n') == std::string::npos);
+  }
   std::string network = potluck::NetworkOf(text);
   POTLUCK_CHECK(network.empty() || network.find('/') != std::string::npos);
   return 0;

@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
   for (const auto& [name, text] : {std::pair{"address", address}, std::pair{"endpoint", std::string("tcp://127.0.0.1:0")},
                                    std::pair{"beacon", "potluck-beacon/1 " + owner.id().Hex() + " " + address},
                                    std::pair{"ipv6", std::string("2001:db8:1::7")},
-                                   std::pair{"mapped", std::string("::ffff:192.0.2.7")}}) {
+                                   std::pair{"mapped", std::string("::ffff:192.0.2.7")},
+                                   std::pair{"metrics", std::string("127.0.0.1:9464")},
+                                   std::pair{"metrics_ipv6", std::string("[::1]:0")}}) {
     Write(root / "address_fuzz", name, ToBytes(text));
   }
   std::printf("corpus written to %s\n", root.c_str());

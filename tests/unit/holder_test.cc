@@ -149,6 +149,8 @@ TEST_F(HolderTest, DisagreementLeasesAThirdReplica) {
   ASSERT_EQ(third->leases.size(), 1u);
   Claim(Peer(3), unit, 0);
   EXPECT_EQ(Status(id).units.verified, 1u);
+  EXPECT_EQ(holder_->counters().units_verified, 1u);
+  EXPECT_EQ(holder_->counters().results_rejected, 1u);  // peer 2's
 }
 
 TEST_F(HolderTest, UnitFailsWhenReplicasNeverAgree) {
@@ -159,6 +161,8 @@ TEST_F(HolderTest, UnitFailsWhenReplicasNeverAgree) {
     Claim(Peer(p), unit, 100 + p);
   }
   EXPECT_EQ(Status(id).units.failed, 1u);
+  EXPECT_EQ(holder_->counters().units_failed, 1u);
+  EXPECT_EQ(holder_->counters().units_verified, 0u);
   EXPECT_TRUE(Ask(Peer(1), 1).leases.empty());
 }
 

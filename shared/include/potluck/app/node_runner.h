@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "potluck/app/metrics.h"
 #include "potluck/core/node.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -58,6 +59,12 @@ struct NodeRunConfig {
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;
   // What the program adds to every tick of the loop (a worker's limits and local control).
   std::function<void(Node&, TimePoint)> on_tick;
+  // HOST:PORT or PORT to serve Prometheus metrics on (see ParseMetricsListen); empty: off.
+  std::string metrics_listen;
+  // What is served there. The runner adds the node's series each tick; the program may add its
+  // own from any thread (the worker's CPU time and pauses). Null: the runner keeps its own.
+  // REQUIRES: outlives RunNode.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // How long a stopping node waits for its running kernel to save its state: with the kernel's
@@ -65,8 +72,9 @@ struct NodeRunConfig {
 constexpr Duration kStopCheckpointWait = std::chrono::seconds(3);
 
 // Runs until `stop` is set. Writes the node's address (ENDPOINT#PEER-ID) to `data_dir`/endpoint
-// once listening, and tells systemd it is ready (see ServiceManager). On stop, the running
-// kernel saves a checkpoint first.
+// once listening (and before it, with metrics on, their HOST:PORT to `data_dir`/metrics-endpoint),
+// and tells systemd it is ready (see ServiceManager). On stop, the running kernel saves a
+// checkpoint first.
 Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop);
 
 }  // namespace potluck

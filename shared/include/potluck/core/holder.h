@@ -49,6 +49,10 @@ struct HolderCounters {
   uint64_t cancels_refused = 0; // not signed by the project's owner
   uint64_t leases_alone = 0;    // adaptive replication: units given to one trusted peer
   uint64_t spot_checks = 0;     // units a trusted peer would have had alone, replicated anyway
+  // Verdicts reached since this holder started, not those loaded from the store.
+  uint64_t units_verified = 0;
+  uint64_t units_failed = 0;
+  uint64_t results_rejected = 0;  // claims that disagreed with their unit's verified result
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;

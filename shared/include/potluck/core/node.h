@@ -46,6 +46,7 @@ class Node {
   bool connected() const { return membership_.peer_count() > 0; }
   const PeerId& id() const { return self_; }
   Holder& holder() { return holder_; }
+  const Holder& holder() const { return holder_; }
   const Membership& membership() const { return membership_; }
   const Volunteer* volunteer() const { return volunteer_.get(); }
 
