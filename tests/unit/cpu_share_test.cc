@@ -133,6 +133,11 @@ TEST(CpuShareTest, MissingOrMalformedFilesAreErrorsNamingTheFile) {
   auto short_own = ReadCpuTicks(proc.root());
   ASSERT_FALSE(short_own.ok());
   EXPECT_EQ(short_own.status().message(), proc.root() + "/self/stat: too few fields after the command name");
+
+  std::ofstream(fs::path(proc.root()) / "self" / "stat") << "4242 (worker) S 1 2 3 4 5 6 7 8 9 10 x -5\n";
+  auto bad_own = ReadCpuTicks(proc.root());
+  ASSERT_FALSE(bad_own.ok());
+  EXPECT_EQ(bad_own.status().message(), proc.root() + "/self/stat: utime and stime are not numbers: 'x' '-5'");
 }
 
 }  // namespace
