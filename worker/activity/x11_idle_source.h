@@ -30,10 +30,10 @@ class X11IdleSource final : public IdleSource {
   // the user may log in again on the same display.
   std::optional<IdleDuration> IdleTime(IdleClock::time_point now) override;
 
+ private:
   struct Library;     // the loaded libraries and the functions we call
   struct Connection;  // one open display
 
- private:
   X11IdleSource(std::string display, std::unique_ptr<Library> library, std::unique_ptr<Connection> connection);
 
   std::string display_name_;
