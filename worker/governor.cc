@@ -41,7 +41,10 @@ std::string DescribePause(const Decision& decision, const MachineReading& machin
     if (!out.empty()) out += ", ";
     switch (reason) {
       case PauseReason::kVolunteer: out += "paused by the volunteer"; break;
-      case PauseReason::kSchedule: out += "outside the schedule"; break;
+      case PauseReason::kSchedule:
+        out += "outside the schedule";
+        if (!machine.schedule_changes_at.empty()) out += " (resumes " + machine.schedule_changes_at + ")";
+        break;
       case PauseReason::kInUse:
         out += machine.idle_for ? fmt::format("the computer is in use (idle {:.0f} s of {:.0f} min)",
                                               std::chrono::duration<double>(*machine.idle_for).count(),

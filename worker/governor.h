@@ -28,6 +28,7 @@ struct MachineReading {
   std::optional<Duration> idle_for;  // since the last keyboard or mouse input; unknown: nullopt
   std::optional<double> other_cpu_share;  // of the whole machine, 0..1, by other programs
   bool schedule_allows = true;
+  std::string schedule_changes_at;  // "Mon 18:00"; empty: the schedule never changes its answer
   uint64_t data_bytes = 0;  // size of the data folder
 };
 

@@ -4,23 +4,39 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "activity/cpu_share.h"
+#include "activity/idle_detector.h"
+#include "activity/schedule.h"
 #include "governor.h"
 
 namespace potluck {
 
 class MachineWatcher {
  public:
-  explicit MachineWatcher(std::filesystem::path data_dir);
+  MachineWatcher(std::filesystem::path data_dir, activity::IdleSourcesConfig idle_sources);
 
+  // REQUIRES: settings.schedule parses (the settings checked it).
   MachineReading Read(TimePoint now, const WorkerSettings& settings);
-  // Which idle sources are in use, for the status.
+  // The idle sources in use and why the others are not, for the status.
   nlohmann::json SourcesJson() const;
 
  private:
   std::filesystem::path data_dir_;
+  activity::IdleSourcesConfig idle_sources_;
+  std::optional<activity::IdleDetector> idle_;  // opened at the first reading
+  activity::OtherCpuShare cpu_;
+  std::optional<double> other_cpu_share_;
+  TimePoint next_cpu_sample_{};
+  TimePoint next_idle_reading_{};
+  std::optional<Duration> idle_for_;
+  std::map<std::string, std::string> schedule_text_;
+  activity::Schedule schedule_;
   TimePoint next_disk_reading_{};
   uint64_t data_bytes_ = 0;
 };

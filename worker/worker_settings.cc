@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "activity/schedule.h"
 #include "potluck/base/quoted.h"
 
 namespace potluck {
@@ -94,8 +95,10 @@ KeyRule Day(std::string_view key) {
   return {key, true,
           [key, day](WorkerSettings& s, const toml::node& v) {
             if (!v.is_string()) return InvalidArgument(std::string(key) + ": must be a string, not " + Shown(v));
-            // TODO: check the windows with the schedule parser
-            s.schedule[day] = *v.value<std::string>();
+            auto schedule = s.schedule;
+            schedule[day] = *v.value<std::string>();
+            if (auto parsed = activity::Schedule::Parse(schedule); !parsed.ok()) return parsed.status();
+            s.schedule = std::move(schedule);
             return Status::Ok();
           },
           [day](const WorkerSettings& s) {

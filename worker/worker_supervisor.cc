@@ -45,7 +45,7 @@ WorkerSupervisor::WorkerSupervisor(SettingsSource source, WorkerSettings setting
       settings_(std::move(settings)),
       hardware_cores_(hardware_cores),
       control_server_(std::move(control)),
-      watcher_(settings_.data_dir),
+      watcher_(settings_.data_dir, activity::IdleSourcesFromEnvironment()),
       control_(LoadControlState(settings_.data_dir)) {}
 
 void WorkerSupervisor::Tick(Node& node, TimePoint now) {
@@ -202,6 +202,7 @@ nlohmann::json WorkerSupervisor::StatusJson(Node& node, TimePoint now) const {
   nlohmann::json reasons = nlohmann::json::array();
   for (PauseReason r : decision_.reasons) reasons.push_back(PauseReasonName(r));
   nlohmann::json machine = {{"idle_sources", watcher_.SourcesJson()}, {"data_mb", machine_.data_bytes >> 20}};
+  if (!machine_.schedule_changes_at.empty()) machine["schedule_changes_at"] = machine_.schedule_changes_at;
   if (machine_.idle_for) machine["idle_s"] = std::chrono::duration<double>(*machine_.idle_for).count();
   if (machine_.other_cpu_share) machine["other_cpu_percent"] = *machine_.other_cpu_share * 100;
   return {

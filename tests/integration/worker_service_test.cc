@@ -156,6 +156,32 @@ TEST(WorkerServiceTest, LocalControlPausesResumesSetsAndFinishes) {
   EXPECT_EQ(WorkerStatus(data)["paused_because"], nlohmann::json::array({"volunteer"}));  // across a restart
 }
 
+TEST(WorkerServiceTest, ScheduleAndIdleRulesPauseWithTheirReasons) {
+  TempDir dir;
+  const auto data = dir.path() / "w";
+  // No display, no logind and no input devices here: idleness cannot be told, which counts as
+  // in use. The schedule allows no minute of the week.
+  Process worker({kWorker, "--data", data.string(), "--schedule", "daily=none", "--only-when-idle"},
+                 dir.path() / "worker.log");
+  ASSERT_TRUE(Eventually([&] { return WorkerStatus(data)["state"] == "paused" || worker.Poll(); }, 30s))
+      << ReadFile(dir.path() / "worker.log");
+  auto status = WorkerStatus(data);
+  EXPECT_EQ(status["paused_because"], nlohmann::json::array({"schedule", "in_use"})) << status.dump();
+  EXPECT_NE(status["pause"].get<std::string>().find("outside the schedule"), std::string::npos) << status.dump();
+  // Lifting both rules while it runs lets it compute (or wait for work: it has none).
+  EXPECT_EQ(WorkerCli(data, {"set", "schedule.daily=all"}).exit_code, 0);
+  EXPECT_EQ(WorkerCli(data, {"set", "idle.only_when_idle=false"}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return WorkerStatus(data)["state"] == "waiting for work"; }, 10s));
+  auto bad = WorkerCli(data, {"set", "schedule.tue=25:00-08:00"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("schedule.tue"), std::string::npos) << bad.err;
+  EXPECT_EQ(worker.Stop(), 0);
+
+  auto r = RunCommand({kWorker, "--data", data.string(), "--schedule", "funday=all"}, 10s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 // A datagram socket standing in for systemd's notify socket.
 class NotifySocket {
  public:
