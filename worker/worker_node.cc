@@ -79,6 +79,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
     return runner;
   };
   run.on_tick = [&](Node& node, TimePoint now) { supervisor.Tick(node, now); };
+  run.stop_checkpoint_wait = config.stop_checkpoint_wait;
   return RunNode(run, workloads, stop);
 }
 

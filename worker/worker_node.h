@@ -18,6 +18,8 @@ struct WorkerConfig {
   WorkerSettings settings;
   SettingsSource source;  // for reloads on SIGHUP
   VolunteerConfig volunteer;
+  // See NodeRunConfig::stop_checkpoint_wait; zero when stopping must not compute any longer.
+  Duration stop_checkpoint_wait = std::chrono::seconds(3);
   std::string metrics_listen;  // HOST:PORT or PORT for Prometheus metrics; empty: off
   // Wraps the kernel runner: how the test-only saboteur returns wrong results. Empty: none.
   std::function<std::unique_ptr<TaskExecutor>(std::unique_ptr<TaskExecutor>)> wrap_executor;

@@ -152,6 +152,12 @@ void WorkerSupervisor::SaveControlState() const {
 nlohmann::json WorkerSupervisor::Handle(const nlohmann::json& request, Node& node, TimePoint now) {
   const std::string command = request.value("command", "");
   if (command == "status") return StatusJson(node, now);
+  // The status with the running kernel's picture, for the screensaver.
+  if (command == "view") {
+    nlohmann::json out = StatusJson(node, now);
+    out["view"] = runner_ ? runner_->view() : nlohmann::json();
+    return out;
+  }
   if (command == "pause") {
     control_ = {.paused_by_volunteer = true, .finishing = false};
     SaveControlState();
@@ -178,7 +184,7 @@ nlohmann::json WorkerSupervisor::Handle(const nlohmann::json& request, Node& nod
     }
     return Set(request["key"].get<std::string>(), request["value"].get<std::string>());
   }
-  return BadInput("unknown command '" + command.substr(0, 40) + "': status, pause, resume, finish or set");
+  return BadInput("unknown command '" + command.substr(0, 40) + "': status, view, pause, resume, finish or set");
 }
 
 nlohmann::json WorkerSupervisor::StatusJson(Node& node, TimePoint now) const {

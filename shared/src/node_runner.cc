@@ -110,7 +110,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   if (s.ok()) s = RunEventLoop(transport, clock, hooks, stop, std::move(first));
   service.Stopping();
   if (executor) {
-    executor->CheckpointAndStop(kStopCheckpointWait);
+    executor->CheckpointAndStop(config.stop_checkpoint_wait);
     // A unit stopped here resumes from this state at the next start.
     store.Begin();
     for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);

@@ -59,6 +59,10 @@ struct NodeRunConfig {
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;
   // What the program adds to every tick of the loop (a worker's limits and local control).
   std::function<void(Node&, TimePoint)> on_tick;
+  // On stop, how long the running kernel may go on to reach a checkpoint: with the kernel's own
+  // stop, well inside the 5 s a service manager gives before it kills. Zero: stop it at once,
+  // resuming later from its last periodic checkpoint.
+  Duration stop_checkpoint_wait = std::chrono::seconds(3);
   // HOST:PORT or PORT to serve Prometheus metrics on (see ParseMetricsListen); empty: off.
   std::string metrics_listen;
   // What is served there. The runner adds the node's series each tick; the program may add its
@@ -66,10 +70,6 @@ struct NodeRunConfig {
   // REQUIRES: outlives RunNode.
   MetricsRegistry* metrics = nullptr;
 };
-
-// How long a stopping node waits for its running kernel to save its state: with the kernel's
-// own stop, well inside the 5 s a service manager gives before it kills.
-constexpr Duration kStopCheckpointWait = std::chrono::seconds(3);
 
 // Runs until `stop` is set. Writes the node's address (ENDPOINT#PEER-ID) to `data_dir`/endpoint
 // once listening (and before it, with metrics on, their HOST:PORT to `data_dir`/metrics-endpoint),
