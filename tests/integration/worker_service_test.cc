@@ -182,6 +182,21 @@ TEST(WorkerServiceTest, ScheduleAndIdleRulesPauseWithTheirReasons) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+TEST(WorkerServiceTest, DataFolderOverItsQuotaPausesTheWorker) {
+  TempDir dir;
+  const auto data = dir.path() / "w";
+  std::filesystem::create_directories(data);
+  WriteText(data / "ballast", std::string(3 << 20, 'x'));
+  Process worker({kWorker, "--data", data.string(), "--disk-mb", "2"}, dir.path() / "worker.log");
+  ASSERT_TRUE(Eventually([&] { return WorkerStatus(data)["state"] == "paused" || worker.Poll(); }, 30s))
+      << ReadFile(dir.path() / "worker.log");
+  EXPECT_EQ(WorkerStatus(data)["paused_because"], nlohmann::json::array({"disk_quota"}));
+  // Raising the quota lifts the pause at the next reading of the folder's size.
+  EXPECT_EQ(WorkerCli(data, {"set", "limits.disk_mb=100"}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return WorkerStatus(data)["state"] != "paused"; }, 20s));
+  EXPECT_EQ(worker.Stop(), 0);
+}
+
 // A datagram socket standing in for systemd's notify socket.
 class NotifySocket {
  public:

@@ -145,6 +145,7 @@ TEST_F(WorkerLimitsTest, DutyCycleKeepsCpuUseNearTheShare) {
   runner->Start(Task(100000));
   std::this_thread::sleep_for(500ms);
   const double share = CpuOver(4s) / 4;
+  std::printf("cpu share measured at a 50%% cap: %.1f%%\n", share * 100);
   runner->CancelAll();
   (void)WaitFinished(*runner);
   // Never more than 10% over the share. Below it only when this shared machine leaves the
