@@ -17,6 +17,7 @@ namespace potluck {
 struct TaskOutcome {
   UnitKey unit;
   Result<Bytes> result;
+  double cpu_seconds = 0;  // CPU time the kernel used, over all its threads: the unit's credit
 };
 
 struct TaskCheckpoint {
