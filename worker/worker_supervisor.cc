@@ -24,6 +24,13 @@ nlohmann::json Ok(const std::string& message) { return {{"ok", true}, {"message"
 // A refusal because the request itself is wrong (bad key or value): `potluck` exits with 2.
 nlohmann::json BadInput(const std::string& error) { return {{"ok", false}, {"error", error}, {"bad_input", true}}; }
 
+// Credit counts only results a holder verified; see Volunteer::credit().
+nlohmann::json CreditJson(const Credit& c) {
+  return {{"units_verified", c.units_verified},
+          {"cpu_seconds_verified", c.cpu_seconds_verified},
+          {"units_pending", c.units_pending}};
+}
+
 }  // namespace
 
 Result<WorkerSettings> BuildSettings(const SettingsSource& source) {
@@ -87,6 +94,14 @@ void WorkerSupervisor::Tick(Node& node, TimePoint now) {
     metrics_->Counter("potluck_cpu_seconds_given_total", "CPU time the worker used computing units, in seconds.")
         .Set(runner_->cpu_seconds_given());
     metrics_->Gauge("potluck_paused", "1 while computing is paused for any reason.").Set(decision_.paused() ? 1 : 0);
+    if (const Volunteer* volunteer = node.volunteer()) {
+      const Credit credit = volunteer->credit();
+      metrics_->Counter("potluck_credit_units_verified_total", "Units computed here that a holder verified.")
+          .Set(static_cast<double>(credit.units_verified));
+      metrics_->Counter("potluck_credit_cpu_seconds_verified_total",
+                        "CPU seconds of units computed here that a holder verified.")
+          .Set(credit.cpu_seconds_verified);
+    }
   }
   node.set_accepting_work(decision_.accept_work);
 }
@@ -226,6 +241,7 @@ nlohmann::json WorkerSupervisor::StatusJson(Node& node, TimePoint now) const {
       {"limits", LimitsJson(settings_, hardware_cores_)},
       {"machine", machine},
       {"peers", node.membership().peer_count()},
+      {"credit", CreditJson(volunteer ? volunteer->credit() : Credit{})},
   };
 }
 

@@ -106,6 +106,16 @@ struct ClaimAck {
   units @0 :List(UnitKey);
 }
 
+# Units whose verdict agreed with the receiver's own claim, each with the agreed hash: the
+# receiver's credit. Best-effort, never acknowledged.
+struct VerifiedNotice {
+  struct Item {
+    unit @0 :UnitKey;
+    hash @1 :Data;
+  }
+  items @0 :List(Item);
+}
+
 struct SubmitProject {
   manifest @0 :Data;
 }
@@ -172,6 +182,7 @@ struct Envelope {
     leaseHandoff @16 :LeaseHandoff;
     leaseMoved @17 :LeaseMoved;
     cancelProject @18 :CancelProject;
+    verifiedNotice @19 :VerifiedNotice;
   }
 }
 

@@ -199,6 +199,14 @@ void WriteBody(wire::Envelope::Body::Builder b, const ClaimAck& m) {
   for (size_t i = 0; i < m.units.size(); ++i) WriteUnit(units[i], m.units[i]);
 }
 
+void WriteBody(wire::Envelope::Body::Builder b, const VerifiedNotice& m) {
+  auto items = b.initVerifiedNotice().initItems(static_cast<unsigned>(m.items.size()));
+  for (size_t i = 0; i < m.items.size(); ++i) {
+    WriteUnit(items[static_cast<unsigned>(i)].initUnit(), m.items[i].unit);
+    items[static_cast<unsigned>(i)].setHash(AsData(m.items[i].hash.bytes.data(), 32));
+  }
+}
+
 void WriteBody(wire::Envelope::Body::Builder b, const SubmitProject& m) {
   b.initSubmitProject().setManifest(AsData(m.manifest.data(), m.manifest.size()));
 }
@@ -313,6 +321,14 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
       ClaimAck m;
       CheckCount(b.getClaimAck().getUnits(), "claimAck.units");
       for (auto u : b.getClaimAck().getUnits()) m.units.push_back(ReadUnit(u));
+      return m;
+    }
+    case wire::Envelope::Body::VERIFIED_NOTICE: {
+      VerifiedNotice m;
+      CheckCount(b.getVerifiedNotice().getItems(), "verifiedNotice.items");
+      for (auto item : b.getVerifiedNotice().getItems()) {
+        m.items.push_back({ReadUnit(item.getUnit()), ReadId<ResultTag>(item.getHash(), "verifiedNotice.hash")});
+      }
       return m;
     }
     case wire::Envelope::Body::SUBMIT_PROJECT:

@@ -71,7 +71,7 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
     if (networks_.size() >= kPeersMax && !networks_.contains(in.from)) networks_.clear();
     networks_[in.from] = potluck::NetworkOf(in.host);
   }
-  return std::visit(
+  Actions actions = std::visit(
       [&](const auto& body) -> Actions {
         using T = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<T, WorkRequest>) return OnWorkRequest(in, body.slots, now);
@@ -87,6 +87,8 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
         return {};
       },
       in.message.body);
+  SendVerifiedNotices(actions);
+  return actions;
 }
 
 Envelope Holder::Answer(const Inbound& in, Body body) const {
@@ -308,11 +310,12 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   alone = alone && unit.claims.empty();
   unit.claims.push_back({peer, claim.hash, network, alone});
   p.contributors.insert(peer);
-  // A late result for a unit already decided still tells us about its peer.
+  // A late result for a unit already decided still tells us about its peer, and earns credit if right.
   if (unit.state == UnitState::kVerified) {
     const ResultHash agreed = potluck::Decide(unit.claims, p.manifest.policy).hash;
     Score({unit.claims.back()}, agreed);
     if (claim.hash != agreed) ++counters_.results_rejected;
+    if (claim.hash == agreed) NoteVerified(peer, claim.unit, agreed);
   }
   store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
   ++p.claims_stored;
@@ -335,6 +338,9 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   for (const ActiveLease& lease : std::vector<ActiveLease>(unit.leases)) DropLease(p, index, unit, lease.peer);
   if (v.state == UnitState::kVerified) {
     Score(unit.claims, v.hash);
+    for (const ClaimRecord& c : unit.claims) {
+      if (c.hash == v.hash) NoteVerified(c.peer, {p.id, index}, v.hash);
+    }
     ++p.verified;
     ++counters_.units_verified;
     counters_.results_rejected +=

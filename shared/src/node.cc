@@ -38,7 +38,10 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
   const Body& body = in.message.body;
   if (const auto* gossip = std::get_if<Gossip>(&body)) {
     Actions actions = membership_.OnGossip(in, *gossip, now);
-    for (const Offer& offer : membership_.fresh()) holder_.OnOffer(offer, now);
+    for (const Offer& offer : membership_.fresh()) {
+      holder_.OnOffer(offer, now);
+      if (volunteer_) volunteer_->OnOffer(offer);
+    }
     return actions;
   }
   if (std::holds_alternative<PeersRequest>(body)) {
@@ -46,14 +49,25 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
     return membership_.OnPeersRequest(in, now);
   }
   if (std::holds_alternative<LeaseGrant>(body) || std::holds_alternative<ClaimAck>(body) ||
-      std::holds_alternative<LeaseHandoff>(body)) {
+      std::holds_alternative<LeaseHandoff>(body) || std::holds_alternative<VerifiedNotice>(body)) {
     return volunteer_ ? volunteer_->OnMessage(in, now) : Actions{};
   }
-  return holder_.OnMessage(in, now);
+  return KeepOwnNotices(holder_.OnMessage(in, now));
 }
 
-Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now) {
-  return volunteer_ ? volunteer_->OnTaskDone(unit, result, now) : Actions{};
+Actions Node::KeepOwnNotices(Actions actions) {
+  auto own = [&](const Outgoing& out) {
+    return out.to.peer == self_ && std::holds_alternative<VerifiedNotice>(out.message.body);
+  };
+  for (const Outgoing& out : actions.messages) {
+    if (own(out) && volunteer_) volunteer_->OnOwnVerifiedNotice(std::get<VerifiedNotice>(out.message.body));
+  }
+  std::erase_if(actions.messages, own);
+  return actions;
+}
+
+Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, double cpu_seconds, TimePoint now) {
+  return volunteer_ ? volunteer_->OnTaskDone(unit, result, cpu_seconds, now) : Actions{};
 }
 
 Actions Node::Tick(TimePoint now) {

@@ -76,7 +76,9 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             if (executor) {
               // Checkpoints first: a unit that finished right after saving drops its checkpoint.
               for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
-              for (auto& done : executor->TakeFinished()) actions.Append(node.OnTaskDone(done.unit, done.result, now));
+              for (auto& done : executor->TakeFinished()) {
+                actions.Append(node.OnTaskDone(done.unit, done.result, done.cpu_seconds, now));
+              }
             }
             if (beacon) {
               for (const auto& endpoint : beacon->Heard()) node.Discover(endpoint);

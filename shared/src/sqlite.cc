@@ -16,6 +16,11 @@ Statement& Statement::Bind(int i, int64_t v) {
   return *this;
 }
 
+Statement& Statement::Bind(int i, double v) {
+  sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
+
 Statement& Statement::Bind(int i, std::string_view v) {
   sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   return *this;
@@ -52,6 +57,8 @@ void Statement::Reset() {
 }
 
 int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double Statement::Real(int col) const { return sqlite3_column_double(stmt_, col); }
 
 std::string Statement::Text(int col) const {
   auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));

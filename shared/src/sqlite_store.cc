@@ -34,6 +34,15 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE TABLE IF NOT EXISTS outbox (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, result BLOB NOT NULL, holder TEXT NOT NULL,
   signature BLOB NOT NULL, PRIMARY KEY (project, unit));
+-- Credit: the units computed and claimed here, until a month after the claim (a day once
+-- verified: kept that long only so a second notice or a recomputation counts nothing), and the
+-- totals of those verified, in one row that outlives them.
+CREATE TABLE IF NOT EXISTS credit (
+  project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, cpu_seconds REAL NOT NULL,
+  claimed_unix_ms INTEGER NOT NULL, verified INTEGER NOT NULL, PRIMARY KEY (project, unit));
+CREATE TABLE IF NOT EXISTS credit_verified (
+  id INTEGER PRIMARY KEY CHECK (id = 0), units INTEGER NOT NULL, cpu_seconds REAL NOT NULL);
+INSERT OR IGNORE INTO credit_verified VALUES (0, 0, 0);
 
 -- Peers, so that a restarted node finds the grid without its bootstrap nodes.
 CREATE TABLE IF NOT EXISTS peers (id BLOB PRIMARY KEY, endpoint TEXT NOT NULL, last_seen_unix_ms INTEGER NOT NULL);
@@ -80,6 +89,10 @@ Status SqliteStore::Prepare() {
       {&drop_checkpoint_, "DELETE FROM checkpoints WHERE project = ?1 AND unit = ?2"},
       {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
+      {&put_credit_, "INSERT OR REPLACE INTO credit VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&mark_credit_verified_, "UPDATE credit SET verified = 1 WHERE project = ?1 AND unit = ?2"},
+      {&add_verified_credit_, "UPDATE credit_verified SET units = units + 1, cpu_seconds = cpu_seconds + ?1"},
+      {&drop_credit_, "DELETE FROM credit WHERE project = ?1 AND unit = ?2"},
       {&put_peer_, "INSERT OR REPLACE INTO peers VALUES (?1, ?2, ?3)"},
       {&drop_peer_, "DELETE FROM peers WHERE id = ?1"},
   };

@@ -33,6 +33,23 @@ Result<VolunteerStore::Snapshot> SqliteStore::LoadVolunteer() {
     snap.outbox.push_back(std::move(row));
   }
   if (!outbox->status().ok()) return outbox->status();
+
+  auto credit = db_->Prepare("SELECT project, unit, hash, cpu_seconds, claimed_unix_ms, verified FROM credit");
+  while (credit->Step()) {
+    auto project = IdColumn<ProjectId>(*credit, 0);
+    auto hash = IdColumn<ResultHash>(*credit, 2);
+    if (!project.ok() || !hash.ok()) return Corrupt("a stored credit row is damaged");
+    snap.credit.push_back({{project.value(), static_cast<uint64_t>(credit->Int(1))}, hash.value(), credit->Real(3),
+                           FromUnixMs(credit->Int(4)), credit->Int(5) != 0});
+  }
+  if (!credit->status().ok()) return credit->status();
+
+  auto verified = db_->Prepare("SELECT units, cpu_seconds FROM credit_verified");
+  if (verified->Step()) {
+    snap.units_verified = static_cast<uint64_t>(verified->Int(0));
+    snap.cpu_seconds_verified = verified->Real(1);
+  }
+  if (!verified->status().ok()) return verified->status();
   return snap;
 }
 
@@ -70,6 +87,20 @@ void SqliteStore::PutOutbox(const OutboxRow& r) {
 
 void SqliteStore::DropOutbox(const UnitKey& unit) {
   Write(*drop_outbox_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+}
+
+void SqliteStore::PutCredit(const CreditRow& r) {
+  Write(*put_credit_, IdSpan(r.unit.project), static_cast<int64_t>(r.unit.index), IdSpan(r.hash), r.cpu_seconds,
+        ToUnixMs(r.claimed), int64_t{r.verified});
+}
+
+void SqliteStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
+  Write(*mark_credit_verified_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+  Write(*add_verified_credit_, cpu_seconds);
+}
+
+void SqliteStore::DropCredit(const UnitKey& unit) {
+  Write(*drop_credit_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
 }
 
 }  // namespace potluck

@@ -25,6 +25,7 @@ Status Volunteer::Load(TimePoint now) {
   for (auto& row : snapshot->outbox) {
     outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result), row.signature}, row.holder, TimePoint{}};
   }
+  LoadCredit(snapshot.value(), now);
   if (!queue_.empty() || !outbox_.empty()) {
     spdlog::info("resuming: {} leases to compute, {} results to deliver", queue_.size(), outbox_.size());
   }
@@ -45,6 +46,10 @@ Actions Volunteer::Start(TimePoint now) {
 
 Actions Volunteer::OnMessage(const Inbound& in, TimePoint now) {
   Actions actions;
+  if (const auto* notice = std::get_if<VerifiedNotice>(&in.message.body)) {
+    OnVerifiedNotice(in.from, *notice, /*trusted=*/false);
+    return actions;
+  }
   if (const auto* handoff = std::get_if<LeaseHandoff>(&in.message.body)) {
     OnHandoff(in, *handoff);
   } else if (in.link.empty()) {
@@ -61,6 +66,8 @@ Actions Volunteer::OnMessage(const Inbound& in, TimePoint now) {
 
 void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now) {
   if (in.message.request_id != 0) request_sent_.reset();
+  // Leases granted while we take no work lapse at the holder once our offer does not list them.
+  if (!accepting_work_) return;
   if (grant.leases.empty()) {
     idle_until_[in.link] = now + config_.idle_retry;
     return;
@@ -70,6 +77,7 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
     if (!AddManifest(bytes)) spdlog::warn("holder {} sent a bad manifest", in.link);
   }
   for (const auto& item : grant.leases) {
+    if (manifests_.contains(item.unit.project)) RememberHolder(in.from, item.unit.project);
     if (Holds(item.unit) || outbox_.contains(item.unit) || !manifests_.contains(item.unit.project)) continue;
     HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
     store_.PutLease({lease.unit, lease.deadline, lease.holder});
@@ -95,9 +103,10 @@ std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {
 }
 
 void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
-  // Taken only with room to spare; otherwise its holder re-leases it when our offer does
-  // not list it.
-  if (leases_held() >= config_.queue_max || Holds(handoff.unit) || outbox_.contains(handoff.unit)) return;
+  // Taken only with room to spare while we take work; otherwise its holder re-leases it when
+  // our offer does not list it.
+  if (!accepting_work_ || leases_held() >= config_.queue_max) return;
+  if (Holds(handoff.unit) || outbox_.contains(handoff.unit)) return;
   if (AddManifest(handoff.manifest) != handoff.unit.project) return;
   HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
   store_.PutLease({lease.unit, lease.deadline, lease.holder});
@@ -153,7 +162,7 @@ void Volunteer::OnAck(const ClaimAck& ack) {
   }
 }
 
-Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now) {
+Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, double cpu_seconds, TimePoint now) {
   Actions actions;
   if (!running_ || running_->unit != unit) return actions;
   HeldLease lease = std::move(*running_);
@@ -174,6 +183,7 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     Claim claim{unit, hash, result.value(), signer_.Sign(ClaimStatement(unit, hash))};
     store_.PutOutbox({unit, claim.hash, claim.result, lease.holder, claim.signature});
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
+    RecordClaim(unit, hash, cpu_seconds, now);
     ++units_computed_;
     spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);
   }
@@ -194,6 +204,7 @@ Actions Volunteer::Tick(TimePoint now) {
     queue_.pop_front();
   }
   SendDueClaims(now, /*force=*/false, actions);
+  DropOldCreditUnits(now);
   HandOffLateLeases(now, actions);
   MaybeStartTask(now, actions);
   MaybeRequestWork(now, actions);
@@ -201,9 +212,8 @@ Actions Volunteer::Tick(TimePoint now) {
 }
 
 void Volunteer::FillOffer(Offer& offer) const {
-  offer.free_slots = accepting_work_
-                         ? static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held()))
-                         : 0;
+  offer.free_slots =
+      accepting_work_ ? static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held())) : 0;
   offer.leases.clear();
   if (running_) offer.leases.push_back(running_->unit);
   for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);

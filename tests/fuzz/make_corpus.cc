@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
       {"grant", LeaseGrant{{{{project, 3}, 1'700'000'100'000}}, {signed_manifest}}},
       {"claims", ClaimBatch{{claim}}},
       {"ack", ClaimAck{{{project, 2}}}},
+      {"verified", VerifiedNotice{{{{project, 2}, hash}}}},
       {"submit", SubmitProject{signed_manifest}},
       {"status", ProjectRequest{ProjectRequest::Kind::kStatus, project}},
       {"results", ProjectRequest{ProjectRequest::Kind::kResults, project}},

@@ -150,6 +150,11 @@ TEST(WorkerServiceTest, LocalControlPausesResumesSetsAndFinishes) {
   EXPECT_EQ(WorkerStatus(data)["state"], "finishing");
   ASSERT_TRUE(Eventually([&] { return WorkerStatus(data)["state"] == "paused"; }, 150s)) << grid.Logs();
   EXPECT_EQ(WorkerStatus(data)["units_computed"], 2);
+  // Credit comes with the holder's notice that the results were verified.
+  EXPECT_TRUE(Eventually([&] { return WorkerStatus(data)["credit"]["units_verified"] == 2; }, 20s))
+      << WorkerStatus(data).dump() << grid.Logs();
+  EXPECT_GT(WorkerStatus(data)["credit"]["cpu_seconds_verified"].get<double>(), 0);
+  EXPECT_NE(WorkerCli(data, {"status"}).out.find("credit     2 units verified"), std::string::npos);
   grid.workers_[0]->Stop();
   grid.StartWorker(0);
   ASSERT_TRUE(Eventually([&] { return WorkerStatus(data).is_object(); }, 20s));

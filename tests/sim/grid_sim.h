@@ -48,6 +48,15 @@ struct SimOptions {
   Duration time_limit = 30min;
 };
 
+// A computing node's credit at the end, beside what it earned: its results that agree with
+// the verdict of their unit over the union of every holder's ledger.
+struct SimCredit {
+  bool saboteur = false;
+  Credit credit;
+  uint64_t units_earned = 0;
+  double cpu_seconds_earned = 0;
+};
+
 struct SimOutcome {
   bool finished = false;
   ProjectStatus status;         // as the checking node sees it
@@ -57,7 +66,11 @@ struct SimOutcome {
   int holders = 0;
   uint64_t wrong_accepted = 0;  // verified units whose agreed result is wrong
   uint64_t leases_alone = 0;    // adaptive replication, as counted by the holders up at the end
+  std::vector<SimCredit> credit;  // of every computing node
 };
+
+// The CPU seconds the simulated kernel reports for a unit: the same each time it is computed.
+inline double SimCpuSeconds(uint64_t index) { return 0.25 * static_cast<double>(1 + index % 8); }
 
 class GridSim {
  public:
@@ -220,7 +233,9 @@ class GridSim {
       const bool lies = n.saboteur && (options_.saboteur_wrong_rate >= 1 ||
                                        std::uniform_real_distribution<double>(0, 1)(rng_) < options_.saboteur_wrong_rate);
       uint64_t value = !lies ? e.unit.index * e.unit.index : options_.collude ? 7777 : 7777 + e.to;
-      Step(e.to, [&](Node& node) { return node.OnTaskDone(e.unit, SquareWorkload::Encode(value), now_); });
+      Step(e.to, [&](Node& node) {
+        return node.OnTaskDone(e.unit, SquareWorkload::Encode(value), SimCpuSeconds(e.unit.index), now_);
+      });
     } else {
       Step(e.to, [&](Node& node) { return node.OnMessage(e.message, now_); });
     }
@@ -260,6 +275,42 @@ class GridSim {
         out.wrong_accepted = result["wrong"].get<uint64_t>();
       }
       out.holders_agreeing += s->units == reference->units && s->result_json == reference->result_json;
+    }
+    out.credit = CheckCredit(project);
+    return out;
+  }
+
+  std::vector<SimCredit> CheckCredit(const ProjectId& project) {
+    // The union of every holder's claims, the lost coordinator's included: any of them may
+    // have told a peer its unit verified.
+    std::map<uint64_t, std::map<PeerId, ClaimRecord>> claims;
+    for (auto& n : nodes_) {
+      auto ledger = n.store->LoadLedger();
+      POTLUCK_CHECK(ledger.ok());
+      for (const auto& row : ledger->claims) {
+        if (row.unit.project != project) continue;
+        claims[row.unit.index].try_emplace(row.peer, ClaimRecord{row.peer, row.hash, row.network, row.alone});
+      }
+    }
+    std::map<PeerId, SimCredit> earned;
+    for (const auto& [index, by_peer] : claims) {
+      std::vector<ClaimRecord> records;
+      for (const auto& [peer, record] : by_peer) records.push_back(record);
+      Verdict v = potluck::Decide(records, options_.policy);
+      if (v.state != UnitState::kVerified) continue;
+      for (const ClaimRecord& r : records) {
+        if (r.hash != v.hash) continue;
+        ++earned[r.peer].units_earned;
+        earned[r.peer].cpu_seconds_earned += SimCpuSeconds(index);
+      }
+    }
+    std::vector<SimCredit> out;
+    for (auto& n : nodes_) {
+      if (!n.computes) continue;
+      SimCredit c = earned[n.id];
+      c.saboteur = n.saboteur;
+      c.credit = n.node->volunteer()->credit();
+      out.push_back(c);
     }
     return out;
   }

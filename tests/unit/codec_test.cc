@@ -44,6 +44,7 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
       LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
       ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},
       ClaimAck{{{project, 9}}},
+      VerifiedNotice{{{{project, 9}, ResultHash{}}, {{project, 10}, ResultHash{}}}},
       SubmitProject{Bytes{4, 5}},
       ProjectRequest{ProjectRequest::Kind::kResults, project},
       ProjectStatus{project, "primes", 1, {10, 4, 2, 3, 1}, 3, 1.5, 99, "{}", "sum", true, {{Peer(3), 5, 1, false}}},
@@ -59,6 +60,21 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
     // Re-encoding the decoded message gives the same bytes: nothing was lost.
     EXPECT_EQ(EncodeEnvelope(out.value()), EncodeEnvelope(in));
   }
+}
+
+TEST(CodecTest, VerifiedNoticeKeepsEveryUnitAndHash) {
+  ProjectId project;
+  project.bytes.fill(3);
+  ResultHash hash;
+  hash.bytes.fill(9);
+  VerifiedNotice notice{{{{project, 1}, hash}, {{project, 1ull << 40}, ResultHash{}}}};
+  auto out = DecodeEnvelope(EncodeEnvelope({Peer(1), 0, notice}));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  const auto& got = std::get<VerifiedNotice>(out->body);
+  ASSERT_EQ(got.items.size(), 2u);
+  EXPECT_EQ(got.items[0].unit, (UnitKey{project, 1}));
+  EXPECT_EQ(got.items[0].hash, hash);
+  EXPECT_EQ(got.items[1].unit.index, 1ull << 40);
 }
 
 TEST(CodecTest, GarbageIsRefusedNotFatal) {

@@ -19,6 +19,20 @@ void ExpectCorrect(const SimOutcome& out, const SimOptions& options, uint64_t se
   EXPECT_EQ(out.result_sum, SumOfSquares(options.units)) << "seed " << seed;
   EXPECT_GE(out.holders, 2) << "seed " << seed;
   EXPECT_EQ(out.holders_agreeing, out.holders) << "seed " << seed << ": holders' ledgers differ";
+  // Notices are best-effort, so lost ones may leave credit short; never above what was earned.
+  for (const SimCredit& c : out.credit) {
+    EXPECT_LE(c.credit.units_verified, c.units_earned) << "seed " << seed;
+  }
+}
+
+// With no message lost, every worker's credit is exactly its results that verified.
+void ExpectExactCredit(const SimOutcome& out, uint64_t seed) {
+  for (size_t i = 0; i < out.credit.size(); ++i) {
+    const SimCredit& c = out.credit[i];
+    EXPECT_EQ(c.credit.units_verified, c.units_earned) << "seed " << seed << ", worker " << i;
+    EXPECT_DOUBLE_EQ(c.credit.cpu_seconds_verified, c.cpu_seconds_earned) << "seed " << seed << ", worker " << i;
+    EXPECT_TRUE(c.saboteur || c.units_earned > 0) << "seed " << seed << ", worker " << i << " earned nothing";
+  }
 }
 
 TEST(GridSimulationTest, EveryUnitVerifiedDespiteLossCrashesAndRestarts) {
@@ -91,6 +105,37 @@ TEST(GridSimulationTest, AdaptiveReplicationCompletesAndStaysExact) {
     SimOutcome out = GridSim(seed, options).Run();
     EXPECT_GT(out.leases_alone, 0u) << "seed " << seed << ": no unit went to a trusted peer alone";
     ExpectCorrect(out, options, seed);
+  }
+}
+
+TEST(GridSimulationTest, CreditIsExactlyTheResultsThatVerified) {
+  for (uint64_t seed = 1300; seed < 1306; ++seed) {
+    SimOptions options;
+    options.workers = 5;
+    options.saboteurs = 1;  // always wrong: computes, earns nothing
+    options.drop = 0;
+    SimOutcome out = GridSim(seed, options).Run();
+    ExpectCorrect(out, options, seed);
+    ExpectExactCredit(out, seed);
+    for (const SimCredit& c : out.credit) {
+      EXPECT_TRUE(!c.saboteur || c.credit.units_verified == 0) << "seed " << seed << ": a saboteur earned credit";
+    }
+  }
+}
+
+TEST(GridSimulationTest, ASometimesWrongWorkerEarnsOnlyForItsRightResults) {
+  for (uint64_t seed = 1400; seed < 1404; ++seed) {
+    SimOptions options;
+    options.coordinator = false;
+    options.workers = 5;
+    options.saboteurs = 1;
+    options.saboteur_wrong_rate = 0.5;
+    options.drop = 0;
+    options.policy.spot_check_ppm = kSpotCheckPpmMin;  // lone results earn credit too
+    options.units = 80;
+    SimOutcome out = GridSim(seed, options).Run();
+    ExpectCorrect(out, options, seed);
+    ExpectExactCredit(out, seed);
   }
 }
 

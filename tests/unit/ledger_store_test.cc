@@ -137,5 +137,32 @@ TEST(VolunteerStoreTest, OutboxAndLeasesSurviveReopening) {
   EXPECT_EQ(snap->outbox[0].holder, "tcp://h:1");
 }
 
+TEST(VolunteerStoreTest, CreditSurvivesReopeningAndOutlivesItsRows) {
+  TempDir dir;
+  const auto db = dir.path() / "worker.db";
+  UnitKey a{Filled<ProjectId>(1), 1}, b{Filled<ProjectId>(1), 2}, c{Filled<ProjectId>(2), 1};
+  {
+    auto store = std::move(SqliteStore::Open(db).value());
+    store->Begin();
+    for (const UnitKey& unit : {a, b, c}) store->PutCredit({unit, Filled<ResultHash>(5), 1.5, FromUnixMs(100)});
+    store->MarkCreditVerified(a, 1.5);
+    store->MarkCreditVerified(b, 1.5);
+    store->DropCredit(b);  // forgotten, but still in the totals
+    ASSERT_TRUE(store->Commit().ok());
+  }
+  auto store = std::move(SqliteStore::Open(db).value());
+  auto snap = store->LoadVolunteer();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->units_verified, 2u);
+  EXPECT_DOUBLE_EQ(snap->cpu_seconds_verified, 3.0);
+  ASSERT_EQ(snap->credit.size(), 2u);
+  for (const auto& row : snap->credit) {
+    EXPECT_EQ(row.verified, row.unit == a);
+    EXPECT_DOUBLE_EQ(row.cpu_seconds, 1.5);
+    EXPECT_EQ(row.claimed, FromUnixMs(100));
+    EXPECT_EQ(row.hash, Filled<ResultHash>(5));
+  }
+}
+
 }  // namespace
 }  // namespace potluck

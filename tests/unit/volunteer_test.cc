@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "fake_directory.h"
+#include "potluck/crypto/hash.h"
 #include "potluck/store/sqlite_store.h"
 #include "test_workload.h"
 
@@ -94,7 +97,7 @@ TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
     auto v = Make();
     Step([&] { return v->Start(now_); });
     Grant(*v, {3});
-    Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), now_); });
+    Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 0, now_); });
     ASSERT_EQ(Sent<ClaimBatch>(done).size(), 1u);
   }  // crashed before the acknowledgement
   auto v = Make();
@@ -126,7 +129,7 @@ TEST_F(VolunteerTest, AUnitRestartedAfterACrashGetsItsCheckpointBack) {
   EXPECT_EQ(start.tasks[0].checkpoint, (Bytes{1, 2, 3}));
   EXPECT_EQ(store_->LoadCheckpoint({project_, 4}).value(), Bytes{});
   // Done: the checkpoint goes with the lease.
-  Step([&] { return v->OnTaskDone(unit, SquareWorkload::Encode(9), now_); });
+  Step([&] { return v->OnTaskDone(unit, SquareWorkload::Encode(9), 0, now_); });
   EXPECT_EQ(store_->LoadCheckpoint(unit).value(), Bytes{});
 }
 
@@ -136,7 +139,7 @@ TEST_F(VolunteerTest, ResultsGoToAnotherHolderWhenTheirsIsGone) {
   Grant(*v, {3});
   directory_.Remove(kHolder);
   Announce(kOtherHolder, kOtherEndpoint, {project_}, {});
-  Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), now_); });
+  Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 0, now_); });
   auto claims = Sent<ClaimBatch>(done);
   ASSERT_EQ(claims.size(), 1u);
   EXPECT_EQ(claims[0]->to.endpoint, kOtherEndpoint);
@@ -147,7 +150,7 @@ TEST_F(VolunteerTest, WaitingLeaseThatWouldMissItsDeadlineGoesToAnIdlePeer) {
   Step([&] { return v->Start(now_); });
   Grant(*v, {0}, 1h);
   now_ += 6s;  // one unit takes 6 s here
-  Step([&] { return v->OnTaskDone({project_, 0}, SquareWorkload::Encode(0), now_); });
+  Step([&] { return v->OnTaskDone({project_, 0}, SquareWorkload::Encode(0), 0, now_); });
   Grant(*v, {1, 2, 3}, 14s);  // 1 runs now; 2 would end at 12 s, 3 at 18 s: too late
   Announce(kIdle, kIdleEndpoint, {}, {}, 2);
   Actions tick = Step([&] { return v->Tick(now_); });
@@ -178,11 +181,135 @@ TEST_F(VolunteerTest, LeaseNotPassedOnWithoutAnIdlePeer) {
   Step([&] { return v->Start(now_); });
   Grant(*v, {0}, 1h);
   now_ += 6s;
-  Step([&] { return v->OnTaskDone({project_, 0}, SquareWorkload::Encode(0), now_); });
+  Step([&] { return v->OnTaskDone({project_, 0}, SquareWorkload::Encode(0), 0, now_); });
   Grant(*v, {1, 2, 3}, 14s);
   Announce(kIdle, kIdleEndpoint, {}, {{project_, 9}}, 1);  // busy
   EXPECT_TRUE(Sent<LeaseHandoff>(Step([&] { return v->Tick(now_); })).empty());
   EXPECT_EQ(v->leases_held(), 3u);
+}
+
+TEST_F(VolunteerTest, NotTakingWorkAsksForNoneYetFinishesWhatItHolds) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Grant(*v, {3, 4});
+  v->set_accepting_work(false);
+  Offer offer;
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, 0u);
+  EXPECT_EQ(offer.leases.size(), 2u);
+  // Both held units still run and their results go out; no request for more follows.
+  Actions first = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 1, now_); });
+  EXPECT_EQ(Sent<ClaimBatch>(first).size(), 1u);
+  ASSERT_EQ(first.tasks.size(), 1u);
+  Actions second = Step([&] { return v->OnTaskDone({project_, 4}, SquareWorkload::Encode(16), 1, now_); });
+  EXPECT_EQ(Sent<ClaimBatch>(second).size(), 1u);
+  now_ += 1min;
+  EXPECT_TRUE(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).empty());
+  // Leases pushed to it anyway are not taken.
+  EXPECT_TRUE(Grant(*v, {5}).tasks.empty());
+  EXPECT_EQ(v->leases_held(), 0u);
+
+  v->set_accepting_work(true);
+  EXPECT_EQ(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).size(), 1u);
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, 2u);
+}
+
+class VolunteerCreditTest : public VolunteerTest {
+ protected:
+  // Leases, computes and claims unit `index` after `cpu_seconds` of CPU.
+  void Compute(Volunteer& v, uint64_t index, double cpu_seconds) {
+    Grant(v, {index});
+    Step([&] { return v.OnTaskDone({project_, index}, SquareWorkload::Encode(index * index), cpu_seconds, now_); });
+  }
+
+  void Notify(Volunteer& v, const PeerId& from, std::vector<uint64_t> units, uint64_t value_offset = 0) {
+    VerifiedNotice notice;
+    for (uint64_t i : units) {
+      notice.items.push_back({{project_, i}, ResultHash{Blake2b256(SquareWorkload::Encode(i * i + value_offset))}});
+    }
+    // Holders dial the volunteer: the notice arrives on no link of ours.
+    Step([&] { return v.OnMessage({from, "", Envelope{from, 0, notice}}, now_); });
+  }
+};
+
+TEST_F(VolunteerCreditTest, AUnitCountsOnceWhateverHowManyHoldersSayItVerified) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Compute(*v, 3, 2.5);
+  Compute(*v, 4, 1.0);
+  EXPECT_EQ(v->credit().units_pending, 2u);
+  Notify(*v, kHolder, {3});
+  Announce(kOtherHolder, kOtherEndpoint, {project_}, {});
+  Notify(*v, kOtherHolder, {3});
+  Notify(*v, kHolder, {3});
+  Credit credit = v->credit();
+  EXPECT_EQ(credit.units_verified, 1u);
+  EXPECT_DOUBLE_EQ(credit.cpu_seconds_verified, 2.5);
+  EXPECT_EQ(credit.units_pending, 1u);
+}
+
+TEST_F(VolunteerCreditTest, NoticesFromNonHoldersOrForOtherResultsCountNothing) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Compute(*v, 3, 2.5);
+  Announce(kIdle, kIdleEndpoint, {}, {});  // a peer that holds nothing
+  Notify(*v, kIdle, {3});
+  Notify(*v, TestPeer(0x77), {3});          // a peer we know nothing of
+  Notify(*v, kHolder, {3}, /*value_offset=*/1);  // verified, but not with our result
+  Notify(*v, kHolder, {5, 6});              // units we never computed
+  EXPECT_EQ(v->credit().units_verified, 0u);
+  EXPECT_EQ(v->credit().units_pending, 1u);
+  Notify(*v, kHolder, {3});
+  EXPECT_EQ(v->credit().units_verified, 1u);
+}
+
+TEST_F(VolunteerCreditTest, AHolderStaysBelievedAfterItsOfferDropsTheFinishedProject) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Compute(*v, 3, 1.0);
+  Compute(*v, 4, 1.0);
+  Announce(kOtherHolder, kOtherEndpoint, {project_}, {});
+  v->OnOffer(*directory_.OfferOf(kOtherHolder));
+  // The project is complete: neither holder's offer lists it any more.
+  Announce(kOtherHolder, kOtherEndpoint, {}, {});
+  Announce(kHolder, kHolderEndpoint, {}, {});
+  Notify(*v, kOtherHolder, {3});
+  Notify(*v, kHolder, {4});  // it granted us leases of the project
+  EXPECT_EQ(v->credit().units_verified, 2u);
+}
+
+TEST_F(VolunteerCreditTest, CreditSurvivesARestart) {
+  {
+    auto v = Make();
+    Step([&] { return v->Start(now_); });
+    Compute(*v, 3, 2.0);
+    Compute(*v, 4, 3.0);
+    Compute(*v, 5, 4.0);
+    Notify(*v, kHolder, {3, 4});
+  }
+  auto v = Make();
+  Credit credit = v->credit();
+  EXPECT_EQ(credit.units_verified, 2u);
+  EXPECT_DOUBLE_EQ(credit.cpu_seconds_verified, 5.0);
+  EXPECT_EQ(credit.units_pending, 1u);
+  Notify(*v, kHolder, {4, 5});  // 4 again after the restart: still once
+  EXPECT_EQ(v->credit().units_verified, 3u);
+  EXPECT_DOUBLE_EQ(v->credit().cpu_seconds_verified, 9.0);
+}
+
+TEST_F(VolunteerCreditTest, UnitsNeverVerifiedAreForgottenAfterAMonth) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Compute(*v, 3, 1.0);
+  Compute(*v, 4, std::nan(""));  // a broken CPU figure counts as none
+  Notify(*v, kHolder, {4});
+  EXPECT_DOUBLE_EQ(v->credit().cpu_seconds_verified, 0.0);
+  now_ += kPendingCreditTtl + 1h;
+  Step([&] { return v->Tick(now_); });
+  EXPECT_EQ(v->credit().units_pending, 0u);
+  EXPECT_EQ(v->credit().units_verified, 1u);
+  EXPECT_EQ(Make()->credit().units_pending, 0u);
 }
 
 }  // namespace

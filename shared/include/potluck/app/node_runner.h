@@ -18,7 +18,7 @@ namespace potluck {
 struct TaskOutcome {
   UnitKey unit;
   Result<Bytes> result;
-  double cpu_seconds = 0;  // of the worker process while the unit ran
+  double cpu_seconds = 0;  // of the worker process while the unit ran: the unit's credit
 };
 
 struct TaskCheckpoint {

@@ -53,12 +53,14 @@ struct HolderCounters {
   uint64_t units_verified = 0;
   uint64_t units_failed = 0;
   uint64_t results_rejected = 0;  // claims that disagreed with their unit's verified result
+  uint64_t units_noticed = 0;   // units peers were told their claim of was verified
 };
 
 constexpr size_t kResultBytesMax = 1 << 20;
 // Leases one peer may hold from this holder at once, whatever it asks for.
 constexpr size_t kLeasesPerPeerMax = 256;
 constexpr size_t kLedgerPushEntriesMax = 256;
+constexpr size_t kVerifiedNoticeItemsMax = 256;
 
 class Holder {
  public:
@@ -153,6 +155,11 @@ class Holder {
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
 
+  // holder_notices.cc: telling peers which of their claims verified, for their credit
+  void NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed);
+  // Sends the notices noted since the last call, batched per peer.
+  void SendVerifiedNotices(Actions& actions);
+
   // holder_requests.cc: status, results and cancel
   Actions OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now);
   Actions OnCancel(const Inbound& in, const CancelProject& cancel, TimePoint now);
@@ -184,6 +191,8 @@ class Holder {
   TimePoint next_push_{};
   Reputation reputation_;
   std::map<PeerId, std::string> networks_;  // where each peer last dialled us from
+  // Noted while handling one message, sent at its end: never more than that message decided.
+  std::map<PeerId, std::vector<VerifiedNotice::Item>> verified_notices_;
   std::mt19937_64 rng_;                     // spot checks
   HolderCounters counters_;
 };

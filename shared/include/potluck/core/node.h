@@ -32,11 +32,14 @@ class Node {
   Status Load(TimePoint now);
   Actions Start(TimePoint now);
   Actions OnMessage(const Inbound& in, TimePoint now);
-  Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now);
+  // A kernel finished after `cpu_seconds` of CPU time; see Volunteer::OnTaskDone.
+  Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, double cpu_seconds, TimePoint now);
   void OnCheckpoint(const UnitKey& unit, const Bytes& state) {
     if (volunteer_) volunteer_->OnCheckpoint(unit, state);
   }
   Actions Tick(TimePoint now);
+
+  // See Volunteer::set_accepting_work; nothing on a node that computes nothing.
   void set_accepting_work(bool accepting) {
     if (volunteer_) volunteer_->set_accepting_work(accepting);
   }
@@ -52,6 +55,8 @@ class Node {
 
  private:
   void RefreshOwnOffer();
+  // Hands our holder's notices about our own claims to our volunteer instead of the network.
+  Actions KeepOwnNotices(Actions actions);
 
   PeerId self_;
   NodeConfig config_;

@@ -1,12 +1,13 @@
 // The protocol core of a volunteer: asks holders it learns of through gossip for leases,
-// starts kernels, and delivers results until a holder has acknowledged them. Sans-IO, like
-// Holder. Not thread-safe: one event loop drives it.
+// starts kernels, delivers results until a holder has acknowledged them, and keeps the credit
+// its verified results earned. Sans-IO, like Holder. Not thread-safe: one event loop drives it.
 #pragma once
 
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,26 @@ struct VolunteerConfig {
 
 
 constexpr size_t kClaimBatchMax = 64;
+// A claimed unit whose verdict has not reached us this long after the claim never will: it
+// failed, disagreed, or its notices were lost.
+constexpr Duration kPendingCreditTtl = std::chrono::hours(24 * 30);
+// A verified unit is remembered this long after its claim, so that the notices of the other
+// holders, or a recomputation of it, count nothing; its credit stays in the totals.
+constexpr Duration kVerifiedCreditTtl = std::chrono::hours(24);
+// Units remembered for credit at once; beyond, the oldest claim is forgotten.
+constexpr size_t kCreditUnitsMax = 100000;
+// Peers remembered per project as its holders, whose verified notices we believe.
+constexpr size_t kHoldersSeenPerProjectMax = 64;
+
+// The work this volunteer did that the grid verified: only results that agreed with their
+// unit's quorum count. CPU seconds are the kernels' CPU time (shown to people as core-hours).
+struct Credit {
+  uint64_t units_verified = 0;
+  double cpu_seconds_verified = 0;
+  // Claimed within kPendingCreditTtl with no verified notice yet: waiting for replicas, or
+  // results that will never verify.
+  uint64_t units_pending = 0;
+};
 
 class Volunteer {
  public:
@@ -39,14 +60,21 @@ class Volunteer {
   // Free slots and the leases held, for this node's offer.
   void FillOffer(Offer& offer) const;
   Actions OnMessage(const Inbound& in, TimePoint now);
-  // A kernel finished. A kUnavailable result means it was stopped: the lease is kept.
-  Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, TimePoint now);
+  // A kernel finished after `cpu_seconds` of CPU time. A kUnavailable result means it was
+  // stopped: the lease is kept.
+  Actions OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, double cpu_seconds, TimePoint now);
+  // A newer offer of another peer: remembers which peers hold the projects we compute for.
+  void OnOffer(const Offer& offer);
+  // Verdicts of this node's own holder: believed without asking who holds the project.
+  void OnOwnVerifiedNotice(const VerifiedNotice& notice);
   // The running kernel saved its state: kept until the unit is done or its lease dropped.
   void OnCheckpoint(const UnitKey& unit, const Bytes& state);
   Actions Tick(TimePoint now);
-  // While false, asks for no new work and offers no free slot, but still computes and delivers
-  // the units it holds (a paused or finishing worker).
+  // With false, asks for and takes no new work, and offers no free slot; it still computes
+  // and delivers the leases it holds. True at first.
   void set_accepting_work(bool accepting) { accepting_work_ = accepting; }
+  bool accepting_work() const { return accepting_work_; }
+  Credit credit() const { return {units_verified_, cpu_seconds_verified_, units_pending_}; }
 
   bool running() const { return running_.has_value(); }
   size_t leases_held() const { return queue_.size() + (running_ ? 1 : 0); }
@@ -85,6 +113,16 @@ class Volunteer {
   std::string RouteFor(const Unsent& unsent) const;
   Outgoing To(const std::string& endpoint, Body body);
 
+  // volunteer_credit.cc
+  void LoadCredit(const VolunteerStore::Snapshot& snapshot, TimePoint now);
+  void RecordClaim(const UnitKey& unit, const ResultHash& hash, double cpu_seconds, TimePoint now);
+  // `trusted`: from our own holder. Otherwise only a holder of each unit's project is believed.
+  void OnVerifiedNotice(const PeerId& from, const VerifiedNotice& notice, bool trusted);
+  void RememberHolder(const PeerId& peer, const ProjectId& project);
+  bool KnownHolder(const PeerId& peer, const ProjectId& project) const;
+  void DropOldCreditUnits(TimePoint now);
+  void ForgetCreditUnit(std::map<UnitKey, VolunteerStore::CreditRow>::iterator it);
+
   PeerId self_;
   const Signer& signer_;
   VolunteerConfig config_;
@@ -104,6 +142,14 @@ class Volunteer {
   uint64_t units_computed_ = 0;
   uint64_t leases_handed_off_ = 0;
   bool accepting_work_ = true;
+  std::map<UnitKey, VolunteerStore::CreditRow> credit_units_;  // claimed here, recently
+  uint64_t units_pending_ = 0;  // of credit_units_, those not verified
+  uint64_t units_verified_ = 0;
+  double cpu_seconds_verified_ = 0;
+  // Peers seen holding each project we have a manifest of. Offers drop a project once it is
+  // complete, yet the notices of its last units may still be on their way.
+  std::map<ProjectId, std::set<PeerId>> holders_seen_;
+  TimePoint next_credit_prune_{};
 };
 
 }  // namespace potluck

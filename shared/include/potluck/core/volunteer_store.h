@@ -1,6 +1,7 @@
 // Durable state of a volunteer: the leases it holds, the manifests they need, the latest
-// kernel checkpoint of a unit being computed, and the outbox of computed results not yet
-// acknowledged by their holder.
+// kernel checkpoint of a unit being computed, the outbox of computed results not yet
+// acknowledged by their holder, and its credit: units claimed awaiting their verdict, and the
+// totals of those verified.
 #pragma once
 
 #include <string>
@@ -28,10 +29,21 @@ class VolunteerStore {
     std::string holder;
     Signature signature{};
   };
+  // A unit computed and claimed here, and whether a holder told us it verified our hash.
+  struct CreditRow {
+    UnitKey unit;
+    ResultHash hash;          // what we claimed
+    double cpu_seconds = 0;   // the kernel's CPU time
+    TimePoint claimed;
+    bool verified = false;
+  };
   struct Snapshot {
     std::vector<Bytes> manifests;
     std::vector<LeaseRow> leases;
     std::vector<OutboxRow> outbox;
+    std::vector<CreditRow> credit;
+    uint64_t units_verified = 0;
+    double cpu_seconds_verified = 0;
   };
 
   virtual ~VolunteerStore() = default;
@@ -47,6 +59,12 @@ class VolunteerStore {
   virtual Result<Bytes> LoadCheckpoint(const UnitKey& unit) = 0;
   virtual void PutOutbox(const OutboxRow& row) = 0;
   virtual void DropOutbox(const UnitKey& unit) = 0;
+  // Replaces the unit's credit row.
+  virtual void PutCredit(const CreditRow& row) = 0;
+  // Marks the unit's row verified and adds one unit and `cpu_seconds` to the verified totals,
+  // which outlive the row.
+  virtual void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) = 0;
+  virtual void DropCredit(const UnitKey& unit) = 0;
 };
 
 }  // namespace potluck

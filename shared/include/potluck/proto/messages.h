@@ -70,6 +70,16 @@ struct ClaimAck {
   std::vector<UnitKey> units;
 };
 
+// Units the receiver claimed whose verdict agreed with its claim, each with the agreed hash.
+// A holder sends it when it verifies a unit; it only feeds the receiver's own credit figure.
+struct VerifiedNotice {
+  struct Item {
+    UnitKey unit;
+    ResultHash hash;
+  };
+  std::vector<Item> items;
+};
+
 struct PeerRef {
   PeerId id;
   std::string endpoint;
@@ -179,7 +189,7 @@ struct Reply {
 
 using Body = std::variant<Gossip, PeersRequest, WorkRequest, LeaseGrant, ClaimBatch, ClaimAck, SubmitProject,
                           ProjectRequest, ProjectStatus, Reply, HoldRequest, HoldAck, LedgerPush, LedgerAck,
-                          LeaseHandoff, LeaseMoved, CancelProject>;
+                          LeaseHandoff, LeaseMoved, CancelProject, VerifiedNotice>;
 
 struct Envelope {
   PeerId sender;

@@ -25,6 +25,7 @@ class Statement {
   bool valid() const { return stmt_ != nullptr; }
   // Binds are 1-based, as in SQLite.
   Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, double v);
   Statement& Bind(int i, std::string_view v);
   Statement& Bind(int i, std::span<const uint8_t> v);
   // Steps once: true while a row is available. Errors are kept in status().
@@ -34,6 +35,7 @@ class Statement {
   void Reset();
 
   int64_t Int(int col) const;
+  double Real(int col) const;
   std::string Text(int col) const;
   Bytes Blob(int col) const;
   const Status& status() const { return status_; }

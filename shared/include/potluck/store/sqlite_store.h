@@ -42,6 +42,9 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   Result<Bytes> LoadCheckpoint(const UnitKey& unit) override;
   void PutOutbox(const OutboxRow& row) override;
   void DropOutbox(const UnitKey& unit) override;
+  void PutCredit(const CreditRow& row) override;
+  void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) override;
+  void DropCredit(const UnitKey& unit) override;
 
   // PeerStore (sqlite_store_peers.cc)
   Result<std::vector<PeerRow>> LoadPeers() override;
@@ -62,6 +65,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
       mark_claim_alone_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
       put_checkpoint_, drop_checkpoint_;
+  std::unique_ptr<Statement> put_credit_, mark_credit_verified_, add_verified_credit_, drop_credit_;
   std::unique_ptr<Statement> put_peer_, drop_peer_;
 };
 

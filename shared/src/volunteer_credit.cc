@@ -1,0 +1,108 @@
+// The volunteer's credit: every unit it claims is remembered until a holder of its project
+// says the unit verified with the hash we claimed; then its CPU seconds count, once.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "potluck/core/volunteer.h"
+
+namespace potluck {
+namespace {
+
+constexpr Duration kCreditPruneInterval = std::chrono::hours(1);
+
+}  // namespace
+
+void Volunteer::LoadCredit(const VolunteerStore::Snapshot& snapshot, TimePoint now) {
+  units_verified_ = snapshot.units_verified;
+  cpu_seconds_verified_ = snapshot.cpu_seconds_verified;
+  for (const auto& row : snapshot.credit) {
+    credit_units_[row.unit] = row;
+    units_pending_ += !row.verified;
+  }
+  DropOldCreditUnits(now);
+}
+
+void Volunteer::RecordClaim(const UnitKey& unit, const ResultHash& hash, double cpu_seconds, TimePoint now) {
+  auto known = credit_units_.find(unit);
+  // Computed again after it verified (a lease given twice while holders' views differed):
+  // the grid already had this result from us.
+  if (known != credit_units_.end() && known->second.verified) return;
+  if (known != credit_units_.end()) ForgetCreditUnit(known);
+  if (credit_units_.size() >= kCreditUnitsMax) {
+    // Only reached if almost nothing we claim verifies: forget the oldest claim.
+    ForgetCreditUnit(std::min_element(credit_units_.begin(), credit_units_.end(), [](const auto& a, const auto& b) {
+      return a.second.claimed < b.second.claimed;
+    }));
+  }
+  // The figure comes from the kernel runner; a broken one must not poison the totals.
+  if (!std::isfinite(cpu_seconds) || cpu_seconds < 0) cpu_seconds = 0;
+  VolunteerStore::CreditRow row{unit, hash, cpu_seconds, now, false};
+  store_.PutCredit(row);
+  credit_units_[unit] = row;
+  ++units_pending_;
+}
+
+void Volunteer::OnOwnVerifiedNotice(const VerifiedNotice& notice) { OnVerifiedNotice(self_, notice, /*trusted=*/true); }
+
+void Volunteer::OnVerifiedNotice(const PeerId& from, const VerifiedNotice& notice, bool trusted) {
+  for (const auto& item : notice.items) {
+    auto it = credit_units_.find(item.unit);
+    // A unit we never claimed, or counted already (each holder sends a notice), earns nothing;
+    // nor does a verdict on a hash other than ours, or word from a peer not holding the project.
+    if (it == credit_units_.end() || it->second.verified || it->second.hash != item.hash) continue;
+    if (!trusted && !KnownHolder(from, item.unit.project)) {
+      spdlog::debug("ignored a verified notice for {}#{} from {}: not a holder", item.unit.project.Short(),
+                    item.unit.index, from.Short());
+      continue;
+    }
+    it->second.verified = true;
+    --units_pending_;
+    ++units_verified_;
+    cpu_seconds_verified_ += it->second.cpu_seconds;
+    store_.MarkCreditVerified(item.unit, it->second.cpu_seconds);
+    spdlog::info("unit {}#{} verified, {} units verified here", item.unit.project.Short(), item.unit.index,
+                 units_verified_);
+  }
+}
+
+void Volunteer::OnOffer(const Offer& offer) {
+  for (const ProjectId& project : offer.holds) {
+    if (manifests_.contains(project)) RememberHolder(offer.peer, project);
+  }
+}
+
+void Volunteer::RememberHolder(const PeerId& peer, const ProjectId& project) {
+  std::set<PeerId>& holders = holders_seen_[project];
+  // Any peer may say in its offer that it holds a project, so a flood of keys may fill the
+  // set; the current offers of the real holders are still believed then.
+  if (holders.size() < kHoldersSeenPerProjectMax) holders.insert(peer);
+}
+
+bool Volunteer::KnownHolder(const PeerId& peer, const ProjectId& project) const {
+  if (const Offer* offer = directory_.OfferOf(peer)) {
+    if (std::find(offer->holds.begin(), offer->holds.end(), project) != offer->holds.end()) return true;
+  }
+  auto seen = holders_seen_.find(project);
+  return seen != holders_seen_.end() && seen->second.contains(peer);
+}
+
+void Volunteer::DropOldCreditUnits(TimePoint now) {
+  if (now < next_credit_prune_) return;
+  next_credit_prune_ = now + kCreditPruneInterval;
+  for (auto it = credit_units_.begin(); it != credit_units_.end();) {
+    const Duration keep = it->second.verified ? kVerifiedCreditTtl : kPendingCreditTtl;
+    auto next = std::next(it);
+    if (now - it->second.claimed >= keep) ForgetCreditUnit(it);
+    it = next;
+  }
+}
+
+void Volunteer::ForgetCreditUnit(std::map<UnitKey, VolunteerStore::CreditRow>::iterator it) {
+  units_pending_ -= !it->second.verified;
+  store_.DropCredit(it->first);
+  credit_units_.erase(it);
+}
+
+}  // namespace potluck
