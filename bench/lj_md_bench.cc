@@ -96,11 +96,45 @@ void PrintLammps(const char* rule, int threads, double ours, double lammps) {
               lammps, kAtomSteps / lammps / 1e6, lammps / ours);
 }
 
+// `lj_md_bench kernel THREADS [SKIN [STEPS]]`: the kernel alone, one run, for profiling (e.g.
+// under callgrind). Prints the loop time, list builds and the hash of the unit's result bytes, which must not
+// depend on the thread count or the skin.
+int KernelOnly(int argc, char** argv) {
+  if (argc < 3 || std::string(argv[1]) != "kernel") {
+    std::fprintf(stderr, "usage: lj_md_bench [kernel THREADS [SKIN [STEPS]]]\n");
+    return 2;
+  }
+  const int threads = std::atoi(argv[2]);
+  potluck::Params params = {{"cells", std::to_string(kCells)},
+                            {"steps", argc > 4 ? argv[4] : std::to_string(kSteps)}};
+  if (argc > 3) params["skin"] = argv[3];
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    Result<Simulation> simulation = StartUnit(params, 1, 0);
+    const StopRequested never = [] { return false; };
+    if (!simulation.ok() || !simulation->Prepare(never).ok()) std::abort();
+    const auto start = std::chrono::steady_clock::now();
+    while (!simulation->done()) {
+      if (!simulation->Step(never).ok()) std::abort();
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const potluck::Hash256 hash = potluck::Blake2b256(EncodeUnit(*simulation));
+    std::printf("threads %d: %.3f s, %lld list builds, %zu list entries, result hash ", threads,
+                seconds, static_cast<long long>(simulation->list_builds() - 1),
+                simulation->neighbor_pairs());
+    for (size_t k = 0; k < 8; ++k) std::printf("%02x", hash[k]);
+    std::printf("\n");
+  });
+  return 0;
+}
+
 }  // namespace
 }  // namespace potluck::lj_md
 
-int main() {
+int main(int argc, char** argv) {
   using namespace potluck::lj_md;
+  if (argc > 1) return KernelOnly(argc, argv);
   // Let an arena of 2 threads have 2 even where TBB would keep a core for the caller.
   const tbb::global_control threads_max(tbb::global_control::max_allowed_parallelism, 2);
   std::printf("lj-md, %d atoms, %d steps, median of %d runs\n", 4 * kCells * kCells * kCells,
