@@ -1,9 +1,16 @@
 #include "lj_md/neighbor_list.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include "lj_md/avx2_helpers.h"
 #include "potluck/base/status.h"
 
 namespace potluck::lj_md {
@@ -11,6 +18,80 @@ namespace {
 
 // Two doubles, one SSE2 register (a GCC and Clang vector extension).
 typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
+
+// The binned atoms a search scans.
+struct Slots {
+  const PackedPosition* position;  // by slot
+  const int32_t* atom;             // the atom in each slot
+  double radius_squared;
+};
+
+// Appends to appended[count...] the atoms in slots [slot_begin, slot_end) other than `self` whose
+// image, their position + shift, lies within the radius of `center`; returns the new count.
+// Separations to the images: MinimumImage's operations for pairs within the radius, since cells
+// reach less than half the box. Each candidate is written at the next free place, which advances
+// only for atoms within the radius, so there is no branch per candidate.
+size_t ScanBaseline(const Slots& slots, const double center[3], int32_t self, int32_t slot_begin,
+                    int32_t slot_end, const double shift[3], int32_t* appended, size_t count) {
+  const double px = center[0], py = center[1], pz = center[2];
+  const PackedPosition* p = slots.position;
+  const int32_t* atom = slots.atom;
+  int32_t s = slot_begin;
+  for (; s + 1 < slot_end; s += 2) {
+    const Pair dx = (px - Pair{p[s].x, p[s + 1].x}) - shift[0];
+    const Pair dy = (py - Pair{p[s].y, p[s + 1].y}) - shift[1];
+    const Pair dz = (pz - Pair{p[s].z, p[s + 1].z}) - shift[2];
+    const Pair r2 = dx * dx + dy * dy + dz * dz;
+    appended[count] = atom[s];
+    count += (r2[0] < slots.radius_squared) & (atom[s] != self);
+    appended[count] = atom[s + 1];
+    count += (r2[1] < slots.radius_squared) & (atom[s + 1] != self);
+  }
+  if (s < slot_end) {
+    const double dx = (px - p[s].x) - shift[0];
+    const double dy = (py - p[s].y) - shift[1];
+    const double dz = (pz - p[s].z) - shift[2];
+    appended[count] = atom[s];
+    count += (dx * dx + dy * dy + dz * dz < slots.radius_squared) & (atom[s] != self);
+  }
+  return count;
+}
+
+#if defined(__x86_64__)
+// ScanBaseline four candidates at a time, with the same operations on each; the atoms kept are
+// compressed to the front of a vector and stored whole. The last group reads up to 3 slots past
+// slot_end (the slot arrays have that slack) and keeps none of them. REQUIRES: `appended` has
+// room for 3 more than the scanned candidates.
+[[gnu::target("avx2")]] size_t ScanAvx2(const Slots& slots, const double center[3], int32_t self,
+                                        int32_t slot_begin, int32_t slot_end,
+                                        const double shift[3], int32_t* appended, size_t count) {
+  using namespace internal;
+  const __m256d px = _mm256_set1_pd(center[0]), py = _mm256_set1_pd(center[1]);
+  const __m256d pz = _mm256_set1_pd(center[2]);
+  const __m256d sx = _mm256_set1_pd(shift[0]), sy = _mm256_set1_pd(shift[1]);
+  const __m256d sz = _mm256_set1_pd(shift[2]);
+  const __m256d radius_squared = _mm256_set1_pd(slots.radius_squared);
+  const __m128i self4 = _mm_set1_epi32(self);
+  const PackedPosition* p = slots.position;
+  for (int32_t s = slot_begin; s < slot_end; s += 4) {
+    __m256d xj, yj, zj;
+    LoadFour(p[s], p[s + 1], p[s + 2], p[s + 3], xj, yj, zj);
+    const __m256d dx = _mm256_sub_pd(_mm256_sub_pd(px, xj), sx);
+    const __m256d dy = _mm256_sub_pd(_mm256_sub_pd(py, yj), sy);
+    const __m256d dz = _mm256_sub_pd(_mm256_sub_pd(pz, zj), sz);
+    const __m256d r2 = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
+                                     _mm256_mul_pd(dz, dz));
+    const __m128i atoms = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots.atom + s));
+    const int is_self = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(atoms, self4)));
+    const int in_run = slot_end - s >= 4 ? 15 : (1 << (slot_end - s)) - 1;
+    const int within =
+        _mm256_movemask_pd(_mm256_cmp_pd(r2, radius_squared, _CMP_LT_OQ)) & ~is_self & in_run;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(appended + count), CompressInts(atoms, within));
+    count += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(within)));
+  }
+  return count;
+}
+#endif
 
 }  // namespace
 
@@ -57,44 +138,14 @@ void NeighborList::BinAtoms() {
   for (size_t c = 1; c < cell_start_.size(); ++c) cell_start_[c] += cell_start_[c - 1];
   // A counting sort in atom order keeps each cell's atoms increasing.
   std::vector<int32_t> next(cell_start_.begin(), cell_start_.end() - 1);
-  for (auto* v : {&sorted_x_, &sorted_y_, &sorted_z_}) v->resize(n);
-  sorted_atom_.resize(n);
+  // Slack of kScanSlack slots past the last, so that a vector search may read past a run.
+  sorted_position_.assign(n + kScanSlack, PackedPosition{0.0, 0.0, 0.0, 0.0});
+  sorted_atom_.assign(n + kScanSlack, -1);
   for (size_t i = 0; i < n; ++i) {
     const int32_t slot = next[cell_of_atom_[i]]++;
     sorted_atom_[slot] = static_cast<int32_t>(i);
-    sorted_x_[slot] = x_[i];
-    sorted_y_[slot] = y_[i];
-    sorted_z_[slot] = z_[i];
+    sorted_position_[slot] = {x_[i], y_[i], z_[i], 0.0};
   }
-}
-
-size_t NeighborList::ScanSlots(size_t atom, int32_t slot_begin, int32_t slot_end,
-                               const double shift[3], int32_t* appended, size_t count) const {
-  // Separations to the atoms' images in these cells: MinimumImage's operations for pairs within
-  // the radius, since cells reach less than half the box. Two candidates at a time; each is
-  // written at the next free place, which advances only for atoms within the radius, so there is
-  // no branch per candidate.
-  const double px = x_[atom], py = y_[atom], pz = z_[atom];
-  const int32_t self = static_cast<int32_t>(atom);
-  int32_t s = slot_begin;
-  for (; s + 1 < slot_end; s += 2) {
-    const Pair dx = (px - Pair{sorted_x_[s], sorted_x_[s + 1]}) - shift[0];
-    const Pair dy = (py - Pair{sorted_y_[s], sorted_y_[s + 1]}) - shift[1];
-    const Pair dz = (pz - Pair{sorted_z_[s], sorted_z_[s + 1]}) - shift[2];
-    const Pair r2 = dx * dx + dy * dy + dz * dz;
-    appended[count] = sorted_atom_[s];
-    count += (r2[0] < radius_squared_) & (sorted_atom_[s] != self);
-    appended[count] = sorted_atom_[s + 1];
-    count += (r2[1] < radius_squared_) & (sorted_atom_[s + 1] != self);
-  }
-  if (s < slot_end) {
-    const double dx = (px - sorted_x_[s]) - shift[0];
-    const double dy = (py - sorted_y_[s]) - shift[1];
-    const double dz = (pz - sorted_z_[s]) - shift[2];
-    appended[count] = sorted_atom_[s];
-    count += (dx * dx + dy * dy + dz * dz < radius_squared_) & (sorted_atom_[s] != self);
-  }
-  return count;
 }
 
 void NeighborList::CollectNeighbors(size_t atom, std::vector<int32_t>& out) const {
@@ -151,10 +202,22 @@ void NeighborList::CollectNeighbors(size_t atom, std::vector<int32_t>& out) cons
     }
   }
   const size_t first_slot = out.size();
-  out.resize(first_slot + candidates);
+  out.resize(first_slot + candidates + kScanSlack);
   size_t count = first_slot;
+  const Slots slots{sorted_position_.data(), sorted_atom_.data(), radius_squared_};
+  const double center[3] = {x_[atom], y_[atom], z_[atom]};
+  const int32_t self = static_cast<int32_t>(atom);
   for (int r = 0; r < run_count; ++r) {
-    count = ScanSlots(atom, runs[r].slot_begin, runs[r].slot_end, runs[r].shift, out.data(), count);
+    const Run& run = runs[r];
+#if defined(__x86_64__)
+    if (isa_ == Isa::kAvx2) {
+      count = ScanAvx2(slots, center, self, run.slot_begin, run.slot_end, run.shift, out.data(),
+                       count);
+      continue;
+    }
+#endif
+    count = ScanBaseline(slots, center, self, run.slot_begin, run.slot_end, run.shift, out.data(),
+                         count);
   }
   out.resize(count);
 }
@@ -173,7 +236,12 @@ bool NeighborList::SortByTransposing(const std::function<bool()>& stop) {
   // The cells were visited in an order that depends on where each atom sits. The list is
   // symmetric (j is i's neighbour iff i is j's: separations are exact negations), so scattering
   // i into the lists of its neighbours, for i in increasing order, rebuilds every list sorted
-  // by atom, and the order depends only on which atoms are neighbours. One pass, no sorting.
+  // by atom, and the order depends only on which atoms are neighbours. No sorting.
+  //
+  // In parallel: the atoms i are cut into stripes of whole blocks, one per thread, each
+  // scattering its atoms in increasing order. Atom j's list takes the stripes' atoms one stripe
+  // after the other; where each stripe starts writing follows from j's own unsorted list, which
+  // holds the same atoms. The list does not depend on how many stripes there are.
   const size_t n = unsorted_begin_.size();
   const auto found_of = [&](size_t i) {
     const std::vector<int32_t>& found = unsorted_[i / kAtomsPerBlock];
@@ -183,17 +251,55 @@ bool NeighborList::SortByTransposing(const std::function<bool()>& stop) {
   };
   offsets_.assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) offsets_[i + 1] = offsets_[i] + found_of(i).size();
-  neighbors_.resize(offsets_[n]);
-  std::vector<size_t> next(offsets_.begin(), offsets_.end() - 1);
-  for (size_t i = 0; i < n; ++i) {
-    // The pass is serial: for a million atoms it takes longer than a stop may wait.
-    if (i % kAtomsPerStopCheck == 0 && stop()) return false;
-    for (const int32_t j : found_of(i)) {
-      POTLUCK_CHECK(next[j] < offsets_[j + 1]);  // the list is symmetric
-      neighbors_[next[j]++] = static_cast<int32_t>(i);
+  // Slack past the last entry, so that a vector loop may read a few entries past a list.
+  neighbors_.assign(offsets_[n] + kListSlack, 0);
+  const size_t blocks = BlockCount(n);
+  const size_t stripes = std::min({static_cast<size_t>(std::max(
+                                       1, tbb::this_task_arena::max_concurrency())),
+                                   kStripesMax, blocks});
+  const size_t blocks_per_stripe = (blocks + stripes - 1) / stripes;
+  cursor_.resize(stripes * n);
+  ForEachBlock(n, [&](size_t, size_t begin, size_t end) {
+    for (size_t j = begin; j < end; ++j) {
+      std::array<size_t, kStripesMax> per_stripe{};
+      if (stripes > 1) {
+        for (const int32_t i : found_of(j)) {
+          ++per_stripe[static_cast<size_t>(i) / kAtomsPerBlock / blocks_per_stripe];
+        }
+      }
+      size_t next = offsets_[j];
+      for (size_t stripe = 0; stripe < stripes; ++stripe) {
+        const size_t count = stripe + 1 < stripes ? per_stripe[stripe] : offsets_[j + 1] - next;
+        cursor_[stripe * n + j] = {next, next + count};
+        next += count;
+      }
     }
-  }
-  return true;
+  });
+  std::atomic<bool> stopped{false};
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, stripes, 1),
+      [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t stripe = range.begin(); stripe != range.end(); ++stripe) {
+          Cursor* cursor = &cursor_[stripe * n];
+          const size_t first = stripe * blocks_per_stripe * kAtomsPerBlock;
+          const size_t last = std::min(n, first + blocks_per_stripe * kAtomsPerBlock);
+          for (size_t i = first; i < last; ++i) {
+            // For a million atoms a stripe takes longer than a stop may wait.
+            if ((i - first) % kAtomsPerStopCheck == 0 &&
+                (stopped.load(std::memory_order_relaxed) || stop())) {
+              stopped = true;
+              return;
+            }
+            for (const int32_t j : found_of(i)) {
+              Cursor& to = cursor[j];
+              POTLUCK_CHECK(to.next < to.end);  // the list is symmetric
+              neighbors_[to.next++] = static_cast<int32_t>(i);
+            }
+          }
+        }
+      },
+      tbb::simple_partitioner());
+  return !stopped;
 }
 
 bool NeighborList::Build(std::span<const double> x, std::span<const double> y,
