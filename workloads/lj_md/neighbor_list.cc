@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <limits>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -58,37 +59,48 @@ size_t ScanBaseline(const Slots& slots, const double center[3], int32_t self, in
 }
 
 #if defined(__x86_64__)
-// ScanBaseline four candidates at a time, with the same operations on each; the atoms kept are
-// compressed to the front of a vector and stored whole. The last group reads up to 3 slots past
-// slot_end (the slot arrays have that slack) and keeps none of them. REQUIRES: `appended` has
-// room for 3 more than the scanned candidates.
+// What ScanAvx2 keeps in registers for one run.
+struct ScanVectors {
+  __m256d px, py, pz, sx, sy, sz, radius_squared;
+  __m128i self;
+};
+
+// Slots s .. s + 3, of which those in the mask `in_run` belong to the run: appends the atoms
+// within the radius at appended[count...], compressed to the front of a vector stored whole.
+[[gnu::target("avx2"), gnu::always_inline]] inline void ScanFour(const ScanVectors& v,
+                                                                 const Slots& slots, int32_t s,
+                                                                 int in_run, int32_t* appended,
+                                                                 size_t& count) {
+  using namespace internal;
+  const PackedPosition* p = slots.position;
+  __m256d xj, yj, zj;
+  LoadFour(p[s], p[s + 1], p[s + 2], p[s + 3], xj, yj, zj);
+  const __m256d dx = _mm256_sub_pd(_mm256_sub_pd(v.px, xj), v.sx);
+  const __m256d dy = _mm256_sub_pd(_mm256_sub_pd(v.py, yj), v.sy);
+  const __m256d dz = _mm256_sub_pd(_mm256_sub_pd(v.pz, zj), v.sz);
+  const __m256d r2 = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
+                                   _mm256_mul_pd(dz, dz));
+  const __m128i atoms = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots.atom + s));
+  const int is_self = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(atoms, v.self)));
+  const int within =
+      _mm256_movemask_pd(_mm256_cmp_pd(r2, v.radius_squared, _CMP_LT_OQ)) & ~is_self & in_run;
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(appended + count), CompressInts(atoms, within));
+  count += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(within)));
+}
+
+// ScanBaseline four candidates at a time, with the same operations on each. The last group
+// reads up to 3 slots past slot_end (the slot arrays have that slack) and keeps none of them.
+// REQUIRES: `appended` has room for 3 more than the scanned candidates.
 [[gnu::target("avx2")]] size_t ScanAvx2(const Slots& slots, const double center[3], int32_t self,
                                         int32_t slot_begin, int32_t slot_end,
                                         const double shift[3], int32_t* appended, size_t count) {
-  using namespace internal;
-  const __m256d px = _mm256_set1_pd(center[0]), py = _mm256_set1_pd(center[1]);
-  const __m256d pz = _mm256_set1_pd(center[2]);
-  const __m256d sx = _mm256_set1_pd(shift[0]), sy = _mm256_set1_pd(shift[1]);
-  const __m256d sz = _mm256_set1_pd(shift[2]);
-  const __m256d radius_squared = _mm256_set1_pd(slots.radius_squared);
-  const __m128i self4 = _mm_set1_epi32(self);
-  const PackedPosition* p = slots.position;
-  for (int32_t s = slot_begin; s < slot_end; s += 4) {
-    __m256d xj, yj, zj;
-    LoadFour(p[s], p[s + 1], p[s + 2], p[s + 3], xj, yj, zj);
-    const __m256d dx = _mm256_sub_pd(_mm256_sub_pd(px, xj), sx);
-    const __m256d dy = _mm256_sub_pd(_mm256_sub_pd(py, yj), sy);
-    const __m256d dz = _mm256_sub_pd(_mm256_sub_pd(pz, zj), sz);
-    const __m256d r2 = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
-                                     _mm256_mul_pd(dz, dz));
-    const __m128i atoms = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots.atom + s));
-    const int is_self = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(atoms, self4)));
-    const int in_run = slot_end - s >= 4 ? 15 : (1 << (slot_end - s)) - 1;
-    const int within =
-        _mm256_movemask_pd(_mm256_cmp_pd(r2, radius_squared, _CMP_LT_OQ)) & ~is_self & in_run;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(appended + count), CompressInts(atoms, within));
-    count += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(within)));
-  }
+  const ScanVectors v = {_mm256_set1_pd(center[0]), _mm256_set1_pd(center[1]),
+                         _mm256_set1_pd(center[2]), _mm256_set1_pd(shift[0]),
+                         _mm256_set1_pd(shift[1]),  _mm256_set1_pd(shift[2]),
+                         _mm256_set1_pd(slots.radius_squared), _mm_set1_epi32(self)};
+  int32_t s = slot_begin;
+  for (; s + 4 <= slot_end; s += 4) ScanFour(v, slots, s, 0xf, appended, count);
+  if (s < slot_end) ScanFour(v, slots, s, (1 << (slot_end - s)) - 1, appended, count);
   return count;
 }
 #endif
@@ -148,7 +160,16 @@ void NeighborList::BinAtoms() {
   }
 }
 
-void NeighborList::CollectNeighbors(size_t atom, std::vector<int32_t>& out) const {
+void NeighborList::Found::Reserve(size_t more) {
+  if (size + more <= capacity) return;
+  const size_t grown = std::max(size + more, 2 * capacity);
+  std::unique_ptr<int32_t[]> larger(new int32_t[grown]);
+  std::copy(data.get(), data.get() + size, larger.get());
+  data = std::move(larger);
+  capacity = grown;
+}
+
+void NeighborList::CollectNeighbors(size_t atom, Found& out) const {
   const int m = cells_per_side_, reach = kReach;
   const int cell = cell_of_atom_[atom];
   const int cx0 = cell % m, cy0 = (cell / m) % m, cz0 = cell / (m * m);
@@ -201,9 +222,8 @@ void NeighborList::CollectNeighbors(size_t atom, std::vector<int32_t>& out) cons
       }
     }
   }
-  const size_t first_slot = out.size();
-  out.resize(first_slot + candidates + kScanSlack);
-  size_t count = first_slot;
+  out.Reserve(candidates + kScanSlack);
+  size_t count = out.size;
   const Slots slots{sorted_position_.data(), sorted_atom_.data(), radius_squared_};
   const double center[3] = {x_[atom], y_[atom], z_[atom]};
   const int32_t self = static_cast<int32_t>(atom);
@@ -211,24 +231,25 @@ void NeighborList::CollectNeighbors(size_t atom, std::vector<int32_t>& out) cons
     const Run& run = runs[r];
 #if defined(__x86_64__)
     if (isa_ == Isa::kAvx2) {
-      count = ScanAvx2(slots, center, self, run.slot_begin, run.slot_end, run.shift, out.data(),
+      count = ScanAvx2(slots, center, self, run.slot_begin, run.slot_end, run.shift, out.data.get(),
                        count);
       continue;
     }
 #endif
-    count = ScanBaseline(slots, center, self, run.slot_begin, run.slot_end, run.shift, out.data(),
+    count = ScanBaseline(slots, center, self, run.slot_begin, run.slot_end, run.shift, out.data.get(),
                          count);
   }
-  out.resize(count);
+  out.size = count;
 }
 
-void NeighborList::CollectAllPairs(size_t atom, std::vector<int32_t>& out) const {
+void NeighborList::CollectAllPairs(size_t atom, Found& out) const {
+  out.Reserve(x_.size());
   for (size_t j = 0; j < x_.size(); ++j) {
     const double dx = MinimumImage(x_[atom] - x_[j], length_, half_length_);
     const double dy = MinimumImage(y_[atom] - y_[j], length_, half_length_);
     const double dz = MinimumImage(z_[atom] - z_[j], length_, half_length_);
     if (j != atom && dx * dx + dy * dy + dz * dz < radius_squared_)
-      out.push_back(static_cast<int32_t>(j));
+      out.data[out.size++] = static_cast<int32_t>(j);
   }
 }
 
@@ -244,15 +265,17 @@ bool NeighborList::SortByTransposing(const std::function<bool()>& stop) {
   // holds the same atoms. The list does not depend on how many stripes there are.
   const size_t n = unsorted_begin_.size();
   const auto found_of = [&](size_t i) {
-    const std::vector<int32_t>& found = unsorted_[i / kAtomsPerBlock];
+    const Found& found = unsorted_[i / kAtomsPerBlock];
     const bool last_of_block = (i + 1) % kAtomsPerBlock == 0 || i + 1 == n;
-    const size_t end = last_of_block ? found.size() : unsorted_begin_[i + 1];
-    return std::span<const int32_t>(found).subspan(unsorted_begin_[i], end - unsorted_begin_[i]);
+    const size_t end = last_of_block ? found.size : unsorted_begin_[i + 1];
+    return found.span().subspan(unsorted_begin_[i], end - unsorted_begin_[i]);
   };
   offsets_.assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) offsets_[i + 1] = offsets_[i] + found_of(i).size();
   // Slack past the last entry, so that a vector loop may read a few entries past a list.
-  neighbors_.assign(offsets_[n] + kListSlack, 0);
+  neighbors_.size = 0;
+  neighbors_.Reserve(offsets_[n] + kListSlack);
+  std::fill_n(neighbors_.data.get() + offsets_[n], kListSlack, 0);
   const size_t blocks = BlockCount(n);
   const size_t stripes = std::min({static_cast<size_t>(std::max(
                                        1, tbb::this_task_arena::max_concurrency())),
@@ -293,7 +316,7 @@ bool NeighborList::SortByTransposing(const std::function<bool()>& stop) {
             for (const int32_t j : found_of(i)) {
               Cursor& to = cursor[j];
               POTLUCK_CHECK(to.next < to.end);  // the list is symmetric
-              neighbors_[to.next++] = static_cast<int32_t>(i);
+              neighbors_.data[to.next++] = static_cast<int32_t>(i);
             }
           }
         }
@@ -318,10 +341,10 @@ bool NeighborList::Build(std::span<const double> x, std::span<const double> y,
       stopped = true;
       return;
     }
-    std::vector<int32_t>& found = unsorted_[block];
-    found.clear();
+    Found& found = unsorted_[block];
+    found.size = 0;
     for (size_t i = begin; i < end; ++i) {
-      unsorted_begin_[i] = static_cast<uint32_t>(found.size());
+      unsorted_begin_[i] = static_cast<uint32_t>(found.size);
       if (uses_cells()) {
         CollectNeighbors(i, found);
       } else {
@@ -334,26 +357,43 @@ bool NeighborList::Build(std::span<const double> x, std::span<const double> y,
   return true;
 }
 
-double NeighborList::MaxDisplacementSquared(std::span<const double> x, std::span<const double> y,
-                                            std::span<const double> z) const {
+double NeighborList::TwoLargestDisplacements(std::span<const double> x,
+                                             std::span<const double> y,
+                                             std::span<const double> z) const {
   POTLUCK_CHECK(valid_ && x.size() == x_.size());
-  std::vector<double> block_max(BlockCount(x.size()), 0.0);
+  // The two largest squared displacements: per block, then over blocks.
+  struct TopTwo {
+    double first = 0, second = 0;
+    bool nan = false;
+    void Add(double d2) {
+      if (d2 > first) {
+        second = first;
+        first = d2;
+      } else if (d2 > second) {
+        second = d2;
+      }
+      nan |= std::isnan(d2);
+    }
+  };
+  std::vector<TopTwo> block_top(BlockCount(x.size()));
   ForEachBlock(x.size(), [&](size_t block, size_t begin, size_t end) {
-    double largest = 0;
+    TopTwo top;
     for (size_t i = begin; i < end; ++i) {
       const double dx = MinimumImage(x[i] - x_[i], length_, half_length_);
       const double dy = MinimumImage(y[i] - y_[i], length_, half_length_);
       const double dz = MinimumImage(z[i] - z_[i], length_, half_length_);
-      const double d2 = dx * dx + dy * dy + dz * dz;
-      if (!(d2 <= largest)) largest = d2;  // so that NaN wins
+      top.Add(dx * dx + dy * dy + dz * dz);
     }
-    block_max[block] = largest;
+    block_top[block] = top;
   });
-  double largest = 0;
-  for (const double m : block_max) {
-    if (!(m <= largest)) largest = m;
+  TopTwo top;
+  for (const TopTwo& block : block_top) {
+    top.Add(block.first);
+    top.Add(block.second);
+    top.nan |= block.nan;
   }
-  return largest;
+  if (top.nan) return std::numeric_limits<double>::infinity();
+  return std::sqrt(top.first) + std::sqrt(top.second);
 }
 
 }  // namespace potluck::lj_md

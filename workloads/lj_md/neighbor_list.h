@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -40,15 +41,18 @@ class NeighborList {
              const std::function<bool()>& stop);
   bool valid() const { return valid_; }
 
-  // The largest squared distance (nearest image) any atom has moved since the last Build; NaN
-  // positions count as infinitely far. REQUIRES: valid().
-  double MaxDisplacementSquared(std::span<const double> x, std::span<const double> y,
-                                std::span<const double> z) const;
+  // The sum of the two largest distances (nearest image) that atoms have moved since the last
+  // Build, or infinity if a position is NaN. While it is at most radius - cutoff, no two atoms
+  // have come closer than `cutoff` without being listed: a pair not listed was at least `radius`
+  // apart, and has closed in by at most the sum of the two atoms' displacements.
+  // REQUIRES: valid().
+  double TwoLargestDisplacements(std::span<const double> x, std::span<const double> y,
+                                 std::span<const double> z) const;
 
   // The neighbours of atom i, increasing. The 3 entries past the span may be read: they hold
   // atom numbers (of the next lists, or 0). REQUIRES: valid().
   std::span<const int32_t> NeighborsOf(size_t atom) const {
-    return {neighbors_.data() + offsets_[atom], offsets_[atom + 1] - offsets_[atom]};
+    return {neighbors_.data.get() + offsets_[atom], offsets_[atom + 1] - offsets_[atom]};
   }
   bool uses_cells() const { return cells_per_side_ > 0; }
   // The code path of the cell search, BestIsa() unless set. REQUIRES: the CPU supports `isa`.
@@ -60,8 +64,17 @@ class NeighborList {
   void BinAtoms();
   // False if `stop` turned true first.
   bool SortByTransposing(const std::function<bool()>& stop);
-  void CollectNeighbors(size_t atom, std::vector<int32_t>& out) const;
-  void CollectAllPairs(size_t atom, std::vector<int32_t>& out) const;
+  // Atom numbers found for one block: a growable array whose growth leaves new entries
+  // unwritten (a vector would zero them, and they are written next anyway).
+  struct Found {
+    std::unique_ptr<int32_t[]> data;
+    size_t size = 0, capacity = 0;
+    // Room for `more` entries past size.
+    void Reserve(size_t more);
+    std::span<const int32_t> span() const { return {data.get(), size}; }
+  };
+  void CollectNeighbors(size_t atom, Found& out) const;
+  void CollectAllPairs(size_t atom, Found& out) const;
 
   double length_, half_length_, radius_squared_;
   int cells_per_side_ = 0;          // 0: all pairs
@@ -80,7 +93,7 @@ class NeighborList {
   std::vector<int32_t> sorted_atom_;
   // Found in parallel per block of kAtomsPerBlock atoms, in cell order: atom i's are
   // unsorted_[block][unsorted_begin_[i]...] up to the next atom's.
-  std::vector<std::vector<int32_t>> unsorted_;
+  std::vector<Found> unsorted_;
   std::vector<uint32_t> unsorted_begin_;
   // Where the transposition writes next into atom j's list for the atoms of stripe s, and where
   // that stripe's part of the list ends: cursor_[s * atoms + j].
@@ -91,7 +104,7 @@ class NeighborList {
   // The list: atom i's neighbours are neighbors_[offsets_[i] .. offsets_[i + 1]), increasing,
   // followed by kListSlack zeros.
   std::vector<size_t> offsets_;
-  std::vector<int32_t> neighbors_;
+  Found neighbors_;
 };
 
 }  // namespace potluck::lj_md

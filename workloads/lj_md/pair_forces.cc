@@ -102,40 +102,49 @@ void FilterBaseline(const PairForceInput& in, size_t i, NearPairs& near) {
 }
 
 #if defined(__x86_64__)
-// FilterBaseline four neighbours at a time: one load per neighbour's packed position, and the
-// neighbours within the cutoff compressed to the front of each vector and stored whole. The last
+// What FilterAvx2 keeps in registers for one atom.
+struct FilterVectors {
+  __m256d length, half, minus_half, cutoff_squared;
+  __m256d xi, yi, zi;
+};
+
+// Neighbours j[0] .. j[3], of which those in the mask `in_list` are the atom's: appends those
+// within the cutoff at near[count...], compressed to the front of each vector and stored whole.
+[[gnu::target("avx2"), gnu::always_inline]] inline void FilterFour(
+    const FilterVectors& v, const PackedPosition* positions, const int32_t* j, int in_list,
+    NearPairs& near, size_t& count) {
+  using namespace internal;
+  __m256d xj, yj, zj;
+  LoadFour(positions[j[0]], positions[j[1]], positions[j[2]], positions[j[3]], xj, yj, zj);
+  const __m256d dx = NearestImages(_mm256_sub_pd(v.xi, xj), v.length, v.half, v.minus_half);
+  const __m256d dy = NearestImages(_mm256_sub_pd(v.yi, yj), v.length, v.half, v.minus_half);
+  const __m256d dz = NearestImages(_mm256_sub_pd(v.zi, zj), v.length, v.half, v.minus_half);
+  const __m256d r2 = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
+                                   _mm256_mul_pd(dz, dz));
+  const int within = _mm256_movemask_pd(_mm256_cmp_pd(r2, v.cutoff_squared, _CMP_LT_OQ)) & in_list;
+  _mm256_storeu_pd(&near.dx[count], CompressDoubles(dx, within));
+  _mm256_storeu_pd(&near.dy[count], CompressDoubles(dy, within));
+  _mm256_storeu_pd(&near.dz[count], CompressDoubles(dz, within));
+  _mm256_storeu_pd(&near.r2[count], CompressDoubles(r2, within));
+  count += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(within)));
+}
+
+// FilterBaseline four neighbours at a time, one load per neighbour's packed position. The last
 // group reads up to 3 entries past the atom's list (NeighborsOf allows it) and keeps none of them.
 [[gnu::target("avx2"), gnu::always_inline]] inline void FilterAvx2(const PairForceInput& in,
                                                                    size_t i, NearPairs& near) {
-  using namespace internal;
-  const __m256d length = _mm256_set1_pd(in.box_length);
-  const __m256d half = _mm256_set1_pd(in.box_length / 2);
-  const __m256d minus_half = _mm256_set1_pd(-(in.box_length / 2));
-  const __m256d cutoff_squared = _mm256_set1_pd(in.cutoff_squared);
   const PackedPosition* positions = in.positions;
-  const __m256d xi = _mm256_set1_pd(positions[i].x), yi = _mm256_set1_pd(positions[i].y);
-  const __m256d zi = _mm256_set1_pd(positions[i].z);
+  const FilterVectors v = {_mm256_set1_pd(in.box_length),      _mm256_set1_pd(in.box_length / 2),
+                           _mm256_set1_pd(-(in.box_length / 2)), _mm256_set1_pd(in.cutoff_squared),
+                           _mm256_set1_pd(positions[i].x),       _mm256_set1_pd(positions[i].y),
+                           _mm256_set1_pd(positions[i].z)};
   const std::span<const int32_t> neighbors = in.neighbors->NeighborsOf(i);
-  const int32_t* j = neighbors.data();
-  const size_t size = neighbors.size();
+  const size_t whole = neighbors.size() - neighbors.size() % 4;
   size_t count = 0;
-  for (size_t k = 0; k < size; k += 4) {
-    __m256d xj, yj, zj;
-    LoadFour(positions[j[k]], positions[j[k + 1]], positions[j[k + 2]], positions[j[k + 3]], xj,
-             yj, zj);
-    const __m256d dx = NearestImages(_mm256_sub_pd(xi, xj), length, half, minus_half);
-    const __m256d dy = NearestImages(_mm256_sub_pd(yi, yj), length, half, minus_half);
-    const __m256d dz = NearestImages(_mm256_sub_pd(zi, zj), length, half, minus_half);
-    const __m256d r2 = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
-                                     _mm256_mul_pd(dz, dz));
-    const int in_list = size - k >= 4 ? 15 : (1 << (size - k)) - 1;
-    const int within =
-        _mm256_movemask_pd(_mm256_cmp_pd(r2, cutoff_squared, _CMP_LT_OQ)) & in_list;
-    _mm256_storeu_pd(&near.dx[count], CompressDoubles(dx, within));
-    _mm256_storeu_pd(&near.dy[count], CompressDoubles(dy, within));
-    _mm256_storeu_pd(&near.dz[count], CompressDoubles(dz, within));
-    _mm256_storeu_pd(&near.r2[count], CompressDoubles(r2, within));
-    count += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(within)));
+  for (size_t k = 0; k < whole; k += 4) FilterFour(v, positions, &neighbors[k], 0xf, near, count);
+  if (whole < neighbors.size()) {
+    FilterFour(v, positions, neighbors.data() + whole, (1 << (neighbors.size() - whole)) - 1, near,
+               count);
   }
   near.count = count;
   near.Pad();

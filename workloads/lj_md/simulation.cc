@@ -83,9 +83,10 @@ Simulation::Simulation(const SystemSpec& spec, double temperature, uint64_t velo
 }
 
 bool Simulation::UpdateNeighbors(const Atoms& positions, const StopRequested& stop) {
-  const double trigger = spec_.skin / 2;
-  if (neighbors_.valid() && neighbors_.MaxDisplacementSquared(positions.x, positions.y,
-                                                              positions.z) <= trigger * trigger) {
+  // The list reaches `skin` beyond the cutoff, so it holds every pair within the cutoff until
+  // two atoms together have moved more than that.
+  if (neighbors_.valid() &&
+      neighbors_.TwoLargestDisplacements(positions.x, positions.y, positions.z) <= spec_.skin) {
     return true;
   }
   ++list_builds_;
