@@ -128,7 +128,10 @@ NeighborList::NeighborList(double box_length, double radius, size_t atoms)
   const double cells_max = std::max(5.0, std::floor(std::cbrt(8.0 * static_cast<double>(atoms))));
   const double cells = std::min(std::floor(2 * box_length / radius), cells_max);
   if (cells >= 5) cells_per_side_ = static_cast<int>(cells);
-  for (int k = 0; k < 3 * cells_per_side_; ++k) wrapped_.push_back(k % cells_per_side_);
+  for (int k = 0; k < 3 * cells_per_side_; ++k) {
+    wrapped_.push_back(k % cells_per_side_);
+    image_shift_.push_back(ImageShift(k, cells_per_side_));
+  }
 }
 
 void NeighborList::BinAtoms() {
@@ -199,14 +202,18 @@ void NeighborList::CollectNeighbors(size_t atom, Found& out) const {
     // A run of several cells does not wrap, so its x shift is that of its first cell.
     runs[run_count++] = {cell_start_[first_cell],
                          cell_start_[last_cell + 1],
-                         {ImageShift(cx + ox, m), ImageShift(cy + oy, m), ImageShift(cz + oz, m)}};
+                         {image_shift_[cx + ox], image_shift_[cy + oy], image_shift_[cz + oz]}};
     candidates += static_cast<size_t>(cell_start_[last_cell + 1] - cell_start_[first_cell]);
   };
+  double gap_y_squared[2 * reach + 1], gap_z_squared[2 * reach + 1];
+  for (int o = -reach; o <= reach; ++o) {
+    gap_y_squared[o + reach] = gap(rel_y, o) * gap(rel_y, o);
+    gap_z_squared[o + reach] = gap(rel_z, o) * gap(rel_z, o);
+  }
   for (int oz = -reach; oz <= reach; ++oz) {
-    const double gap_z = gap(rel_z, oz);
     for (int oy = -reach; oy <= reach; ++oy) {
-      const double gap_y = gap(rel_y, oy);
-      const double left = radius_in_edges_squared - gap_y * gap_y - gap_z * gap_z;
+      const double left =
+          radius_in_edges_squared - gap_y_squared[oy + reach] - gap_z_squared[oz + reach];
       if (left <= 0) continue;
       const double half_chord = std::sqrt(left) + widen;
       const int first = std::max(-reach, floor_small(rel_x - half_chord));

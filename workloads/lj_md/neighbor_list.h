@@ -84,6 +84,7 @@ class NeighborList {
   static constexpr size_t kListSlack = 3;  // entries of atom 0 past the last list's end
   static constexpr size_t kStripesMax = 8;  // threads that transpose the list
   std::vector<int> wrapped_;        // k mod cells_per_side_ for k < 3 cells_per_side_
+  std::vector<double> image_shift_;  // ImageShift(k, cells_per_side_) for k < 3 cells_per_side_
   bool valid_ = false;
   Isa isa_ = BestIsa();
   std::vector<double> x_, y_, z_;  // positions at the last build, by atom
