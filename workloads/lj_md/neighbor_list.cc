@@ -284,9 +284,8 @@ bool NeighborList::SortByTransposing(const std::function<bool()>& stop) {
   neighbors_.Reserve(offsets_[n] + kListSlack);
   std::fill_n(neighbors_.data.get() + offsets_[n], kListSlack, 0);
   const size_t blocks = BlockCount(n);
-  const size_t stripes = std::min({static_cast<size_t>(std::max(
-                                       1, tbb::this_task_arena::max_concurrency())),
-                                   kStripesMax, blocks});
+  const size_t threads = static_cast<size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  const size_t stripes = std::max<size_t>(1, std::min({threads, kStripesMax, blocks}));
   const size_t blocks_per_stripe = (blocks + stripes - 1) / stripes;
   cursor_.resize(stripes * n);
   ForEachBlock(n, [&](size_t, size_t begin, size_t end) {
@@ -299,6 +298,7 @@ bool NeighborList::SortByTransposing(const std::function<bool()>& stop) {
       }
       size_t next = offsets_[j];
       for (size_t stripe = 0; stripe < stripes; ++stripe) {
+        POTLUCK_CHECK(next <= offsets_[j + 1]);  // the list is symmetric
         const size_t count = stripe + 1 < stripes ? per_stripe[stripe] : offsets_[j + 1] - next;
         cursor_[stripe * n + j] = {next, next + count};
         next += count;
