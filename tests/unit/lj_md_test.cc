@@ -229,6 +229,27 @@ TEST(LjMdInitialStateTest, GeneratorIsSpecifiedBitForBit) {
   EXPECT_EQ(first, 0x99ec5f36cb75f2b4ULL);
 }
 
+// Checks that `list` holds exactly the pairs closer than `radius` (nearest image), in order.
+void ExpectBruteForceList(const lj_md::NeighborList& list, double length, double radius,
+                          const std::vector<double>& x, const std::vector<double>& y,
+                          const std::vector<double>& z) {
+  size_t pairs = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    std::vector<int32_t> expected;
+    for (size_t j = 0; j < x.size(); ++j) {
+      const double dx = lj_md::MinimumImage(x[i] - x[j], length, length / 2);
+      const double dy = lj_md::MinimumImage(y[i] - y[j], length, length / 2);
+      const double dz = lj_md::MinimumImage(z[i] - z[j], length, length / 2);
+      if (j != i && dx * dx + dy * dy + dz * dz < radius * radius)
+        expected.push_back(static_cast<int32_t>(j));
+    }
+    const auto actual = list.NeighborsOf(i);
+    ASSERT_EQ(std::vector<int32_t>(actual.begin(), actual.end()), expected) << "atom " << i;
+    pairs += expected.size();
+  }
+  EXPECT_EQ(list.pair_count(), pairs);
+}
+
 TEST(LjMdNeighborListTest, ListsEqualBruteForceWithCellsAndWithout) {
   const double length = 10.0;
   lj_md::Xoshiro256 random(3);
@@ -243,26 +264,25 @@ TEST(LjMdNeighborListTest, ListsEqualBruteForceWithCellsAndWithout) {
   x[1] = length;
   y[1] = 0.0;
   z[2] = length;
+  // Every code path, in arenas of 1 and 3 threads (so 3 stripes in the transposition).
+  std::vector<lj_md::Isa> isas = {lj_md::Isa::kBaseline};
+  if (lj_md::BestIsa() == lj_md::Isa::kAvx2) isas.push_back(lj_md::Isa::kAvx2);
+  const tbb::global_control allow_three(tbb::global_control::max_allowed_parallelism, 3);
   for (const double radius : {1.3, 2.8, 4.5}) {
-    lj_md::NeighborList list(length, radius, x.size());
-    EXPECT_EQ(list.uses_cells(), radius < 4);
-    ASSERT_TRUE(list.Build(x, y, z, kNeverStop));
-    size_t pairs = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-      std::vector<int32_t> expected;
-      for (size_t j = 0; j < x.size(); ++j) {
-        const double dx = lj_md::MinimumImage(x[i] - x[j], length, length / 2);
-        const double dy = lj_md::MinimumImage(y[i] - y[j], length, length / 2);
-        const double dz = lj_md::MinimumImage(z[i] - z[j], length, length / 2);
-        if (j != i && dx * dx + dy * dy + dz * dz < radius * radius)
-          expected.push_back(static_cast<int32_t>(j));
+    for (const lj_md::Isa isa : isas) {
+      for (const int threads : {1, 3}) {
+        SCOPED_TRACE("radius " + std::to_string(radius) + ", AVX2 " +
+                     std::to_string(isa == lj_md::Isa::kAvx2) + ", threads " +
+                     std::to_string(threads));
+        lj_md::NeighborList list(length, radius, x.size());
+        list.set_isa(isa);
+        EXPECT_EQ(list.uses_cells(), radius < 4);
+        bool built = false;
+        tbb::task_arena(threads).execute([&] { built = list.Build(x, y, z, kNeverStop); });
+        ASSERT_TRUE(built);
+        ExpectBruteForceList(list, length, radius, x, y, z);
       }
-      const auto actual = list.NeighborsOf(i);
-      ASSERT_EQ(std::vector<int32_t>(actual.begin(), actual.end()), expected)
-          << "atom " << i << ", radius " << radius;
-      pairs += expected.size();
     }
-    EXPECT_EQ(list.pair_count(), pairs);
   }
 }
 
@@ -299,6 +319,28 @@ TEST(LjMdDeterminismTest, SkinChangesNoBitOfTheTrajectory) {
   const Bytes reference = RunInArena(base, 2);
   EXPECT_EQ(RunInArena(wide, 2), reference);
   EXPECT_EQ(RunInArena(none, 2), reference);
+}
+
+TEST(LjMdDeterminismTest, BaselineAndAvx2PathsGiveTheSameBytes) {
+  if (lj_md::BestIsa() != lj_md::Isa::kAvx2) GTEST_SKIP() << "this CPU has no AVX2";
+  // The plain cell search, the shifted potential at another cutoff, and the all-pairs list.
+  for (const Params& params :
+       {Params{{"cells", "6"}, {"steps", "200"}, {"thermo_every", "10"}},
+        Params{{"cells", "5"}, {"steps", "150"}, {"thermo_every", "10"}, {"cutoff", "3.0"},
+               {"shift", "true"}, {"density", "0.7"}, {"temperature", "1.5"}},
+        Params{{"cells", "3"}, {"steps", "100"}, {"thermo_every", "10"}}}) {
+    Bytes results[2];
+    for (const lj_md::Isa isa : {lj_md::Isa::kBaseline, lj_md::Isa::kAvx2}) {
+      Result<Simulation> simulation = lj_md::StartUnit(params, 1, 0);
+      ASSERT_TRUE(simulation.ok()) << simulation.status().message();
+      simulation->set_isa(isa);
+      tbb::task_arena(2).execute([&] {
+        while (!simulation->done()) ASSERT_TRUE(simulation->Step(kNeverStop).ok());
+      });
+      results[isa == lj_md::Isa::kAvx2] = lj_md::EncodeUnit(*simulation);
+    }
+    EXPECT_EQ(results[0], results[1]) << "cells " << params.at("cells");
+  }
 }
 
 TEST(LjMdDeterminismTest, SaveAndRestoreContinueBitForBit) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 
+#include "lj_md/isa.h"
 #include "lj_md/neighbor_list.h"
 
 namespace potluck::lj_md {
@@ -10,9 +11,7 @@ namespace potluck::lj_md {
 // Positions, the list, and where the forces go; raw pointers keep the inner loop free of
 // bounds checks and indirections.
 struct PairForceInput {
-  const double* x;
-  const double* y;
-  const double* z;
+  const PackedPosition* positions;  // in [0, box_length], by atom
   const NeighborList* neighbors;
   double box_length;
   double cutoff_squared;
@@ -37,9 +36,9 @@ struct BlockSums {
 // The bits of each force depend only on the sequence of neighbours within the cutoff, in
 // increasing atom order, never on which farther atoms the list holds: the list is first
 // filtered down to that sequence, and pair k of it is added into partial sum k mod 4, the four
-// partial sums combined as (s0 + s1) + (s2 + s3). The grouping is fixed in the source, so SSE2
-// and AVX builds of it give the same bits.
+// partial sums combined as (s0 + s1) + (s2 + s3). The grouping is fixed in the source, so the
+// baseline (SSE2) and AVX2 paths give the same bits. REQUIRES: the CPU supports `isa`.
 BlockSums PairForces(const PairForceInput& in, const PairForceOutput& out, size_t begin, size_t end,
-                     bool with_energy);
+                     bool with_energy, Isa isa);
 
 }  // namespace potluck::lj_md

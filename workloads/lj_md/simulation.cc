@@ -83,22 +83,33 @@ Simulation::Simulation(const SystemSpec& spec, double temperature, uint64_t velo
 }
 
 bool Simulation::UpdateNeighbors(const Atoms& positions, const StopRequested& stop) {
-  const double trigger = spec_.skin / 2;
-  if (neighbors_.valid() && neighbors_.MaxDisplacementSquared(positions.x, positions.y,
-                                                              positions.z) <= trigger * trigger) {
+  // The list reaches `skin` beyond the cutoff, so it holds every pair within the cutoff until
+  // two atoms together have moved more than that.
+  if (neighbors_.valid() &&
+      neighbors_.TwoLargestDisplacements(positions.x, positions.y, positions.z) <= spec_.skin) {
     return true;
   }
   ++list_builds_;
   return neighbors_.Build(positions.x, positions.y, positions.z, stop);
 }
 
+void Simulation::set_isa(Isa isa) {
+  isa_ = isa;
+  neighbors_.set_isa(isa);
+}
+
 bool Simulation::ComputeForces(const Atoms& positions, std::vector<double>* fx,
                                std::vector<double>* fy, std::vector<double>* fz,
-                               Atoms* kick_velocities, PairSums* sums,
-                               const StopRequested& stop) const {
+                               Atoms* kick_velocities, PairSums* sums, const StopRequested& stop) {
   const size_t n = positions.size();
-  const PairForceInput in{positions.x.data(), positions.y.data(), positions.z.data(), &neighbors_,
-                          box_length_,        cutoff_squared_,    energy_shift_};
+  packed_.resize(n);
+  ForEachBlock(n, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      packed_[i] = {positions.x[i], positions.y[i], positions.z[i], 0.0};
+    }
+  });
+  const PairForceInput in{packed_.data(), &neighbors_, box_length_, cutoff_squared_,
+                          energy_shift_};
   const PairForceOutput out{fx->data(), fy->data(), fz->data()};
   const double half_dt = 0.5 * spec_.dt;
   std::vector<BlockSums> block_sums(BlockCount(n));
@@ -108,7 +119,7 @@ bool Simulation::ComputeForces(const Atoms& positions, std::vector<double>* fx,
       stopped = true;
       return;
     }
-    block_sums[block] = PairForces(in, out, begin, end, sums != nullptr);
+    block_sums[block] = PairForces(in, out, begin, end, sums != nullptr, isa_);
     if (kick_velocities) {
       Atoms& v = *kick_velocities;
       for (size_t i = begin; i < end; ++i) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lj_md/initial_state.h"
+#include "lj_md/isa.h"
 #include "lj_md/neighbor_list.h"
 #include "potluck/base/byte_io.h"
 #include "potluck/base/bytes.h"
@@ -85,6 +86,9 @@ class Simulation {
   double initial_temperature() const { return initial_temperature_; }
   uint64_t velocity_seed() const { return velocity_seed_; }
   int64_t list_builds() const { return list_builds_; }
+  // The code path of the hot loops, BestIsa() unless set; any path gives the same bits (tests
+  // compare them). REQUIRES: the CPU supports `isa`.
+  void set_isa(Isa isa);
   size_t neighbor_pairs() const { return neighbors_.pair_count(); }
 
   // BLAKE2b-256 of the little-endian bytes of x, y, z, vx, vy, vz, each array over all atoms.
@@ -106,7 +110,7 @@ class Simulation {
   };
   bool ComputeForces(const Atoms& positions, std::vector<double>* fx, std::vector<double>* fy,
                      std::vector<double>* fz, Atoms* kick_velocities, PairSums* sums,
-                     const StopRequested& stop) const;
+                     const StopRequested& stop);
   bool UpdateNeighbors(const Atoms& positions, const StopRequested& stop);
   void ApplyThermostat(Atoms& state) const;
   ThermoRow MakeThermoRow(const PairSums& sums) const;
@@ -122,6 +126,8 @@ class Simulation {
   Atoms next_;                        // scratch for the step being computed
   std::vector<double> fx_, fy_, fz_;  // forces at atoms_ (valid when forces_ready_)
   std::vector<double> nfx_, nfy_, nfz_;
+  std::vector<PackedPosition> packed_;  // scratch: the positions forces are computed at
+  Isa isa_ = BestIsa();
   bool forces_ready_ = false;
   std::vector<ThermoRow> thermo_;
   NeighborList neighbors_;
