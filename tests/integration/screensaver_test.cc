@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -128,6 +130,17 @@ TEST(ScreensaverTest, TerminalViewShowsTheRunningWorkerAndAKeyEndsIt) {
   if (const char* out = std::getenv("POTLUCK_SCREENSHOT_DIR")) {
     std::ofstream(fs::path(out) / "screensaver-terminal.txt") << screen;
   }
+
+  // It follows the terminal's size.
+  session.Run({"resize-window", "-t", "saver", "-x", "60", "-y", "20"});
+  EXPECT_TRUE(Eventually([&] {
+    screen = session.Capture();
+    std::istringstream lines(screen);
+    size_t count = 0, widest = 0;
+    for (std::string line; std::getline(lines, line); ++count) widest = std::max(widest, line.size());
+    return count == 20 && widest <= 60 && ShadeCharacters(screen) >= 3 &&
+           screen.find("potluck  computing") != std::string::npos;
+  }, 10s)) << screen;
 
   session.Run({"send-keys", "-t", "saver", "q"});
   EXPECT_TRUE(Eventually([&] { return !Alive(pid); }, 5s)) << "the screensaver did not exit on a key";
@@ -314,6 +327,15 @@ TEST(ScreensaverTest, X11ViewDrawsInTheWindowItIsGivenAndEndsOnSigterm) {
   // xscreensaver ends its hack with SIGTERM when the user is back.
   kill(saver.pid(), SIGTERM);
   EXPECT_EQ(saver.WaitFor(5s), 0) << ReadFile(dir.path() / "screensaver.log");
+
+  // The window named on the command line instead, in hex as xwininfo prints it.
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "0x%lx", window);
+  XClearWindow(display, window);
+  Process named({kScreensaver, "--data", data.string(), "-window-id", hex}, dir.path() / "screensaver.log");
+  ExpectLiveDrawing(display, window, dir);
+  kill(named.pid(), SIGINT);
+  EXPECT_EQ(named.WaitFor(5s), 0) << ReadFile(dir.path() / "screensaver.log");
   XDestroyWindow(display, window);
 }
 
