@@ -78,7 +78,11 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
     if (config.wrap_executor) return config.wrap_executor(std::move(runner));
     return runner;
   };
-  run.on_tick = [&](Node& node, TimePoint now) { supervisor.Tick(node, now); };
+  // Once stopping, the supervisor must not release kernels a program held on its way out (the
+  // screensaver holds them the moment the user comes back, before the loop sees `stop`).
+  run.on_tick = [&](Node& node, TimePoint now) {
+    if (!stop.load()) supervisor.Tick(node, now);
+  };
   run.stop_checkpoint_wait = config.stop_checkpoint_wait;
   return RunNode(run, workloads, stop);
 }

@@ -21,7 +21,8 @@ struct WorkerConfig {
   // See NodeRunConfig::stop_checkpoint_wait; zero when stopping must not compute any longer.
   Duration stop_checkpoint_wait = std::chrono::seconds(3);
   std::string metrics_listen;  // HOST:PORT or PORT for Prometheus metrics; empty: off
-  // Wraps the kernel runner: how the test-only saboteur returns wrong results. Empty: none.
+  // Wraps the kernel runner (a KernelRunner): how the test-only saboteur returns wrong results,
+  // and how the screensaver holds kernels at once when the user comes back. Empty: none.
   std::function<std::unique_ptr<TaskExecutor>(std::unique_ptr<TaskExecutor>)> wrap_executor;
 };
 

@@ -93,18 +93,7 @@ void AddWorkerFlags(CLI::App& app, WorkerFlags& f) {
                  "DAY=WINDOWS: when to compute, e.g. daily=18:00-08:00 or sat=all (repeatable; see docs/volunteer.md)");
 }
 
-int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, int argc, char** argv) {
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::fprintf(stderr, "%s: %s (see --help)\n", program.c_str(), e.what());
-    return 2;
-  }
-  auto fail = [&](const Status& s, int exit_code = 1) {
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), s.message().c_str());
-    return exit_code;
-  };
+Result<WorkerSettings> SettingsFromFlags(WorkerFlags& f) {
   SettingsSource& source = f.config.source;
   if (!f.config_path.empty()) {
     source.config_path = f.config_path;
@@ -112,17 +101,39 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
     source.config_path = kDefaultConfigPath;
   }
   if (source.config_path && !std::filesystem::is_regular_file(*source.config_path)) {
-    return fail(InvalidArgument("--config " + source.config_path->string() + ": no such file"), 2);
+    return InvalidArgument("--config " + source.config_path->string() + ": no such file");
   }
   source.flags = GivenFlags(f);
   Result<WorkerSettings> settings = BuildSettings(source);
+  if (!settings.ok()) return settings.status();
+  if (Status s = CheckSettings(settings.value()); !s.ok()) return s;
+  return settings;
+}
+
+int ParseWorkerFlags(CLI::App& app, const std::string& program, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "%s: %s (see --help)\n", program.c_str(), e.what());
+    return 2;
+  }
+  return -1;
+}
+
+int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, int argc, char** argv) {
+  if (int code = ParseWorkerFlags(app, program, argc, argv); code >= 0) return code;
+  auto fail = [&](const Status& s, int exit_code = 1) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), s.message().c_str());
+    return exit_code;
+  };
+  Result<WorkerSettings> settings = SettingsFromFlags(f);
   // Bad values are bad input (exit 2), like bad flags.
   if (!settings.ok()) return fail(settings.status(), settings.status().code() == Code::kIoError ? 1 : 2);
-  if (Status s = CheckSettings(settings.value()); !s.ok()) return fail(s, 2);
   f.config.settings = std::move(settings.value());
   if (f.check_config) {
     std::printf("%s: the settings are good\n",
-                source.config_path ? source.config_path->c_str() : "defaults and flags");
+                f.config.source.config_path ? f.config.source.config_path->c_str() : "defaults and flags");
     return 0;
   }
   if (auto s = SetupLogging(f.config.settings.log_level); !s.ok()) return fail(s, 2);

@@ -27,6 +27,15 @@ struct WorkerFlags {
 // wins over it.
 void AddWorkerFlags(CLI::App& app, WorkerFlags& flags);
 
+// Parses the command line into `app`'s options. Returns -1 to go on, or the exit code when the
+// program should stop here (--help, --version: 0; bad flags: 2, said on stderr).
+int ParseWorkerFlags(CLI::App& app, const std::string& program, int argc, char** argv);
+
+// The settings the parsed flags ask for: the config file (--config, or the default one if it
+// exists) under the flags, checked. Fills `flags.config.source` for reloads. Errors are one
+// line; kIoError when the file cannot be read, otherwise bad input.
+Result<WorkerSettings> SettingsFromFlags(WorkerFlags& flags);
+
 // Parses, reads the config, checks, sets up logging and runs the worker until SIGINT or
 // SIGTERM. Returns the process's exit code; errors are one line on stderr, prefixed with
 // `program`.

@@ -51,6 +51,7 @@ contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 expect_lines "$contents" "./usr/bin/potluck
 ./usr/bin/potluck-worker
 ./usr/bin/potluck-coordinator
+./usr/bin/potluck-screensaver
 ./usr/lib/systemd/system/potluck-worker.service
 ./usr/lib/systemd/system/potluck-coordinator.service
 ./etc/potluck/worker.toml"
@@ -59,7 +60,7 @@ if grep -q saboteur <<<"$contents"; then fail "the test-only saboteur is package
 echo "== programs from the unpacked package"
 root=$scratch/root
 dpkg-deb -x "$deb" "$root"
-for program in potluck potluck-worker potluck-coordinator; do
+for program in potluck potluck-worker potluck-coordinator potluck-screensaver; do
   version=$("$root/usr/bin/$program" --version) || fail "$program --version failed"
   echo "$version"
   [[ $version == "$program "* ]] || fail "$program --version printed '$version'"
