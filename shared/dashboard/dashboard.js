@@ -45,6 +45,9 @@ function duration(seconds) {
   return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
 }
 
+// The ETA, or "done" once nothing is left.
+const eta = (status, seconds) => (stateOf(status) === "running" ? duration(seconds) : "done");
+
 function stateOf(status) {
   const u = status.units;
   if (status.cancelled) return "cancelled";
@@ -142,7 +145,7 @@ function projectsSection(list) {
       cell(progressBar(u)),
       cell(`${number(u.verified)} / ${number(u.total)}`, "num"),
       cell(number(u.in_flight), "num"), cell(number(u.failed), "num"), cell(number(disputed), "num"),
-      cell(number(status.verified_per_second, 2), "num"), cell(duration(eta_seconds), "num"),
+      cell(number(status.verified_per_second, 2), "num"), cell(eta(status, eta_seconds), "num"),
       cell(number(status.workers), "num"));
   });
   const more = list.more ? el("p", {class: "muted"}, `and ${list.more} older projects not listed`) : null;
@@ -241,7 +244,7 @@ async function renderProject(main, id) {
     progressBar(u, true),
     el("div", {class: "cards"}, card(`${number(u.verified)} / ${number(u.total)}`, "units verified"),
       card(number(u.in_flight), "in flight"), card(number(u.waiting), "waiting"), card(number(u.failed), "failed"),
-      card(number(status.verified_per_second, 2), "units verified per second"), card(duration(detail.eta_seconds), "ETA"),
+      card(number(status.verified_per_second, 2), "units verified per second"), card(eta(status, detail.eta_seconds), "ETA"),
       card(number(status.workers), "workers")),
   ];
   // The result first: it is what a scientist came for.
