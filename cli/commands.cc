@@ -195,9 +195,7 @@ int Peers(const Target& target) {
   auto* gossip = std::get_if<Gossip>(&answer.value());
   if (!gossip) return Fail(kFailure, target.to + " gave an answer of the wrong kind");
   if (target.json) {
-    nlohmann::json peers = nlohmann::json::array();
-    for (const Offer& o : gossip->offers) peers.push_back(ToJson(o));
-    std::printf("%s\n", nlohmann::json{{"peers", peers}}.dump().c_str());
+    std::printf("%s\n", PeersJson(gossip->offers).dump().c_str());
     return kOk;
   }
   std::printf("%-12s  %-28s  %5s  %8s  %4s  %5s  %s\n", "peer", "endpoint", "cores", "speed", "free", "holds",
@@ -233,7 +231,7 @@ int Wait(const Target& target, const std::string& project, double timeout_s) {
     } else {
       const UnitCounts& u = status->units;
       double rate = status->verified_per_second;
-      double eta = rate > 0 ? static_cast<double>(u.total - u.verified - u.failed) / rate : NAN;
+      double eta = EtaSeconds(status.value()).value_or(NAN);
       double fraction = u.total ? static_cast<double>(u.verified) / static_cast<double>(u.total) : 0;
       char line[256];
       std::snprintf(line, sizeof line, "%llu/%llu verified, %llu in flight, %llu failed, %.1f units/s, ETA %s",

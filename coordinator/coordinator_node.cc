@@ -17,6 +17,7 @@ Status RunCoordinator(const CoordinatorConfig& config, const std::atomic<bool>& 
   run.node.membership.bootstrap = config.bootstrap;
   run.node.holder = config.holder;
   run.metrics_listen = config.metrics_listen;
+  run.dashboard_listen = config.dashboard_listen;
   return RunNode(run, workloads, stop);
 }
 

@@ -20,7 +20,8 @@ struct CoordinatorConfig {
   LinkSecurity security = LinkSecurity::kCurve;
   std::filesystem::path data_dir;
   HolderConfig holder;
-  std::string metrics_listen;  // HOST:PORT or PORT for Prometheus metrics; empty: off
+  std::string metrics_listen;    // HOST:PORT or PORT for Prometheus metrics; empty: off
+  std::string dashboard_listen;  // HOST:PORT or PORT for the dashboard; empty: off
 };
 
 // Runs until `stop` is set. Writes its address to `data_dir`/endpoint once listening.

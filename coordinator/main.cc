@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "coordinator_node.h"
-#include "potluck/app/metrics.h"
+#include "potluck/app/http_server.h"
 #include "potluck/app/program.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 86400));
   app.add_option("--metrics", config.metrics_listen,
                  "serve Prometheus metrics on HOST:PORT, or PORT on 127.0.0.1 (default: off)");
+  app.add_option("--dashboard", config.dashboard_listen,
+                 "serve the dashboard and its JSON API on HOST:PORT, or PORT on 127.0.0.1 (default: off)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -50,7 +52,10 @@ int main(int argc, char** argv) {
   }
   if (auto s = potluck::CheckEndpoint(config.listen); !s.ok()) return fail(s, 2);
   if (!config.metrics_listen.empty()) {
-    if (auto m = potluck::ParseMetricsListen(config.metrics_listen); !m.ok()) return fail(m.status(), 2);
+    if (auto m = potluck::ParseHttpListen(config.metrics_listen, "metrics"); !m.ok()) return fail(m.status(), 2);
+  }
+  if (!config.dashboard_listen.empty()) {
+    if (auto d = potluck::ParseHttpListen(config.dashboard_listen, "dashboard"); !d.ok()) return fail(d.status(), 2);
   }
   const auto& stop = potluck::InstallStopSignals();
   if (auto s = potluck::RunCoordinator(config, stop); !s.ok()) return fail(s);

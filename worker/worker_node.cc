@@ -70,6 +70,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   supervisor.PublishTo(&metrics);
   run.metrics = &metrics;
   run.metrics_listen = settings.metrics.listen;
+  run.dashboard_listen = settings.dashboard.listen;
   run.make_executor = [&](std::shared_ptr<Waker> waker) -> std::unique_ptr<TaskExecutor> {
     const auto interval =
         std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings.limits.checkpoint_interval_s));

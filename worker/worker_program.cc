@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "potluck/app/metrics.h"
+#include "potluck/app/http_server.h"
 #include "potluck/app/program.h"
 #include "potluck/net/zmq_transport.h"
 
@@ -34,6 +34,8 @@ constexpr SettingFlag kValueFlags[] = {
     {"--suspend-above-cpu-percent", "idle.suspend_above_cpu_percent",
      "pause while other programs use more than this share of the CPU (0: never)"},
     {"--metrics", "metrics.listen", "serve Prometheus metrics on HOST:PORT, or PORT on 127.0.0.1 (default: off)"},
+    {"--dashboard", "dashboard.listen",
+     "serve the dashboard and its JSON API on HOST:PORT, or PORT on 127.0.0.1 (default: off)"},
 };
 
 // Flags without a value: each sets its key to true.
@@ -65,7 +67,10 @@ std::vector<std::pair<std::string, std::string>> GivenFlags(const WorkerFlags& f
 Status CheckSettings(const WorkerSettings& s) {
   if (Status st = CheckEndpoint(s.grid.listen); !st.ok()) return st;
   if (!s.metrics.listen.empty()) {
-    if (auto m = ParseMetricsListen(s.metrics.listen); !m.ok()) return m.status();
+    if (auto m = ParseHttpListen(s.metrics.listen, "metrics"); !m.ok()) return m.status();
+  }
+  if (!s.dashboard.listen.empty()) {
+    if (auto d = ParseHttpListen(s.dashboard.listen, "dashboard"); !d.ok()) return d.status();
   }
   for (const auto& address : s.grid.bootstrap) {
     if (auto a = ParseAddress(address, !s.grid.insecure); !a.ok()) return a.status();

@@ -138,6 +138,7 @@ const std::vector<KeyRule>& Rules() {
       Day("schedule.daily"), Day("schedule.mon"), Day("schedule.tue"), Day("schedule.wed"),
       Day("schedule.thu"), Day("schedule.fri"), Day("schedule.sat"), Day("schedule.sun"),
       Text("metrics.listen", false, [](auto& s) -> auto& { return s.metrics.listen; }),
+      Text("dashboard.listen", false, [](auto& s) -> auto& { return s.dashboard.listen; }),
   };
   return rules;
 }

@@ -51,6 +51,10 @@ struct WorkerSettings {
     std::string listen;  // HOST:PORT for Prometheus; empty: off
   } metrics;
 
+  struct Dashboard {
+    std::string listen;  // HOST:PORT for the dashboard and its JSON API; empty: off
+  } dashboard;
+
   // The cores to compute on, with 0 resolved to all but one of `hardware`.
   int CoresGiven(int hardware) const;
 };
@@ -67,7 +71,7 @@ Result<WorkerSettings> LoadWorkerSettings(const std::filesystem::path& path);
 Status SetWorkerKey(WorkerSettings& settings, std::string_view key, std::string_view text);
 
 // True for keys a running worker applies at once (limits, idle rules, schedule, log level);
-// the others (grid.*, data_dir, limits.cores, metrics.*) take effect at the next start.
+// the others (grid.*, data_dir, limits.cores, metrics.*, dashboard.*) take effect at the next start.
 bool IsLiveKey(std::string_view key);
 
 // The keys whose values differ, by name.

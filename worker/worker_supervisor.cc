@@ -133,6 +133,7 @@ void WorkerSupervisor::Reload() {
   next.grid = settings_.grid;
   next.limits.cores = settings_.limits.cores;
   next.metrics = settings_.metrics;
+  next.dashboard = settings_.dashboard;
   settings_ = std::move(next);
   if (Status s = SetLogLevel(settings_.log_level); !s.ok()) spdlog::error("config: {}", s.message());
   ApplyToRunner();

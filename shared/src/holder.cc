@@ -59,7 +59,12 @@ Status Holder::Load(TimePoint now) {
       if (v.state == UnitState::kVerified) Score(unit.claims, v.hash);
       if (v.state == UnitState::kVerified) ++p.verified;
       if (v.state == UnitState::kFailed) ++p.failed;
+      if (v.state == UnitState::kFailed) p.failed_units.insert(index);
       if (v.state == UnitState::kPending) p.open.insert(index);
+      const auto& claims = unit.claims;
+      if (std::any_of(claims.begin(), claims.end(), [&](const auto& c) { return c.hash != claims.front().hash; })) {
+        p.disputed.insert(index);
+      }
     }
     spdlog::info("project {} loaded: {}/{} units verified", id.Short(), p.verified, p.manifest.units);
   }
@@ -308,6 +313,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
     return false;
   }
   alone = alone && unit.claims.empty();
+  if (!unit.claims.empty() && unit.claims.front().hash != claim.hash) p.disputed.insert(claim.unit.index);
   unit.claims.push_back({peer, claim.hash, network, alone});
   p.contributors.insert(peer);
   // A late result for a unit already decided still tells us about its peer, and earns credit if right.
@@ -351,6 +357,7 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
                  p.manifest.units);
   } else {
     ++p.failed;
+    p.failed_units.insert(index);
     ++counters_.units_failed;
     spdlog::warn("unit {}#{} failed: {} results and no quorum", p.id.Short(), index, unit.claims.size());
   }

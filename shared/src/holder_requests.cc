@@ -1,6 +1,8 @@
 // The parts of Holder that answer people rather than peers: status and results, and cancel.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "potluck/core/holder.h"
 
 namespace potluck {
@@ -96,6 +98,36 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
   s.result_json = aggregator->Finish().dump();
   s.summary = aggregator->Summary();
   return s;
+}
+
+std::vector<ProjectId> Holder::Projects() const {
+  std::vector<const Project*> held;
+  for (const auto& [id, p] : projects_) held.push_back(&p);
+  std::stable_sort(held.begin(), held.end(), [](const Project* a, const Project* b) { return a->submitted > b->submitted; });
+  std::vector<ProjectId> out;
+  for (const Project* p : held) out.push_back(p->id);
+  return out;
+}
+
+Result<ProjectTroubles> Holder::Troubles(const ProjectId& id, size_t list_max) const {
+  auto it = projects_.find(id);
+  if (it == projects_.end()) return NotFound("no project " + id.Short() + " here");
+  const Project& p = it->second;
+  auto list = [&](const std::set<uint64_t>& indices, std::vector<UnitTrouble>& out) {
+    for (uint64_t index : indices) {
+      if (out.size() >= list_max) break;
+      const UnitLedger& unit = p.units.at(index);
+      std::set<ResultHash> hashes;
+      for (const ClaimRecord& c : unit.claims) hashes.insert(c.hash);
+      out.push_back({index, unit.state, static_cast<uint32_t>(unit.claims.size()), static_cast<uint32_t>(hashes.size())});
+    }
+  };
+  ProjectTroubles troubles;
+  troubles.failed_count = p.failed_units.size();
+  troubles.disputed_count = p.disputed.size();
+  list(p.failed_units, troubles.failed);
+  list(p.disputed, troubles.disputed);
+  return troubles;
 }
 
 }  // namespace potluck

@@ -42,4 +42,16 @@ nlohmann::json ToJson(const ProjectStatus& s) {
   return j;
 }
 
+nlohmann::json PeersJson(const std::vector<Offer>& offers) {
+  nlohmann::json peers = nlohmann::json::array();
+  for (const Offer& o : offers) peers.push_back(ToJson(o));
+  return {{"peers", std::move(peers)}};
+}
+
+std::optional<double> EtaSeconds(const ProjectStatus& s) {
+  if (s.verified_per_second <= 0) return std::nullopt;
+  const uint64_t left = s.units.total - s.units.verified - s.units.failed;
+  return static_cast<double>(left) / s.verified_per_second;
+}
+
 }  // namespace potluck

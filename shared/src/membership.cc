@@ -131,11 +131,18 @@ Actions Membership::OnGossip(const Inbound& in, const Gossip& gossip, TimePoint 
   return actions;
 }
 
+std::vector<Offer> Membership::Everyone(TimePoint now) const {
+  std::vector<Offer> all;
+  all.reserve(offers_.size() + 1);
+  all.push_back(OwnOffer(now));
+  for (const auto& [id, offer] : offers_) all.push_back(offer);
+  return all;
+}
+
 Actions Membership::OnPeersRequest(const Inbound& in, TimePoint now) {
   Gossip all;
-  own_issued_ = OwnOffer(now);
-  all.offers.push_back(own_issued_);
-  for (const auto& [id, offer] : offers_) all.offers.push_back(offer);
+  all.offers = Everyone(now);
+  own_issued_ = all.offers.front();
   Actions actions;
   actions.messages.push_back({{in.from, in.link}, Envelope{self_, in.message.request_id, std::move(all)}});
   return actions;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "potluck/base/status.h"
+
 namespace potluck {
 namespace {
 

@@ -1,26 +1,21 @@
 #include "potluck/app/node_metrics.h"
 
-#include "potluck/app/data_dir.h"
 #include "potluck/app/program.h"
 
 namespace potluck {
 
-NodeMetrics::NodeMetrics(MetricsRegistry& registry) : registry_(&registry) {
-  registry.Gauge("potluck_build_info", "Always 1; the version of the program serving these metrics.",
-                 {{"version", kVersion}})
+NodeMetrics::NodeMetrics(MetricsRegistry* registry)
+    : own_registry_(registry ? nullptr : std::make_unique<MetricsRegistry>()),
+      registry_(registry ? registry : own_registry_.get()) {
+  registry_->Gauge("potluck_build_info", "Always 1; the version of the program serving these metrics.",
+                   {{"version", kVersion}})
       .Set(1);
 }
 
-Result<std::unique_ptr<NodeMetrics>> NodeMetrics::Start(const std::string& listen, MetricsRegistry* registry,
-                                                        const std::filesystem::path& data_dir) {
-  auto own = registry ? nullptr : std::make_unique<MetricsRegistry>();
-  std::unique_ptr<NodeMetrics> metrics(new NodeMetrics(registry ? *registry : *own));
-  metrics->own_registry_ = std::move(own);
-  auto server = MetricsServer::Start(*metrics->registry_, listen);
-  if (!server.ok()) return server.status();
-  metrics->server_ = std::move(server.value());
-  if (Status s = WriteFileAtomically(data_dir / "metrics-endpoint", metrics->endpoint() + "\n"); !s.ok()) return s;
-  return metrics;
+HttpRoute NodeMetrics::Route() const {
+  return {"/metrics", [registry = registry_](const std::vector<std::string>&) {
+            return HttpReply{.body = registry->Render(), .content_type = kMetricsContentType};
+          }};
 }
 
 void NodeMetrics::Update(const Node& node, const TransportCounters& transport) {

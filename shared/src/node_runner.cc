@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "potluck/app/dashboard.h"
 #include "potluck/app/data_dir.h"
 #include "potluck/app/node_metrics.h"
 #include "potluck/app/service_manager.h"
@@ -17,6 +18,50 @@ namespace potluck {
 namespace {
 
 constexpr Duration kBeaconInterval = std::chrono::seconds(2);
+// A scraper needs one thread; a browser opens a few connections at once.
+constexpr size_t kMetricsThreads = 1;
+constexpr size_t kDashboardThreads = 4;
+
+// Serves metrics and the dashboard, from one server when they share an address, and writes
+// the endpoint each is on to DATA/metrics-endpoint and DATA/dashboard-endpoint.
+Status ServeHttp(const NodeRunConfig& config, const NodeMetrics* metrics, Dashboard* dashboard,
+                 std::vector<std::unique_ptr<HttpServer>>& servers) {
+  bool shared = false;
+  if (metrics && dashboard) {
+    auto metrics_at = ParseHttpListen(config.metrics_listen, "metrics");
+    auto dashboard_at = ParseHttpListen(config.dashboard_listen, "dashboard");
+    shared = metrics_at.ok() && dashboard_at.ok() && *metrics_at == *dashboard_at;
+  }
+  auto serve = [&](const std::string& listen, const char* what, std::vector<HttpRoute> routes, size_t threads) {
+    auto server = HttpServer::Start(listen, what, std::move(routes), threads);
+    if (!server.ok()) return Result<HttpServer*>(server.status());
+    servers.push_back(std::move(server.value()));
+    return Result<HttpServer*>(servers.back().get());
+  };
+  auto announce = [&](const HttpServer& server, const char* file, const std::string& what) {
+    spdlog::info("{} on http://{}{}", what, server.endpoint(), what == "metrics" ? "/metrics" : "/");
+    return WriteFileAtomically(config.data_dir / file, server.endpoint() + "\n");
+  };
+  if (shared) {
+    std::vector<HttpRoute> routes = dashboard->Routes();
+    routes.push_back(metrics->Route());
+    auto server = serve(config.dashboard_listen, "dashboard", std::move(routes), kDashboardThreads);
+    if (!server.ok()) return server.status();
+    if (Status s = announce(**server, "metrics-endpoint", "metrics"); !s.ok()) return s;
+    return announce(**server, "dashboard-endpoint", "dashboard");
+  }
+  if (metrics) {
+    auto server = serve(config.metrics_listen, "metrics", {metrics->Route()}, kMetricsThreads);
+    if (!server.ok()) return server.status();
+    if (Status s = announce(**server, "metrics-endpoint", "metrics"); !s.ok()) return s;
+  }
+  if (dashboard) {
+    auto server = serve(config.dashboard_listen, "dashboard", dashboard->Routes(), kDashboardThreads);
+    if (!server.ok()) return server.status();
+    if (Status s = announce(**server, "dashboard-endpoint", "dashboard"); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -49,12 +94,12 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
     beacon = std::move(opened_beacon.value());
   }
   std::unique_ptr<NodeMetrics> metrics;
-  if (!config.metrics_listen.empty()) {
-    auto served = NodeMetrics::Start(config.metrics_listen, config.metrics, config.data_dir);
-    if (!served.ok()) return served.status();
-    metrics = std::move(served.value());
-    spdlog::info("metrics on http://{}/metrics", metrics->endpoint());
-  }
+  if (!config.metrics_listen.empty()) metrics = std::make_unique<NodeMetrics>(config.metrics);
+  std::unique_ptr<Dashboard> dashboard;
+  if (!config.dashboard_listen.empty()) dashboard = std::make_unique<Dashboard>(config.program);
+  // Declared after what they serve, so they stop first.
+  std::vector<std::unique_ptr<HttpServer>> http_servers;
+  if (Status s = ServeHttp(config, metrics.get(), dashboard.get(), http_servers); !s.ok()) return s;
   TimePoint next_beacon{};
   std::unique_ptr<TaskExecutor> executor;
   if (config.make_executor) executor = config.make_executor(transport.waker());
@@ -89,6 +134,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             }
             actions.Append(node.Tick(now));
             if (metrics) metrics->Update(node, transport.counters());
+            if (dashboard) dashboard->Update(node, now);
             if (node.connected() && !announced) {
               announced = true;
               spdlog::info("joined the grid");

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "potluck/app/metrics.h"
+#include "potluck/app/http_server.h"
 #include "potluck/core/network.h"
 #include "potluck/net/address.h"
 #include "potluck/net/lan_beacon.h"
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (auto heard = potluck::ParseBeacon(text, potluck::PeerId{})) POTLUCK_CHECK(potluck::ParseAddress(*heard, false).ok());
-  if (auto metrics = potluck::ParseMetricsListen(text); metrics.ok()) {
+  if (auto metrics = potluck::ParseHttpListen(text, "metrics"); metrics.ok()) {
     POTLUCK_CHECK(!metrics->host.empty());
   } else {
     POTLUCK_CHECK(metrics.status().message().find('\n') == std::string::npos);

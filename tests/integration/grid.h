@@ -32,14 +32,14 @@ class Grid {
  public:
   explicit Grid(const TempDir& dir) : dir_(dir) {}
 
-  // Starts the coordinator and waits, bounded, for the endpoint it bound.
-  void StartCoordinator(const std::string& listen = "tcp://127.0.0.1:0") {
+  // Starts the coordinator, with `extra` arguments, and waits, bounded, for the endpoint it bound.
+  void StartCoordinator(const std::string& listen = "tcp://127.0.0.1:0", std::vector<std::string> extra = {}) {
     auto data = dir_.path() / "coordinator";
     std::filesystem::remove(data / "endpoint");
-    coordinator_ = std::make_unique<Process>(
-        std::vector<std::string>{kCoordinator, "--listen", listen, "--data", data.string(), "--peer-timeout", "3",
-                                 "--log-level", "info"},
-        dir_.path() / "coordinator.log");
+    std::vector<std::string> args = {kCoordinator, "--listen",     listen, "--data", data.string(), "--peer-timeout",
+                                     "3",          "--log-level", "info"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    coordinator_ = std::make_unique<Process>(args, dir_.path() / "coordinator.log");
     ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(data / "endpoint") || coordinator_->Poll(); }, 10s));
     ASSERT_FALSE(coordinator_->Poll()) << ReadFile(dir_.path() / "coordinator.log");
     endpoint_ = ReadFile(data / "endpoint");

@@ -1,7 +1,8 @@
 // Garbage, truncated, oversized, forged, replayed, plain-text and flooding frames at every
-// listening socket of the real programs, and junk datagrams at the LAN beacon port: each stays
-// up, serves honest peers, and counts what it refused.
+// listening socket of the real programs, junk datagrams at the LAN beacon port, and junk at the
+// dashboard's HTTP port: each stays up, serves honest peers, and counts what it refused.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -102,6 +103,33 @@ void AttackBeacon(uint16_t port) {
   close(fd);
 }
 
+// Random bytes, an endless header, bad requests and a request cut short at an HTTP port.
+void AttackHttp(uint16_t port) {
+  std::mt19937 rng(17);
+  auto connection = [&](const std::string& bytes) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+      (void)send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    }
+    close(fd);
+  };
+  for (int i = 0; i < 50; ++i) {
+    std::string junk(rng() % 4096, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    connection(junk);
+  }
+  connection("GET /api/grid HTTP/1.1\r\nHost: x\r\nX: " + std::string(1 << 20, 'a'));
+  connection("GET /" + std::string(100000, '%') + " HTTP/1.1\r\n\r\n");
+  connection("POST /api/grid HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nxx");
+  connection("GET /api/projects/" + std::string(64, 'z') + "/result HTTP/1.1\r\n\r\n");
+  connection("GET /api/grid HTTP/1.1\r\nHo");
+}
+
 // The counts a program logs when it stops: "... N dropped, M throttled".
 std::pair<long, long> RefusedCounts(const std::string& log) {
   std::smatch m;
@@ -113,7 +141,7 @@ std::pair<long, long> RefusedCounts(const std::string& log) {
 TEST(HostileInputTest, CoordinatorAndWorkerSurviveAndCountBadFrames) {
   TempDir dir;
   Grid grid(dir);
-  grid.StartCoordinator();
+  grid.StartCoordinator("tcp://127.0.0.1:0", {"--dashboard", "127.0.0.1:0"});
   std::mt19937 rng(static_cast<unsigned>(getpid()));
   const uint16_t beacon_port = static_cast<uint16_t>(20000 + rng() % 20000);
   grid.StartWorker(0, {grid.endpoint_}, {"--lan-discovery", "--lan-beacon", "127.255.255.255:" + std::to_string(beacon_port)});
@@ -121,6 +149,9 @@ TEST(HostileInputTest, CoordinatorAndWorkerSurviveAndCountBadFrames) {
   Attack(grid.endpoint_);
   Attack(worker);
   AttackBeacon(beacon_port);
+  const std::string dashboard = ReadFile(dir.path() / "coordinator" / "dashboard-endpoint");
+  const int dashboard_port = std::stoi(dashboard.substr(dashboard.rfind(':') + 1));
+  AttackHttp(static_cast<uint16_t>(dashboard_port));
 
   EXPECT_FALSE(grid.coordinator_->Poll().has_value());
   EXPECT_FALSE(grid.workers_[0]->Poll().has_value());
@@ -130,6 +161,11 @@ TEST(HostileInputTest, CoordinatorAndWorkerSurviveAndCountBadFrames) {
   EXPECT_EQ(status["units"]["total"], 4) << status.dump();
   auto peers = grid.CliTo(worker, {"peers", "--json"}, 20s);
   EXPECT_EQ(peers.exit_code, 0) << peers.err;
+  httplib::Client http("127.0.0.1", dashboard_port);
+  http.set_read_timeout(10);
+  auto answer = http.Get("/api/grid");
+  ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+  EXPECT_EQ(answer->status, 200);
 
   EXPECT_EQ(grid.coordinator_->Stop(), 0);
   EXPECT_EQ(grid.workers_[0]->Stop(), 0);

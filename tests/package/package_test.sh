@@ -73,7 +73,7 @@ import re, sys, tomllib
 text = open(sys.argv[1]).read()
 active = tomllib.loads(text)
 assert active == {"data_dir": "/var/lib/potluck-worker", "grid": {"listen": "tcp://0.0.0.0:7401"}, "limits": {}, "idle": {},
-                  "schedule": {}, "metrics": {}}, active
+                  "schedule": {}, "metrics": {}, "dashboard": {}}, active
 full = tomllib.loads(re.sub(r"(?m)^#([a-z_]+ = )", r"\1", text))
 expected = {
     "": {"data_dir", "log_level"},
@@ -82,6 +82,7 @@ expected = {
     "idle": {"only_when_idle", "idle_minutes", "suspend_above_cpu_percent"},
     "schedule": {"daily", "mon", "tue", "wed", "thu", "fri", "sat", "sun"},
     "metrics": {"listen"},
+    "dashboard": {"listen"},
 }
 top = {k for k, v in full.items() if not isinstance(v, dict)}
 assert top == expected[""], top

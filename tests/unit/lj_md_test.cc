@@ -532,6 +532,26 @@ TEST(LjMdWorkloadTest, AggregatorAveragesTrajectoriesAfterEquilibration) {
   EXPECT_EQ(out["trajectories"], 2);
   EXPECT_EQ(aggregator->Summary().substr(0, 47),
             "lj-md: 108 atoms, 2 trajectories of 3: T = " + std::to_string(expected).substr(0, 4));
+
+  // The series: at every thermo step, the mean over units and its standard error.
+  const nlohmann::json& series = out["series"];
+  EXPECT_EQ(series["step"], nlohmann::json({0, 50, 100, 150, 200}));
+  const auto unit0 = lj_md::DecodeResult(results[0]), unit2 = lj_md::DecodeResult(results[2]);
+  EXPECT_DOUBLE_EQ(series["pressure"]["mean"][3].get<double>(), (unit0->thermo[3].pressure + unit2->thermo[3].pressure) / 2);
+  EXPECT_TRUE(series["temperature"]["stderr"][4].is_number());
+}
+
+TEST(LjMdWorkloadTest, SeriesKeepsAtMost500StepsAndTheLast) {
+  const Params params{{"cells", "3"}, {"steps", "1201"}, {"thermo_every", "1"}};
+  auto aggregator = LjMdWorkload().NewAggregator(params, 1);
+  ASSERT_TRUE(aggregator->Add(0, RunInArena(params, 1, 1, 0)).ok());
+  const nlohmann::json steps = aggregator->Finish()["series"]["step"];
+  ASSERT_LE(steps.size(), 500u);
+  EXPECT_EQ(steps.front(), 0);
+  EXPECT_EQ(steps[1], 3);
+  EXPECT_EQ(steps.back(), 1201);
+  // One trajectory has no standard error.
+  EXPECT_TRUE(aggregator->Finish()["series"]["pressure"]["stderr"][0].is_null());
 }
 
 TEST(LjMdWorkloadTest, SweepSpacesInitialTemperaturesOverTheUnits) {

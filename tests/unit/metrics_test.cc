@@ -6,7 +6,9 @@
 #include <cmath>
 #include <limits>
 
+#include "potluck/app/http_server.h"
 #include "potluck/app/metrics.h"
+#include "potluck/app/node_metrics.h"
 
 namespace potluck {
 namespace {
@@ -82,31 +84,31 @@ TEST(MetricsRegistryTest, CollectorsRunBeforeEachRendering) {
   EXPECT_NE(registry.Render().find("cpu_seconds_total 3\n"), std::string::npos);
 }
 
-TEST(ParseMetricsListenTest, BarePortMeansLoopback) {
-  auto listen = ParseMetricsListen("9464");
+TEST(ParseHttpListenTest, BarePortMeansLoopback) {
+  auto listen = ParseHttpListen("9464", "metrics");
   ASSERT_TRUE(listen.ok()) << listen.status().message();
   EXPECT_EQ(listen->host, "127.0.0.1");
   EXPECT_EQ(listen->port, 9464);
 }
 
-TEST(ParseMetricsListenTest, HostAndPort) {
-  auto any = ParseMetricsListen("0.0.0.0:0");
+TEST(ParseHttpListenTest, HostAndPort) {
+  auto any = ParseHttpListen("0.0.0.0:0", "metrics");
   ASSERT_TRUE(any.ok());
   EXPECT_EQ(any->host, "0.0.0.0");
   EXPECT_EQ(any->port, 0);
-  auto named = ParseMetricsListen("localhost:65535");
+  auto named = ParseHttpListen("localhost:65535", "metrics");
   ASSERT_TRUE(named.ok());
   EXPECT_EQ(named->host, "localhost");
   EXPECT_EQ(named->port, 65535);
-  auto v6 = ParseMetricsListen("[::1]:9464");
+  auto v6 = ParseHttpListen("[::1]:9464", "metrics");
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->host, "::1");
 }
 
-TEST(ParseMetricsListenTest, BadValuesGiveOneLineNamingThem) {
+TEST(ParseHttpListenTest, BadValuesGiveOneLineNamingThem) {
   for (const char* bad : {"", "x", ":9464", "host:", "host:65536", "host:12a", "::1:9464", "[::1]9464",
                           "a b:1", "host:1\nrm -rf", "1234567"}) {
-    auto listen = ParseMetricsListen(bad);
+    auto listen = ParseHttpListen(bad, "metrics");
     ASSERT_FALSE(listen.ok()) << bad;
     const std::string& message = listen.status().message();
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
@@ -114,10 +116,11 @@ TEST(ParseMetricsListenTest, BadValuesGiveOneLineNamingThem) {
   }
 }
 
-TEST(MetricsServerTest, ServesMetricsOnAFreePortAndNothingElse) {
+TEST(HttpServerTest, ServesMetricsOnAFreePortAndNothingElse) {
   MetricsRegistry registry;
   registry.Gauge("potluck_peers", "Peers.").Set(2);
-  auto server = MetricsServer::Start(registry, "127.0.0.1:0");
+  NodeMetrics node_metrics(&registry);
+  auto server = HttpServer::Start("127.0.0.1:0", "metrics", {node_metrics.Route()}, 1);
   ASSERT_TRUE(server.ok()) << server.status().message();
   ASSERT_GT((*server)->port(), 0);
   EXPECT_EQ((*server)->endpoint(), "127.0.0.1:" + std::to_string((*server)->port()));
@@ -135,11 +138,10 @@ TEST(MetricsServerTest, ServesMetricsOnAFreePortAndNothingElse) {
   EXPECT_EQ(other->status, 404);
 }
 
-TEST(MetricsServerTest, PortInUseIsAnErrorNamingIt) {
-  MetricsRegistry registry;
-  auto first = MetricsServer::Start(registry, "127.0.0.1:0");
+TEST(HttpServerTest, PortInUseIsAnErrorNamingIt) {
+  auto first = HttpServer::Start("127.0.0.1:0", "metrics", {}, 1);
   ASSERT_TRUE(first.ok()) << first.status().message();
-  auto second = MetricsServer::Start(registry, (*first)->endpoint());
+  auto second = HttpServer::Start((*first)->endpoint(), "metrics", {}, 1);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find((*first)->endpoint()), std::string::npos) << second.status().message();
 }

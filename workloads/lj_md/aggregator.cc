@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lj_md/unit_result.h"
 
@@ -15,6 +16,9 @@ namespace {
 constexpr std::array<const char*, 4> kQuantityNames = {"temperature", "potential_energy",
                                                        "total_energy", "pressure"};
 using Quantities = std::array<double, 4>;
+// The series over steps keeps at most this many thermo rows (every k-th, and the last), so a
+// result stays small enough to plot whatever thermo_every is.
+constexpr size_t kSeriesRowsMax = 500;
 
 // Mean and variance by Welford's update, stable for many units of nearly equal values.
 struct RunningMean {
@@ -51,6 +55,19 @@ Quantities UnitAverages(const UnitResult& unit, double equilibrate) {
   return sums;
 }
 
+Quantities RowQuantities(const ThermoRow& row) {
+  return {row.temperature, row.potential_energy, row.total_energy, row.pressure};
+}
+
+// The thermo rows the series keeps, of `rows` in all.
+std::vector<size_t> SeriesRows(size_t rows) {
+  const size_t stride = (rows + kSeriesRowsMax - 1) / kSeriesRowsMax;
+  std::vector<size_t> kept;
+  for (size_t r = 0; r < rows; r += stride) kept.push_back(r);
+  if (rows > 0 && kept.back() != rows - 1) kept.push_back(rows - 1);
+  return kept;
+}
+
 class LjMdAggregator final : public Aggregator {
  public:
   LjMdAggregator(Result<LjMdParams> params, uint64_t units)
@@ -71,7 +88,11 @@ class LjMdAggregator final : public Aggregator {
     if (Status status = CheckMatches(index, *unit); !status.ok()) return status;
     const Quantities averages = UnitAverages(*unit, params_->equilibrate);
     for (size_t q = 0; q < averages.size(); ++q) means_[q].Add(averages[q]);
-    if (params_->sweep_to) sweep_.push_back({index, unit->initial_temperature, averages});
+    if (params_->sweep_to) {
+      sweep_.push_back({index, unit->initial_temperature, averages});
+    } else {
+      AddToSeries(*unit);
+    }
     last_index_ = index;
     ++added_;
     return Status::Ok();
@@ -98,6 +119,7 @@ class LjMdAggregator final : public Aggregator {
       }
       out["sweep"] = sweep;
     }
+    if (!series_steps_.empty()) out["series"] = SeriesJson();
     return out;
   }
 
@@ -123,6 +145,32 @@ class LjMdAggregator final : public Aggregator {
     double initial_temperature;
     Quantities averages;
   };
+
+  // Without a sweep every unit has the same thermo steps: the series averages each one.
+  void AddToSeries(const UnitResult& unit) {
+    const std::vector<size_t> rows = SeriesRows(unit.thermo.size());
+    if (series_steps_.empty()) {
+      for (size_t r : rows) series_steps_.push_back(unit.thermo[r].step);
+      series_.resize(rows.size());
+    }
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const Quantities values = RowQuantities(unit.thermo[rows[k]]);
+      for (size_t q = 0; q < values.size(); ++q) series_[k][q].Add(values[q]);
+    }
+  }
+
+  nlohmann::json SeriesJson() const {
+    nlohmann::json out{{"step", series_steps_}};
+    for (size_t q = 0; q < kQuantityNames.size(); ++q) {
+      nlohmann::json means = nlohmann::json::array(), errors = nlohmann::json::array();
+      for (const auto& row : series_) {
+        means.push_back(row[q].mean);
+        errors.push_back(row[q].StandardError());
+      }
+      out[kQuantityNames[q]] = {{"mean", std::move(means)}, {"stderr", std::move(errors)}};
+    }
+    return out;
+  }
 
   static std::string Format(double value) {
     char text[32];
@@ -161,6 +209,8 @@ class LjMdAggregator final : public Aggregator {
   uint64_t last_index_ = 0;
   std::array<RunningMean, 4> means_;
   std::vector<SweepPoint> sweep_;
+  std::vector<int64_t> series_steps_;
+  std::vector<std::array<RunningMean, 4>> series_;  // per kept row, per quantity
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Prometheus metrics: a registry of counters and gauges, rendered in the text exposition format
-// 0.0.4, and a small HTTP server that serves it on GET /metrics. Programs opt in with
-// --metrics HOST:PORT; see docs/metrics.md for every series.
+// 0.0.4. Programs serve it on GET /metrics (see http_server.h) when given --metrics HOST:PORT;
+// see docs/metrics.md for every series.
 #pragma once
 
 #include <atomic>
@@ -14,7 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include "potluck/base/status.h"
 
 namespace potluck {
 
@@ -74,38 +73,5 @@ class MetricsRegistry {
 
 // The Content-Type of Render()'s output.
 inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
-
-struct MetricsListen {
-  std::string host;
-  uint16_t port = 0;  // 0: any free port
-};
-
-// Parses a --metrics value: HOST:PORT, [IPV6]:PORT, or a bare PORT meaning 127.0.0.1:PORT.
-// Errors are one line that quotes the value.
-Result<MetricsListen> ParseMetricsListen(std::string_view text);
-
-// Serves GET /metrics from a registry on a thread of its own; anything else is 404.
-class MetricsServer {
- public:
-  // Binds `listen` (see ParseMetricsListen) and starts serving. REQUIRES: `registry` outlives
-  // the server.
-  static Result<std::unique_ptr<MetricsServer>> Start(const MetricsRegistry& registry, std::string_view listen);
-  // Stops serving and joins the thread.
-  ~MetricsServer();
-  MetricsServer(const MetricsServer&) = delete;
-  MetricsServer& operator=(const MetricsServer&) = delete;
-
-  // HOST:PORT as bound, with the port chosen when 0 was asked for.
-  const std::string& endpoint() const { return endpoint_; }
-  uint16_t port() const { return port_; }
-
- private:
-  struct Http;
-  MetricsServer(std::unique_ptr<Http> http, std::string endpoint, uint16_t port);
-
-  std::unique_ptr<Http> http_;
-  std::string endpoint_;
-  uint16_t port_;
-};
 
 }  // namespace potluck

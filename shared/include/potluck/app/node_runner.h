@@ -63,8 +63,11 @@ struct NodeRunConfig {
   // stop, well inside the 5 s a service manager gives before it kills. Zero: stop it at once,
   // resuming later from its last periodic checkpoint.
   Duration stop_checkpoint_wait = std::chrono::seconds(3);
-  // HOST:PORT or PORT to serve Prometheus metrics on (see ParseMetricsListen); empty: off.
+  // HOST:PORT or PORT to serve Prometheus metrics on (see ParseHttpListen); empty: off.
   std::string metrics_listen;
+  // HOST:PORT or PORT to serve the dashboard and its JSON API on; empty: off. The same address
+  // as metrics_listen serves both from one server.
+  std::string dashboard_listen;
   // What is served there. The runner adds the node's series each tick; the program may add its
   // own from any thread (the worker's CPU time and pauses). Null: the runner keeps its own.
   // REQUIRES: outlives RunNode.
@@ -72,7 +75,8 @@ struct NodeRunConfig {
 };
 
 // Runs until `stop` is set. Writes the node's address (ENDPOINT#PEER-ID) to `data_dir`/endpoint
-// once listening (and before it, with metrics on, their HOST:PORT to `data_dir`/metrics-endpoint),
+// once listening (and before it, with metrics or the dashboard on, their HOST:PORT to
+// `data_dir`/metrics-endpoint and `data_dir`/dashboard-endpoint),
 // and tells systemd it is ready (see ServiceManager). On stop, the running kernel saves a
 // checkpoint first.
 Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, const std::atomic<bool>& stop);

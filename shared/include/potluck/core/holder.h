@@ -56,6 +56,19 @@ struct HolderCounters {
   uint64_t units_noticed = 0;   // units peers were told their claim of was verified
 };
 
+// A unit whose results disagree, or that failed: what the dashboard lists.
+struct UnitTrouble {
+  uint64_t index = 0;
+  UnitState state = UnitState::kPending;
+  uint32_t results = 0;           // claims from distinct peers
+  uint32_t distinct_results = 0;  // different result hashes among them
+};
+
+struct ProjectTroubles {
+  std::vector<UnitTrouble> failed, disputed;  // the first ones, in unit order
+  uint64_t failed_count = 0, disputed_count = 0;
+};
+
 constexpr size_t kResultBytesMax = 1 << 20;
 // Leases one peer may hold from this holder at once, whatever it asks for.
 constexpr size_t kLeasesPerPeerMax = 256;
@@ -84,6 +97,13 @@ class Holder {
   Result<ProjectStatus> Describe(const ProjectId& id, bool with_result, TimePoint now);
   // Projects held here that still have units to compute, for this node's offer.
   std::vector<ProjectId> OpenProjects() const;
+  // Every project held here, most recently submitted first.
+  std::vector<ProjectId> Projects() const;
+  // The failed units and the disputed ones (claims with more than one result hash, whatever
+  // the verdict), at most `list_max` of each. NotFound for a project not held here.
+  Result<ProjectTroubles> Troubles(const ProjectId& id, size_t list_max) const;
+  // Each peer's record of results that agreed and disagreed with the verdicts here.
+  const Reputation& reputation() const { return reputation_; }
 
   const HolderCounters& counters() const { return counters_; }
 
@@ -114,6 +134,8 @@ class Holder {
     TimePoint submitted;
     std::unordered_map<uint64_t, UnitLedger> units;  // only units leased or claimed so far
     std::set<uint64_t> open;                         // touched units still pending
+    std::set<uint64_t> disputed;                     // units with more than one result hash
+    std::set<uint64_t> failed_units;
     uint64_t fresh_cursor = 0;                       // units from here on were never touched here
     uint64_t verified = 0, failed = 0;
     std::set<PeerId> contributors;                   // peers whose claims it holds

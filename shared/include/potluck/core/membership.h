@@ -45,6 +45,10 @@ class Membership final : public Directory {
   // Offers that were new or newer in the last OnGossip() call, for the holder to read.
   const std::vector<Offer>& fresh() const { return fresh_; }
 
+  // Our own offer as of `now`, then every live offer of other peers: what a PeersRequest is
+  // answered with.
+  std::vector<Offer> Everyone(TimePoint now) const;
+
   // Other peers with a live offer.
   size_t peer_count() const { return offers_.size(); }
   const Offer* OfferOf(const PeerId& peer) const override;

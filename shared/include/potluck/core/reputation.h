@@ -40,6 +40,7 @@ class Reputation {
     PeerRecord r = Of(peer);
     return r.disagreed >= kIgnoreAfterDisagreements && r.disagreed * kIgnoreRatio >= r.agreed;
   }
+  const std::map<PeerId, PeerRecord>& records() const { return records_; }
 
  private:
   std::map<PeerId, PeerRecord> records_;

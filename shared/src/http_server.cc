@@ -1,4 +1,4 @@
-// The HTTP side of metrics.h: parsing --metrics and serving GET /metrics with cpp-httplib.
+// http_server.h with cpp-httplib: parsing --metrics and --dashboard values, and serving routes.
 #include <httplib.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -9,17 +9,17 @@
 #include <optional>
 #include <thread>
 
-#include "potluck/app/metrics.h"
+#include "potluck/app/http_server.h"
 #include "potluck/base/quoted.h"
 
 namespace potluck {
 namespace {
 
-// A scrape is one small GET; anything slower or bigger is not Prometheus.
+// Every request is one small GET; anything slower or bigger is not a scraper or a browser.
 constexpr time_t kRequestTimeoutSeconds = 5;
 constexpr size_t kRequestBodyBytesMax = 1024;
-// One thread is plenty for a scraper every few seconds, and keeps the volunteer's CPU free.
-constexpr size_t kServerThreads = 1;
+// A browser keeps idle connections open, each holding a server thread: let them go soon.
+constexpr time_t kKeepAliveSeconds = 2;
 
 bool IsHostChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
@@ -48,14 +48,15 @@ void BlockStopSignals() {
 
 }  // namespace
 
-Result<MetricsListen> ParseMetricsListen(std::string_view text) {
+Result<HttpListen> ParseHttpListen(std::string_view text, std::string_view what) {
   auto bad = [&] {
-    return InvalidArgument("metrics address " + Quoted(text) + " is not PORT or HOST:PORT (e.g. 127.0.0.1:9464)");
+    return InvalidArgument(std::string(what) + " address " + Quoted(text) +
+                           " is not PORT or HOST:PORT (e.g. 127.0.0.1:9464)");
   };
-  MetricsListen listen;
+  HttpListen listen;
   std::string_view host, port;
   if (text.find(':') == std::string_view::npos) {
-    // A bare port stays on this machine: metrics are nobody else's business unless asked.
+    // A bare port stays on this machine: what a node serves is nobody else's business unless asked.
     host = "127.0.0.1";
     port = text;
   } else if (text.starts_with('[')) {
@@ -81,22 +82,22 @@ Result<MetricsListen> ParseMetricsListen(std::string_view text) {
   return listen;
 }
 
-struct MetricsServer::Http {
+struct HttpServer::Http {
   httplib::Server server;
   std::thread thread;
   std::atomic<bool> finished{false};
 };
 
-MetricsServer::MetricsServer(std::unique_ptr<Http> http, std::string endpoint, uint16_t port)
+HttpServer::HttpServer(std::unique_ptr<Http> http, std::string endpoint, uint16_t port)
     : http_(std::move(http)), endpoint_(std::move(endpoint)), port_(port) {}
 
-Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsRegistry& registry,
-                                                            std::string_view listen_text) {
-  auto listen = ParseMetricsListen(listen_text);
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(std::string_view listen_text, std::string_view what,
+                                                      std::vector<HttpRoute> routes, size_t threads) {
+  auto listen = ParseHttpListen(listen_text, what);
   if (!listen.ok()) return listen.status();
   auto http = std::make_unique<Http>();
   httplib::Server& server = http->server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's default sets SO_REUSEPORT, which would let a second process share a port already
   // in use without an error. SO_REUSEADDR alone allows a quick restart and nothing more.
   server.set_socket_options([](int socket) {
@@ -105,10 +106,18 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsRegistr
   });
   server.set_read_timeout(kRequestTimeoutSeconds, 0);
   server.set_write_timeout(kRequestTimeoutSeconds, 0);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
   server.set_payload_max_length(kRequestBodyBytesMax);
-  server.Get("/metrics", [&registry](const httplib::Request&, httplib::Response& response) {
-    response.set_content(registry.Render(), kMetricsContentType);
-  });
+  for (HttpRoute& route : routes) {
+    server.Get(route.path, [handle = std::move(route.handle)](const httplib::Request& request,
+                                                                httplib::Response& response) {
+      std::vector<std::string> captures(request.matches.begin(), request.matches.end());
+      HttpReply reply = handle(captures);
+      response.status = reply.status;
+      for (const auto& [name, value] : reply.headers) response.set_header(name, value);
+      response.set_content(std::move(reply.body), reply.content_type);
+    });
+  }
 
   errno = 0;
   int port = listen->port == 0 ? server.bind_to_any_port(listen->host)
@@ -117,7 +126,8 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsRegistr
   std::string endpoint = (is_ipv6 ? "[" + listen->host + "]" : listen->host) + ":";
   if (port <= 0) {
     std::string why = errno != 0 ? std::string(": ") + std::strerror(errno) : "";
-    return Unavailable("cannot serve metrics on " + Quoted(endpoint + std::to_string(listen->port)) + why);
+    return Unavailable("cannot serve " + std::string(what) + " on " + Quoted(endpoint + std::to_string(listen->port)) +
+                       why);
   }
   endpoint += std::to_string(port);
   Http* raw = http.get();
@@ -126,10 +136,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsRegistr
     raw->server.listen_after_bind();
     raw->finished = true;
   });
-  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(http), endpoint, static_cast<uint16_t>(port)));
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(http), endpoint, static_cast<uint16_t>(port)));
 }
 
-MetricsServer::~MetricsServer() {
+HttpServer::~HttpServer() {
   // stop() does nothing until the server thread has started listening, so repeat it until the
   // thread has gone.
   while (!http_->finished) {
