@@ -63,7 +63,25 @@ void MakeLowestPriority() {
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
 }
 
-void KernelRunner::LowestPriority::on_scheduler_entry(bool) { MakeLowestPriority(); }
+void KernelRunner::LowestPriority::on_scheduler_entry(bool) {
+  MakeLowestPriority();
+  std::lock_guard lock(mu_);
+  threads_.insert(gettid());
+}
+
+void KernelRunner::LowestPriority::on_scheduler_exit(bool) {
+  std::lock_guard lock(mu_);
+  threads_.erase(gettid());
+}
+
+void KernelRunner::LowestPriority::LiftForCheckpoint() {
+  std::lock_guard lock(mu_);
+  for (pid_t thread : threads_) {
+    sched_param param{};
+    // Refused without privilege unless RLIMIT_NICE allows nice 19 (the service unit sets it).
+    if (sched_setscheduler(thread, SCHED_OTHER, &param) != 0) spdlog::debug("cannot lift thread {}: {}", thread, errno);
+  }
+}
 
 KernelRunner::KernelRunner(const WorkloadRegistry& workloads, int cores, Duration checkpoint_interval,
                            std::shared_ptr<Waker> waker)
@@ -103,9 +121,13 @@ void KernelRunner::CheckpointAndStop(Duration max_wait) {
   std::unique_lock lock(mu_);
   // A held kernel stays held: its work since the last checkpoint is given up rather than taking
   // CPU the volunteer wants back.
-  if (running_ && !held_) {
+  if (running_ && !held_ && max_wait.count() > 0) {
     checkpoint_now_ = true;
-    wake_.wait_for(lock, max_wait, [&] { return !checkpoint_now_ || !running_; });
+    lowest_priority_.LiftForCheckpoint();
+    if (!wake_.wait_for(lock, max_wait, [&] { return !checkpoint_now_ || !running_; })) {
+      spdlog::warn("the running unit reached no checkpoint within {} ms; it will resume from its last one",
+                   max_wait.count());
+    }
     checkpoint_now_ = false;
   }
   cancel_ = true;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -68,12 +69,21 @@ class KernelRunner final : public TaskExecutor {
 
  private:
   class Context;
-  // Moves every thread that enters the arena to the lowest priority (see MakeLowestPriority).
+  // Moves every thread that enters the arena to the lowest priority (see MakeLowestPriority),
+  // and keeps their ids, so a stopping runner can lift them to reach a checkpoint.
   class LowestPriority final : public tbb::task_scheduler_observer {
    public:
     explicit LowestPriority(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) { observe(true); }
     ~LowestPriority() override { observe(false); }
     void on_scheduler_entry(bool) override;
+    void on_scheduler_exit(bool) override;
+    // From SCHED_IDLE to SCHED_OTHER at nice 19: on a busy machine SCHED_IDLE threads may not
+    // run at all, and the last checkpoint is worth a few seconds of the lowest normal priority.
+    void LiftForCheckpoint();
+
+   private:
+    std::mutex mu_;
+    std::set<pid_t> threads_;
   };
   void Loop();
   // Every few milliseconds: the duty cycle, the memory limit, the computing clock.

@@ -28,6 +28,12 @@ inline std::string Elsewhere(const std::string& address, const std::string& endp
   return endpoint + address.substr(address.find('#'));
 }
 
+// What `potluck worker status --json` says of the worker on `data`; null if it does not answer.
+inline nlohmann::json WorkerStatus(const std::filesystem::path& data) {
+  auto r = RunCommand({kCli, "worker", "status", "--json", "--data", data.string()}, 20s);
+  return r.exit_code == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+}
+
 class Grid {
  public:
   explicit Grid(const TempDir& dir) : dir_(dir) {}

@@ -64,4 +64,7 @@ bool Eventually(F&& condition, std::chrono::milliseconds limit) {
 
 std::string ReadFile(const std::filesystem::path& path);
 
+// CPU seconds a process has used (utime + stime from /proc/PID/stat); -1 once it is gone.
+double CpuSecondsOf(pid_t pid);
+
 }  // namespace potluck::testing

@@ -37,25 +37,6 @@ std::string FindProgram(const std::string& name) {
 
 bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
 
-// CPU seconds a process has used (utime + stime from /proc/PID/stat); -1 once it is gone.
-double CpuSecondsOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  if (text.empty()) return -1;
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-nlohmann::json WorkerStatus(const fs::path& data) {
-  auto r = RunCommand({kCli, "worker", "status", "--json", "--data", data.string()}, 20s);
-  return r.exit_code == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-}
-
 bool Computing(const fs::path& data) {
   const nlohmann::json status = WorkerStatus(data);
   return status.is_object() && status["units"].size() == 1 && status["state"] == "computing";

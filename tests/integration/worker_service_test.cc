@@ -23,24 +23,6 @@ CommandResult WorkerCli(const std::filesystem::path& data, std::vector<std::stri
   return RunCommand(args, 20s);
 }
 
-nlohmann::json WorkerStatus(const std::filesystem::path& data) {
-  auto r = WorkerCli(data, {"status", "--json"});
-  return r.exit_code == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-}
-
-// CPU seconds a process has used, from /proc/PID/stat (utime + stime).
-double CpuSecondsOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 void WriteText(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path.string() + ".new");
   out << text;

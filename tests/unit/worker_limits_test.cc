@@ -144,14 +144,17 @@ TEST_F(WorkerLimitsTest, DutyCycleKeepsCpuUseNearTheShare) {
   runner->SetCpuShare(0.5);
   runner->Start(Task(100000));
   std::this_thread::sleep_for(500ms);
+  const Duration computing_before = runner->running()->computing;
   const double share = CpuOver(4s) / 4;
-  std::printf("cpu share measured at a 50%% cap: %.1f%%\n", share * 100);
+  const double open = std::chrono::duration<double>(runner->running()->computing - computing_before).count() / 4;
+  std::printf("cpu share measured at a 50%% cap: %.1f%%, kernel let run %.1f%% of the time\n", share * 100, open * 100);
   runner->CancelAll();
   (void)WaitFinished(*runner);
-  // Never more than 10% over the share. Below it only when this shared machine leaves the
-  // lowest-priority kernel less CPU than the share, so that bound is loose.
+  // Never more than 10% over the share. Below it only when this machine leaves the
+  // lowest-priority kernel less CPU than the share: then the duty cycle must not hold it back,
+  // so the time it is let run is at least the share.
   EXPECT_LT(share, 0.55);
-  EXPECT_GT(share, 0.30);
+  EXPECT_GT(open, 0.40);
 }
 
 TEST_F(WorkerLimitsTest, UnitGrowingPastTheMemoryLimitFails) {
