@@ -19,7 +19,15 @@ struct KeyRule {
   bool live;
   std::function<Status(WorkerSettings&, const toml::node&)> set;
   std::function<nlohmann::json(const WorkerSettings&)> get;
+  // Copies the key's value between settings; set on every key a running worker does not apply.
+  std::function<void(WorkerSettings& to, const WorkerSettings& from)> copy;
 };
+
+// The `copy` of a rule whose setting `field` gives.
+template <class F>
+auto Copier(F field) {
+  return [field](WorkerSettings& to, const WorkerSettings& from) { field(to) = field(from); };
+}
 
 // Builders of rules. `field` is a generic lambda giving the setting in a WorkerSettings,
 // const or not, so one accessor serves both setting and showing.
@@ -40,7 +48,7 @@ KeyRule Text(std::string_view key, bool live, F field) {
             field(s) = *v.value<std::string>();
             return Status::Ok();
           },
-          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }};
+          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }, Copier(field)};
 }
 
 template <class F>
@@ -51,7 +59,7 @@ KeyRule Flag(std::string_view key, bool live, F field) {
             field(s) = *v.value<bool>();
             return Status::Ok();
           },
-          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }};
+          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }, Copier(field)};
 }
 
 template <class T, class F>
@@ -70,7 +78,7 @@ KeyRule Number(std::string_view key, bool live, F field, double lo, double hi) {
             field(s) = static_cast<T>(*x);
             return Status::Ok();
           },
-          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }};
+          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }, Copier(field)};
 }
 
 template <class F>
@@ -86,7 +94,7 @@ KeyRule TextList(std::string_view key, bool live, F field) {
             field(s) = std::move(out);
             return Status::Ok();
           },
-          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }};
+          [field](const WorkerSettings& s) { return nlohmann::json(field(s)); }, Copier(field)};
 }
 
 // One rule per schedule day: the whole schedule is parsed again so the error names the bad part.
@@ -116,7 +124,8 @@ const std::vector<KeyRule>& Rules() {
          s.data_dir = *v.value<std::string>();
          return Status::Ok();
        },
-       [](const S& s) { return nlohmann::json(s.data_dir.string()); }},
+       [](const S& s) { return nlohmann::json(s.data_dir.string()); },
+       Copier([](auto& s) -> auto& { return s.data_dir; })},
       Text("log_level", true, [](auto& s) -> auto& { return s.log_level; }),
       TextList("grid.bootstrap", false, [](auto& s) -> auto& { return s.grid.bootstrap; }),
       Text("grid.listen", false, [](auto& s) -> auto& { return s.grid.listen; }),
@@ -207,6 +216,12 @@ Status SetWorkerKey(WorkerSettings& settings, std::string_view key, std::string_
   const bool wants_text = rule->get(settings).is_string() || rule->get(settings).is_null();
   if (!value || (wants_text && !value->is_string())) value = &as_text;
   return rule->set(settings, *value);
+}
+
+void KeepRestartKeys(WorkerSettings& next, const WorkerSettings& running) {
+  for (const KeyRule& rule : Rules()) {
+    if (!rule.live) rule.copy(next, running);
+  }
 }
 
 bool IsLiveKey(std::string_view key) {

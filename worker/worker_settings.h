@@ -74,6 +74,9 @@ Status SetWorkerKey(WorkerSettings& settings, std::string_view key, std::string_
 // the others (grid.*, data_dir, limits.cores, metrics.*, dashboard.*) take effect at the next start.
 bool IsLiveKey(std::string_view key);
 
+// Gives every key that is not live its value in `running`: what a reload keeps until restart.
+void KeepRestartKeys(WorkerSettings& next, const WorkerSettings& running);
+
 // The keys whose values differ, by name.
 std::vector<std::string> ChangedKeys(const WorkerSettings& a, const WorkerSettings& b);
 

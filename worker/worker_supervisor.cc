@@ -129,11 +129,7 @@ void WorkerSupervisor::Reload() {
   }
   // Keys that need a restart keep their running values, so status shows what is in force.
   WorkerSettings next = loaded.value();
-  next.data_dir = settings_.data_dir;
-  next.grid = settings_.grid;
-  next.limits.cores = settings_.limits.cores;
-  next.metrics = settings_.metrics;
-  next.dashboard = settings_.dashboard;
+  KeepRestartKeys(next, settings_);
   settings_ = std::move(next);
   if (Status s = SetLogLevel(settings_.log_level); !s.ok()) spdlog::error("config: {}", s.message());
   ApplyToRunner();
