@@ -2,6 +2,7 @@
 
 #include "lj_md/lj_md_workload.h"
 #include "primes/primes_workload.h"
+#include "spin/spin_workload.h"
 
 namespace potluck {
 
@@ -9,6 +10,7 @@ namespace potluck {
 void RegisterBuiltinWorkloads(WorkloadRegistry& registry) {
   registry.Add(std::make_unique<PrimesWorkload>());
   registry.Add(std::make_unique<LjMdWorkload>());
+  registry.Add(std::make_unique<SpinWorkload>());
 }
 
 }  // namespace potluck
