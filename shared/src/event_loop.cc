@@ -17,7 +17,8 @@ Status RunEventLoop(ZmqTransport& transport, const Clock& clock, const LoopHooks
     TimePoint now = clock.Now();
     hooks.begin();
     for (const Inbound& in : inbound) pending.Append(hooks.on_message(in, now));
-    if (now >= next_tick || inbound.empty()) {
+    // Woken: a kernel finished. Its result goes out in this turn, not at the next tick.
+    if (transport.TakeWoken() || now >= next_tick || inbound.empty()) {
       pending.Append(hooks.on_tick(now));
       next_tick = now + kLoopTick;
     }

@@ -86,7 +86,7 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
         if constexpr (std::is_same_v<T, HoldRequest>) return OnHoldRequest(in, body, now);
         if constexpr (std::is_same_v<T, HoldAck>) return OnHoldAck(in, body, now);
         if constexpr (std::is_same_v<T, LedgerPush>) return OnLedgerPush(in, body, now);
-        if constexpr (std::is_same_v<T, LedgerAck>) OnLedgerAck(in, body);
+        if constexpr (std::is_same_v<T, LedgerAck>) return OnLedgerAck(in, body, now);
         if constexpr (std::is_same_v<T, LeaseMoved>) OnLeaseMoved(in, body, now);
         if constexpr (std::is_same_v<T, CancelProject>) return OnCancel(in, body, now);
         return {};
@@ -201,7 +201,7 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
   store_.PutLease({key, peer, deadline});
   grant.leases.push_back({key, ToUnixMs(deadline)});
   ++counters_.leases_granted;
-  spdlog::info("lease {}#{} to {} until {}{}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline),
+  spdlog::debug("lease {}#{} to {} until {}{}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline),
                alone ? ", alone" : "");
   return true;
 }
@@ -353,7 +353,7 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
         std::count_if(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.hash != v.hash; });
     if (p.recent_verified.size() >= kRecentVerifiedMax) p.recent_verified.pop_front();
     p.recent_verified.push_back(now);
-    spdlog::info("unit {}#{} verified by {} peers ({}/{})", p.id.Short(), index, v.agreeing, p.verified,
+    spdlog::debug("unit {}#{} verified by {} peers ({}/{})", p.id.Short(), index, v.agreeing, p.verified,
                  p.manifest.units);
   } else {
     ++p.failed;

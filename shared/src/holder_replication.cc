@@ -126,29 +126,31 @@ void Holder::PushLedgers(TimePoint now, Actions& actions) {
   if (now < next_push_) return;
   next_push_ = now + kPushInterval;
   for (auto& [id, p] : projects_) {
-    for (auto& [peer, co] : p.co_holders) {
-      const Offer* offer = directory_.OfferOf(peer);
-      if (!offer) continue;
-      // A holder that restarted may serve on a new endpoint: its latest offer says where.
-      if (!offer->endpoint.empty()) co.endpoint = offer->endpoint;
-      if (co.push_sent && now - *co.push_sent < config_.push_retry) continue;
-      if (co.caught_up_at == p.claims_stored) continue;  // nothing stored since it had it all
-      auto stored = store_.ClaimsAfter(id, co.acked_seq, kLedgerPushEntriesMax);
-      if (!stored.ok()) continue;
-      if (stored->empty()) {
-        co.caught_up_at = p.claims_stored;
-        continue;
-      }
-      LedgerPush push{id, HolderRefs(p), {}, stored->back().seq};
-      for (auto& s : stored.value()) {
-        push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature},
-                                s.claim.network, s.claim.alone});
-      }
-      counters_.claims_pushed += push.entries.size();
-      actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
-      co.push_sent = now;
-    }
+    for (auto& [peer, co] : p.co_holders) PushLedger(p, peer, co, now, actions);
   }
+}
+
+void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint now, Actions& actions) {
+  const Offer* offer = directory_.OfferOf(peer);
+  if (!offer) return;
+  // A holder that restarted may serve on a new endpoint: its latest offer says where.
+  if (!offer->endpoint.empty()) co.endpoint = offer->endpoint;
+  if (co.push_sent && now - *co.push_sent < config_.push_retry) return;
+  if (co.caught_up_at == p.claims_stored) return;  // nothing stored since it had it all
+  auto stored = store_.ClaimsAfter(p.id, co.acked_seq, kLedgerPushEntriesMax);
+  if (!stored.ok()) return;
+  if (stored->empty()) {
+    co.caught_up_at = p.claims_stored;
+    return;
+  }
+  LedgerPush push{p.id, HolderRefs(p), {}, stored->back().seq};
+  for (auto& s : stored.value()) {
+    push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature},
+                            s.claim.network, s.claim.alone});
+  }
+  counters_.claims_pushed += push.entries.size();
+  actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
+  co.push_sent = now;
 }
 
 Actions Holder::OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoint now) {
@@ -164,13 +166,18 @@ Actions Holder::OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoin
   return actions;
 }
 
-void Holder::OnLedgerAck(const Inbound& in, const LedgerAck& ack) {
+Actions Holder::OnLedgerAck(const Inbound& in, const LedgerAck& ack, TimePoint now) {
+  Actions actions;
   auto it = projects_.find(ack.project);
-  if (it == projects_.end()) return;
+  if (it == projects_.end()) return actions;
   auto co = it->second.co_holders.find(in.from);
-  if (co == it->second.co_holders.end()) return;
+  if (co == it->second.co_holders.end()) return actions;
   co->second.acked_seq = std::max(co->second.acked_seq, ack.seq);
   co->second.push_sent.reset();
+  // Claims stored since go now rather than at the next push interval, so that replication
+  // keeps up with a fast grid; still one push in flight per co-holder.
+  PushLedger(it->second, in.from, co->second, now, actions);
+  return actions;
 }
 
 }  // namespace potluck

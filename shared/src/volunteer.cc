@@ -82,13 +82,13 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
     HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
     store_.PutLease({lease.unit, lease.deadline, lease.holder});
     queue_.push_back(std::move(lease));
-    spdlog::info("leased unit {}#{}", item.unit.project.Short(), item.unit.index);
+    spdlog::debug("leased unit {}#{}", item.unit.project.Short(), item.unit.index);
   }
 }
 
 bool Volunteer::Holds(const UnitKey& unit) const {
-  return (running_ && running_->unit == unit) ||
-         std::any_of(queue_.begin(), queue_.end(), [&](const auto& l) { return l.unit == unit; });
+  auto same = [&](const auto& l) { return l.unit == unit; };
+  return std::any_of(started_.begin(), started_.end(), same) || std::any_of(queue_.begin(), queue_.end(), same);
 }
 
 std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {
@@ -105,7 +105,7 @@ std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {
 void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
   // Taken only with room to spare while we take work; otherwise its holder re-leases it when
   // our offer does not list it.
-  if (!accepting_work_ || leases_held() >= config_.queue_max) return;
+  if (!accepting_work_ || leases_held() >= LeasesWanted()) return;
   if (Holds(handoff.unit) || outbox_.contains(handoff.unit)) return;
   if (AddManifest(handoff.manifest) != handoff.unit.project) return;
   HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
@@ -115,13 +115,14 @@ void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
 }
 
 void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
-  if (!running_ || queue_.empty()) return;
-  // When would each waiting lease finish, computed in turn after the running one?
+  if (started_.empty() || queue_.empty()) return;
+  // When would each waiting lease finish, computed in turn after the started ones?
   auto average = [&](const UnitKey& unit) {
     auto it = unit_times_.find(unit.project);
     return it == unit_times_.end() ? Duration(0) : it->second.average;
   };
-  Duration ahead = std::max(Duration(0), average(running_->unit) - (now - running_since_));
+  Duration ahead = std::max(Duration(0), average(started_.front().unit) - (now - started_.front().started));
+  for (size_t i = 1; i < started_.size(); ++i) ahead += average(started_[i].unit);
   std::vector<const Offer*> idle;
   for (const Offer* offer : directory_.Alive()) {
     if (offer->peer != self_ && !offer->endpoint.empty() && offer->leases.empty() && offer->free_slots > 0) {
@@ -164,9 +165,10 @@ void Volunteer::OnAck(const ClaimAck& ack) {
 
 Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, double cpu_seconds, TimePoint now) {
   Actions actions;
-  if (!running_ || running_->unit != unit) return actions;
-  HeldLease lease = std::move(*running_);
-  running_.reset();
+  auto it = std::find_if(started_.begin(), started_.end(), [&](const auto& l) { return l.unit == unit; });
+  if (it == started_.end()) return actions;
+  HeldLease lease = std::move(*it);
+  started_.erase(it);
   if (!result.ok() && result.status().code() == Code::kUnavailable) {
     queue_.push_front(std::move(lease));  // stopped, not failed: compute it again later
     return actions;
@@ -175,19 +177,25 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
   if (!result.ok()) {
     spdlog::error("unit {}#{} failed to compute: {}", unit.project.Short(), unit.index, result.status().message());
   } else {
+    // Units started together finish in order: each took the time since the one before.
+    Duration took = now - std::max(lease.started, last_done_);
+    last_done_ = now;
     UnitTimes& times = unit_times_[unit.project];
-    Duration took = now - running_since_;
     times.average = times.samples == 0 ? took : (times.average * 3 + took) / 4;
     ++times.samples;
+    const double us = std::chrono::duration<double, std::micro>(took).count();
+    unit_us_ = unit_samples_++ == 0 ? us : (unit_us_ * 15 + us) / 16;
     ResultHash hash{Blake2b256(result.value())};
     Claim claim{unit, hash, result.value(), signer_.Sign(ClaimStatement(unit, hash))};
     store_.PutOutbox({unit, claim.hash, claim.result, lease.holder, claim.signature});
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
     RecordClaim(unit, hash, cpu_seconds, now);
     ++units_computed_;
-    spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);
+    spdlog::debug("computed unit {}#{}", unit.project.Short(), unit.index);
   }
-  SendDueClaims(now, /*force=*/false, actions);
+  // Units that finish together go out in one batch: the last of them sends, or the Tick
+  // that follows them in the same turn of the event loop.
+  if (started_.empty()) SendDueClaims(now, /*force=*/false, actions);
   MaybeStartTask(now, actions);
   MaybeRequestWork(now, actions);
   return actions;
@@ -212,19 +220,34 @@ Actions Volunteer::Tick(TimePoint now) {
 }
 
 void Volunteer::FillOffer(Offer& offer) const {
-  offer.free_slots =
-      accepting_work_ ? static_cast<uint32_t>(config_.queue_max - std::min<size_t>(config_.queue_max, leases_held())) : 0;
+  const size_t wanted = LeasesWanted();
+  offer.free_slots = accepting_work_ ? static_cast<uint32_t>(wanted - std::min(wanted, leases_held())) : 0;
   offer.leases.clear();
-  if (running_) offer.leases.push_back(running_->unit);
+  for (const HeldLease& lease : started_) offer.leases.push_back(lease.unit);
   for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);
 }
 
+size_t Volunteer::LeasesWanted() const {
+  if (unit_samples_ == 0) return config_.queue_max;
+  const double us = std::chrono::duration<double, std::micro>(kWorkHeldAhead).count() / std::max(unit_us_, 1.0);
+  return std::clamp<size_t>(static_cast<size_t>(us), config_.queue_max, std::max<size_t>(config_.queue_max, kLeasesHeldMax));
+}
+
+size_t Volunteer::TasksWanted() const {
+  if (unit_samples_ == 0) return 1;
+  const double us = std::chrono::duration<double, std::micro>(kWorkStartedAhead).count() / std::max(unit_us_, 1.0);
+  return std::clamp<size_t>(static_cast<size_t>(us), 1, kTasksStartedMax);
+}
+
 void Volunteer::MaybeStartTask(TimePoint now, Actions& actions) {
-  if (running_ || queue_.empty()) return;
-  running_since_ = now;
-  running_ = std::move(queue_.front());
+  while (!queue_.empty() && started_.size() < TasksWanted()) StartTask(now, actions);
+}
+
+void Volunteer::StartTask(TimePoint now, Actions& actions) {
+  started_.push_back(std::move(queue_.front()));
   queue_.pop_front();
-  const UnitKey& unit = running_->unit;
+  started_.back().started = now;
+  const UnitKey& unit = started_.back().unit;
   auto checkpoint = store_.LoadCheckpoint(unit);
   if (!checkpoint.ok()) spdlog::warn("unit {}#{}: checkpoint unreadable, starting afresh: {}", unit.project.Short(),
                                      unit.index, checkpoint.status().message());
@@ -234,13 +257,16 @@ void Volunteer::MaybeStartTask(TimePoint now, Actions& actions) {
 }
 
 void Volunteer::OnCheckpoint(const UnitKey& unit, const Bytes& state) {
-  if (!running_ || running_->unit != unit) return;  // done or dropped meanwhile
+  // Done or dropped meanwhile?
+  if (std::none_of(started_.begin(), started_.end(), [&](const auto& l) { return l.unit == unit; })) return;
   store_.PutCheckpoint(unit, state);
   spdlog::debug("unit {}#{}: checkpoint of {} bytes", unit.project.Short(), unit.index, state.size());
 }
 
 void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
-  if (!accepting_work_ || request_sent_ || leases_held() >= config_.queue_max) return;
+  // With a deep queue, ask once a quarter of it is free: fewer, larger grants.
+  const size_t wanted = LeasesWanted();
+  if (!accepting_work_ || request_sent_ || leases_held() + std::max<size_t>(1, wanted / 4) > wanted) return;
   // Holders announce the projects with work left in their offers.
   std::vector<const std::string*> holders;
   for (const Offer* offer : directory_.Alive()) {
@@ -250,7 +276,7 @@ void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
   }
   if (holders.empty()) return;
   const std::string& holder = *holders[next_holder_++ % holders.size()];
-  auto slots = static_cast<uint32_t>(config_.queue_max - leases_held());
+  auto slots = static_cast<uint32_t>(wanted - leases_held());
   actions.messages.push_back(To(holder, WorkRequest{slots}));
   request_sent_ = now;
 }

@@ -247,6 +247,7 @@ std::vector<Inbound> ZmqTransport::Poll(Duration timeout) {
     return out;
   }
   if (items[0].revents & ZMQ_POLLIN) {
+    woken_ = true;
     zmq::message_t drain;
     while (wake_pull_.recv(drain, zmq::recv_flags::dontwait)) {
     }

@@ -212,7 +212,39 @@ TEST_F(VolunteerTest, NotTakingWorkAsksForNoneYetFinishesWhatItHolds) {
   v->set_accepting_work(true);
   EXPECT_EQ(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).size(), 1u);
   v->FillOffer(offer);
-  EXPECT_EQ(offer.free_slots, 2u);
+  // Its units took no time, so it wants a full queue of them.
+  EXPECT_EQ(offer.free_slots, kLeasesHeldMax);
+}
+
+TEST_F(VolunteerTest, LongUnitsKeepTheConfiguredQueue) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  ASSERT_EQ(Grant(*v, {0, 1}).tasks.size(), 1u);
+  now_ += 1s;
+  Actions done = Step([&] { return v->OnTaskDone({project_, 0}, Bytes{1}, 1.0, now_); });
+  ASSERT_EQ(done.tasks.size(), 1u);
+  Offer offer;
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, 1u) << "one second per unit: two leases, as configured";
+}
+
+TEST_F(VolunteerTest, ShortUnitsDeepenTheQueueAndStartSeveralKernelsAtOnce) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  ASSERT_EQ(Grant(*v, {0, 1}).tasks.size(), 1u) << "how long units take is unknown yet: one at a time";
+  Actions done = Step([&] { return v->OnTaskDone({project_, 0}, Bytes{1}, 0.0, now_); });
+  ASSERT_EQ(done.tasks.size(), 1u);
+  Step([&] { return v->OnTaskDone({project_, 1}, Bytes{1}, 0.0, now_); });
+  Offer offer;
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, kLeasesHeldMax) << "units that take no time: a full queue";
+
+  Actions many = Grant(*v, {2, 3, 4, 5, 6, 7, 8, 9});
+  EXPECT_EQ(many.tasks.size(), 8u) << "several kernels handed to the runner at once";
+  Actions claims;
+  for (const TaskStart& t : many.tasks) claims.Append(Step([&] { return v->OnTaskDone(t.unit, Bytes{1}, 0.0, now_); }));
+  ASSERT_EQ(Sent<ClaimBatch>(claims).size(), 1u) << "kernels started together send their claims together";
+  EXPECT_EQ(std::get<ClaimBatch>(Sent<ClaimBatch>(claims)[0]->message.body).claims.size(), 8u);
 }
 
 class VolunteerCreditTest : public VolunteerTest {

@@ -193,11 +193,13 @@ class Holder {
   void AddCoHolders(Project& project, const std::vector<PeerRef>& holders, const Inbound* from);
   std::vector<PeerRef> HolderRefs(const Project& project) const;
   void PushLedgers(TimePoint now, Actions& actions);
+  // Sends `co` the claims it has not acknowledged, unless a push to it is still unanswered.
+  void PushLedger(Project& project, const PeerId& peer, CoHolder& co, TimePoint now, Actions& actions);
   void AnswerPendingSubmits(const ProjectId& id, bool force, TimePoint now, Actions& actions);
   Actions OnHoldRequest(const Inbound& in, const HoldRequest& request, TimePoint now);
   Actions OnHoldAck(const Inbound& in, const HoldAck& ack, TimePoint now);
   Actions OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoint now);
-  void OnLedgerAck(const Inbound& in, const LedgerAck& ack);
+  Actions OnLedgerAck(const Inbound& in, const LedgerAck& ack, TimePoint now);
 
   PeerId self_;
   std::string endpoint_;

@@ -18,7 +18,9 @@
 namespace potluck {
 
 struct VolunteerConfig {
-  uint32_t queue_max = 2;             // leases held at once: one running, the rest waiting
+  // Leases held at once when units are long: one running, the rest waiting. Short units
+  // raise it (see kWorkHeldAhead).
+  uint32_t queue_max = 2;
   Duration request_retry = std::chrono::seconds(2);  // re-ask when a request got no answer
   Duration idle_retry = std::chrono::seconds(2);     // re-ask after an empty grant
   Duration claim_retry = std::chrono::seconds(3);    // resend unacknowledged results
@@ -26,6 +28,15 @@ struct VolunteerConfig {
 
 
 constexpr size_t kClaimBatchMax = 64;
+// With short units the volunteer holds leases for about this much work, so that its kernel
+// never waits for a holder's answer, up to kLeasesHeldMax (a holder grants at most
+// kLeasesPerPeerMax to one peer).
+constexpr Duration kWorkHeldAhead = std::chrono::milliseconds(500);
+constexpr size_t kLeasesHeldMax = 256;
+// ... and hands its runner about this much work at once, up to kTasksStartedMax, so that one
+// commit of the event loop covers many short units instead of one each.
+constexpr Duration kWorkStartedAhead = std::chrono::milliseconds(20);
+constexpr size_t kTasksStartedMax = 64;
 // A claimed unit whose verdict has not reached us this long after the claim never will: it
 // failed, disagreed, or its notices were lost.
 constexpr Duration kPendingCreditTtl = std::chrono::hours(24 * 30);
@@ -76,8 +87,8 @@ class Volunteer {
   bool accepting_work() const { return accepting_work_; }
   Credit credit() const { return {units_verified_, cpu_seconds_verified_, units_pending_}; }
 
-  bool running() const { return running_.has_value(); }
-  size_t leases_held() const { return queue_.size() + (running_ ? 1 : 0); }
+  bool running() const { return !started_.empty(); }
+  size_t leases_held() const { return queue_.size() + started_.size(); }
   size_t outbox_size() const { return outbox_.size(); }
   uint64_t units_computed() const { return units_computed_; }
   uint64_t leases_handed_off() const { return leases_handed_off_; }
@@ -87,6 +98,7 @@ class Volunteer {
     UnitKey unit;
     TimePoint deadline;
     std::string holder;
+    TimePoint started{};  // handed to the kernel runner then; zero while waiting
   };
   struct UnitTimes {
     Duration average{0};  // of this project's units here; zero until one finished
@@ -107,6 +119,10 @@ class Volunteer {
   void HandOffLateLeases(TimePoint now, Actions& actions);
   void OnAck(const ClaimAck& ack);
   void MaybeStartTask(TimePoint now, Actions& actions);
+  void StartTask(TimePoint now, Actions& actions);
+  // Leases to hold and kernels to have started, from how long units take here.
+  size_t LeasesWanted() const;
+  size_t TasksWanted() const;
   void MaybeRequestWork(TimePoint now, Actions& actions);
   void SendDueClaims(TimePoint now, bool force, Actions& actions);
   // Where results for `unsent` go: its holder if alive, else another live holder of the project.
@@ -131,9 +147,12 @@ class Volunteer {
   std::map<ProjectId, std::shared_ptr<const Manifest>> manifests_;
   std::map<ProjectId, Bytes> manifest_bytes_;  // signed, as passed on to other peers
   std::deque<HeldLease> queue_;
-  std::optional<HeldLease> running_;
-  TimePoint running_since_{};
+  std::deque<HeldLease> started_;  // handed to the kernel runner, which computes them in order
   std::map<ProjectId, UnitTimes> unit_times_;
+  // Microseconds a unit took here lately (any project), and when the last one finished.
+  double unit_us_ = 0;
+  uint64_t unit_samples_ = 0;
+  TimePoint last_done_{};
   std::map<UnitKey, Unsent> outbox_;
   std::optional<TimePoint> request_sent_;   // a work request is unanswered since then
   std::map<std::string, TimePoint> idle_until_;  // holders that had no work for us, by endpoint

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "potluck/core/actions.h"
@@ -65,6 +66,8 @@ class ZmqTransport {
   // Waits up to `timeout` for traffic (or a Wake()) and returns what arrived, decoded.
   std::vector<Inbound> Poll(Duration timeout);
   std::shared_ptr<Waker> waker() { return waker_; }
+  // True once if the waker fired since the last call: another thread left work for the loop.
+  bool TakeWoken() { return std::exchange(woken_, false); }
   const TransportCounters& counters() const { return counters_; }
 
  private:
@@ -102,6 +105,7 @@ class ZmqTransport {
   std::map<PeerId, Route> routes_;
   std::map<std::string, Dealer> dealers_;
   zmq::socket_t wake_pull_;
+  bool woken_ = false;
   std::shared_ptr<Waker> waker_;
   TransportCounters counters_;
 };
