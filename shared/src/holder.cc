@@ -287,9 +287,13 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
 bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
   auto it = projects_.find(claim.unit.project);
   // A claim counts only with its computing peer's signature, so no holder can make one up.
+  // One we hold already (same peer, same hash) was checked when it came first; checking its
+  // copies again, from resends and from every co-holder's pushes, would cost most of a fast
+  // grid's CPU, and a copy changes nothing that its signature would have to vouch for.
   if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
-      claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash ||
-      !VerifySignature(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)) {
+      (!HoldsClaim(it->second, claim.unit.index, peer, claim.hash) &&
+       (claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash ||
+        !VerifySignature(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)))) {
     ++counters_.claims_refused;
     spdlog::warn("refused a claim from {} for {}#{}", peer.Short(), claim.unit.project.Short(), claim.unit.index);
     return false;
@@ -328,6 +332,13 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
   return true;
+}
+
+bool Holder::HoldsClaim(const Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {
+  auto unit = p.units.find(index);
+  if (unit == p.units.end()) return false;
+  const auto& claims = unit->second.claims;
+  return std::any_of(claims.begin(), claims.end(), [&](const auto& c) { return c.peer == peer && c.hash == hash; });
 }
 
 void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now) {

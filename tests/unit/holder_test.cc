@@ -247,6 +247,26 @@ TEST_F(HolderTest, DuplicateClaimIsCountedOnce) {
   EXPECT_EQ(store_->LoadLedger()->claims.size(), 1u);
 }
 
+TEST_F(HolderTest, CopyOfAHeldClaimIsADuplicateWhateverItsSignature) {
+  ProjectId id = Submit(Manifest(1));
+  Join(Peer(1));
+  Join(Peer(2));
+  UnitKey unit = Ask(Peer(1), 1).leases.at(0).unit;
+  Claim(Peer(1), unit, 0);
+  // Its copy is not checked again: everything a signature proves is in the ledger already.
+  potluck::Claim copy = testing::SignedClaim(Peer(1), unit, SquareWorkload::Encode(0));
+  copy.signature.fill(0);
+  Send(Peer(1), ClaimBatch{{copy}});
+  EXPECT_EQ(holder_->counters().claims_duplicate, 1u);
+  EXPECT_EQ(holder_->counters().claims_refused, 0u);
+  // A claim the ledger does not hold still needs its own peer's signature.
+  potluck::Claim unsigned_claim = testing::SignedClaim(Peer(2), unit, SquareWorkload::Encode(0));
+  unsigned_claim.signature.fill(0);
+  Send(Peer(2), ClaimBatch{{unsigned_claim}});
+  EXPECT_EQ(holder_->counters().claims_refused, 1u);
+  EXPECT_EQ(Status(id).units.verified, 0u);
+}
+
 TEST_F(HolderTest, ClaimWithWrongHashIsRefused) {
   Submit(Manifest(1));
   Join(Peer(1));

@@ -159,6 +159,8 @@ class Holder {
   void OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now);
   Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
   // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
+  // True if `peer`'s claim of `hash` for unit `index` is in the ledger already.
+  static bool HoldsClaim(const Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
   bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
