@@ -281,8 +281,8 @@ def main():
         log(f"1 s:    {args.units_1s} units x 2 replicas in {t:.2f} s: efficiency {results['potluck', 1000]:.1%}")
         time.sleep(3)
         idle_end = [rss_mb(w.pid) for w in grid.workers]
-        log("worker idle RSS: " + ", ".join(f"{a:.1f} MB at start, {b:.1f} MB after the runs"
-                                             for a, b in zip(idle_start, idle_end)))
+        log("idle worker RSS: " + "; ".join(f"worker {i}: {a:.1f} MB at start, {b:.1f} MB after the runs"
+                                             for i, (a, b) in enumerate(zip(idle_start, idle_end))))
         grid.close()
         grid = None
 
@@ -291,12 +291,17 @@ def main():
         before = rss_mb(grid.coordinator.pid)
         project = grid.submit(args.million, 0)
         submitted = rss_mb(grid.coordinator.pid)
-        time.sleep(args.hold_seconds)
-        status = grid.cli("status", project, "--json")
-        verified = int(re.search(r'"verified":\s*(\d+)', status).group(1))
-        log(f"coordinator RSS: {before:.1f} MB idle, {submitted:.1f} MB once submitted, "
-            f"{rss_mb(grid.coordinator.pid):.1f} MB after {args.hold_seconds:.0f} s with {verified} units verified "
-            f"(peak {rss_mb(grid.coordinator.pid, 'VmHWM'):.1f} MB); CPU {cpu_seconds(grid.coordinator.pid):.1f} s")
+        # Two points while units flow give the memory per unit held, past the fixed costs.
+        points = []
+        for _ in range(2):
+            time.sleep(args.hold_seconds / 2)
+            status = grid.cli("status", project, "--json")
+            points.append((int(re.search(r'"verified":\s*(\d+)', status).group(1)), rss_mb(grid.coordinator.pid)))
+        (v1, m1), (v2, m2) = points
+        per_unit = (m2 - m1) * 1024 * 1024 / max(1, v2 - v1)
+        log(f"coordinator RSS: {before:.1f} MB idle, {submitted:.1f} MB once submitted, {m1:.1f} MB with {v1} "
+            f"units verified, {m2:.1f} MB with {v2} (peak {rss_mb(grid.coordinator.pid, 'VmHWM'):.1f} MB): "
+            f"{per_unit:.0f} bytes per further unit verified")
         grid.close()
         grid = None
 
