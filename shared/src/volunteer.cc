@@ -191,7 +191,7 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
     RecordClaim(unit, hash, cpu_seconds, now);
     ++units_computed_;
-    spdlog::debug("computed unit {}#{}", unit.project.Short(), unit.index);
+    spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);
   }
   // Units that finish together go out in one batch: the last of them sends, or the Tick
   // that follows them in the same turn of the event loop.
