@@ -153,13 +153,15 @@ std::string CrashLoop::KillAndRestart(GridNode& node, KillRecord& record) {
   return grid_->Start(node);
 }
 
-// Reads the worker's status and kills it at once: the progress read is where the unit stood
-// at most the status call's duration before the kill.
+// Reads the worker's status and kills it at once. The progress read is where the unit stood
+// at some moment of the status call, so the CPU time the worker used from the call's start to
+// the kill bounds the work done after the reading.
 void CrashLoop::ReadUnitAtKill(GridNode& node, KillRecord& record) {
-  const auto asked = Clock::now();
+  const double cpu_before = testing::CpuSecondsOf(node.process->pid());
   WorkerView view = grid_->Status(node);
+  const double cpu_at_kill = testing::CpuSecondsOf(node.process->pid());
   grid_->Kill(node);
-  record.sample_to_kill_s = Since(asked);
+  record.cpu_after_reading_s = cpu_before >= 0 && cpu_at_kill >= cpu_before ? cpu_at_kill - cpu_before : 0;
   if (view.unit && view.project == project_) {
     record.unit = view.unit;
     record.progress_at_kill = view.progress;
@@ -180,7 +182,8 @@ void CrashLoop::WatchResumes() {
     KillRecord& record = kills_[k];
     auto node = std::find_if(grid_->nodes().begin(), grid_->nodes().end(), [&](auto& n) { return n.name == record.target; });
     WorkerView view = grid_->Status(*node);
-    if (!view.unit || *view.unit != *record.unit || view.project != project_) return false;
+    // A kernel reports its progress only once it has started sieving, resumed or not.
+    if (!view.unit || *view.unit != *record.unit || view.project != project_ || view.progress == 0) return false;
     record.progress_seen_after = view.progress;
     return true;
   });

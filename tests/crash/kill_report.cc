@@ -10,7 +10,7 @@ namespace potluck::crash {
 double LostCpuSeconds(const KillRecord& kill, double unit_cpu_s) {
   if (!kill.unit) return 0;
   const double from = kill.resumed ? kill.checkpoint : 0;
-  return std::max(0.0, kill.progress_at_kill - from) * unit_cpu_s + kill.sample_to_kill_s;
+  return std::max(0.0, kill.progress_at_kill - from) * unit_cpu_s + kill.cpu_after_reading_s;
 }
 
 void PrintKillTable(const std::vector<KillRecord>& kills) {

@@ -18,7 +18,7 @@ struct KillRecord {
   // For a worker computing a unit of the project when killed:
   std::optional<uint64_t> unit;
   double progress_at_kill = 0;  // from its status, read just before the kill
-  double sample_to_kill_s = 0;  // from asking that status to the kill
+  double cpu_after_reading_s = 0;  // the worker's CPU time from asking that status to the kill
   double checkpoint = 0;        // the progress its stored checkpoint stands for, 0 if none
   bool resumed = false;         // the restarted worker went on from that checkpoint
   std::optional<double> progress_seen_after;  // the first progress its status showed after the restart
@@ -29,9 +29,9 @@ struct KillRecord {
 };
 
 // The work a killed worker must do again: the progress made since the checkpoint it resumed
-// from (all of it when it did not resume), as CPU seconds at `unit_cpu_s` per unit, plus the
-// time from reading the progress to the kill, counted as one core's full work since the
-// progress read is a lower bound.
+// from (all of it when it did not resume), as CPU seconds at `unit_cpu_s` per unit, plus all the
+// CPU time the worker used between asking for that progress and the kill, since the progress
+// read may be that much older than the kill.
 double LostCpuSeconds(const KillRecord& kill, double unit_cpu_s);
 
 struct LoopFigures {
