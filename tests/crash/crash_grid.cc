@@ -133,6 +133,14 @@ std::string CrashGrid::StoredCheckpoint(const GridNode& worker, const std::strin
   return r.exit_code == 0 ? FirstLine(r.out) : "";
 }
 
+bool CrashGrid::Claimed(const GridNode& worker, const std::string& project, uint64_t unit) {
+  const std::string where = fmt::format("WHERE lower(hex(project)) = '{}' AND unit = {}", project, unit);
+  const std::string sql =
+      fmt::format("SELECT (SELECT count(*) FROM outbox {0}) + (SELECT count(*) FROM credit {0});", where);
+  auto r = RunCommand({"/usr/bin/sqlite3", (worker.data / "node.db").string(), sql}, kCliWaitMax);
+  return r.exit_code == 0 && !r.out.empty() && std::stol(r.out) > 0;
+}
+
 double CrashGrid::WorkerCpuSeconds() {
   double total = 0;
   for (GridNode& node : nodes_) {

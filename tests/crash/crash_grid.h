@@ -63,6 +63,9 @@ class CrashGrid {
   // The hex of the kernel checkpoint `worker` stored for a unit, empty if none; read while
   // the worker is down.
   std::string StoredCheckpoint(const GridNode& worker, const std::string& project, uint64_t unit);
+  // Whether `worker` has computed and claimed the unit (its outbox or its credit table holds it);
+  // read while the worker is down.
+  bool Claimed(const GridNode& worker, const std::string& project, uint64_t unit);
   // CPU seconds every worker has used over all its runs, read while they still run.
   double WorkerCpuSeconds();
 

@@ -146,6 +146,7 @@ std::string CrashLoop::KillAndRestart(GridNode& node, KillRecord& record) {
     const uint64_t to = options_.from + options_.unit_numbers * static_cast<uint64_t>(options_.units);
     const auto range = primes::UnitRangeOf(options_.from, to, options_.units, *record.unit);
     record.checkpoint = CheckpointProgress(grid_->StoredCheckpoint(node, project_, *record.unit), range.lo, range.hi);
+    record.finished = grid_->Claimed(node, project_, *record.unit);
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(record.pause_s));
   std::error_code ec;

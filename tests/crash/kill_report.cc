@@ -9,7 +9,7 @@ namespace potluck::crash {
 
 double LostCpuSeconds(const KillRecord& kill, double unit_cpu_s) {
   if (!kill.unit) return 0;
-  const double from = kill.resumed ? kill.checkpoint : 0;
+  const double from = kill.finished ? kill.progress_at_kill : kill.resumed ? kill.checkpoint : 0;
   return std::max(0.0, kill.progress_at_kill - from) * unit_cpu_s + kill.cpu_after_reading_s;
 }
 
@@ -22,7 +22,7 @@ void PrintKillTable(const std::vector<KillRecord>& kills) {
       unit = fmt::format("#{}", *k.unit);
       at = fmt::format("{:.1f}%", k.progress_at_kill * 100);
       checkpoint = k.checkpoint > 0 ? fmt::format("{:.1f}%", k.checkpoint * 100) : "none";
-      resumed = k.resumed ? "yes" : "no";
+      resumed = k.finished ? "done" : k.resumed ? "yes" : "no";
       lost = fmt::format("{:.2f}", k.lost_cpu_s);
     }
     fmt::print("{:>4} {:>7.1f}  {:<12} {:<11} {:>6} {:>8} {:>10} {:>8} {:>9} {:>8.2f}\n", k.number, k.at_s, k.target,

@@ -20,6 +20,7 @@ struct KillRecord {
   double progress_at_kill = 0;  // from its status, read just before the kill
   double cpu_after_reading_s = 0;  // the worker's CPU time from asking that status to the kill
   double checkpoint = 0;        // the progress its stored checkpoint stands for, 0 if none
+  bool finished = false;        // the unit was computed and claimed before the kill came
   bool resumed = false;         // the restarted worker went on from that checkpoint
   std::optional<double> progress_seen_after;  // the first progress its status showed after the restart
   size_t log_offset = 0;        // the worker's log size at the restart
@@ -29,7 +30,7 @@ struct KillRecord {
 };
 
 // The work a killed worker must do again: the progress made since the checkpoint it resumed
-// from (all of it when it did not resume), as CPU seconds at `unit_cpu_s` per unit, plus all the
+// from (all of it when it did not resume, none when the unit was finished before the kill), as CPU seconds at `unit_cpu_s` per unit, plus all the
 // CPU time the worker used between asking for that progress and the kill, since the progress
 // read may be that much older than the kill.
 double LostCpuSeconds(const KillRecord& kill, double unit_cpu_s);
