@@ -5,7 +5,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <cctype>
 #include <thread>
 
 #include "potluck/base/bytes.h"
@@ -16,9 +16,6 @@ namespace potluck::crash {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::Eventually;
-using testing::ReadFile;
-using testing::RunCommand;
 
 // How often restarted workers are asked which unit they compute.
 constexpr double kWatchEvery_s = 0.3;
