@@ -77,14 +77,22 @@ void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
 }
 
 void Membership::Expire(TimePoint now) {
+  std::vector<PeerId> silent;
   for (auto it = offers_.begin(); it != offers_.end();) {
     if (it->second.offer.expires_unix_ms > ToUnixMs(now)) {
       ++it;
       continue;
     }
     spdlog::info("peer {} went silent", it->first.Short());
+    silent.push_back(it->first);
     relayed_count_ -= it->second.source == Source::kRelayed;
     it = offers_.erase(it);
+  }
+  // The stored peers are the live ones, so the table stays as bounded as the view; but when
+  // everyone went silent at once our own network is the likelier culprit, and the stored
+  // peers are the way back.
+  if (!offers_.empty()) {
+    for (const PeerId& peer : silent) store_.DropPeer(peer);
   }
   std::erase_if(pinned_, [&](const auto& pin) { return pin.second <= now; });
 }

@@ -113,6 +113,21 @@ TEST_F(MembershipTest, FanoutBoundsTheGossipPartnersPerRound) {
 }
 
 
+TEST_F(MembershipTest, StoredPeersAreTheLiveOnesUnlessEveryoneWentSilent) {
+  auto m = Make();
+  Gossip(*m, {OfferOf(2, now_, 5s), OfferOf(3, now_, 20s)});
+  store_->Begin();
+  m->Tick(now_ + 6s);  // 2 went silent, 3 is alive: 2 is forgotten
+  ASSERT_TRUE(store_->Commit().ok());
+  auto stored = store_->LoadPeers().value();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id, TestPeer(3));
+  store_->Begin();
+  m->Tick(now_ + 21s);  // everyone silent: likelier our network than theirs, so 3 is kept
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(store_->LoadPeers().value().size(), 1u);
+}
+
 // A peer id for grids larger than TestPeer's 256 keys; membership never checks signatures.
 PeerId ManyPeer(uint32_t i) {
   PeerId id;
