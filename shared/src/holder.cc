@@ -92,6 +92,9 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
         return {};
       },
       in.message.body);
+  if (Buggify(config_.faults, FaultPoint::kReplyForgotten)) {
+    std::erase_if(actions.messages, [&](const Outgoing& out) { return out.to.endpoint.empty() && out.to.peer == in.from; });
+  }
   SendVerifiedNotices(actions);
   return actions;
 }

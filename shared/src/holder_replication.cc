@@ -133,6 +133,7 @@ void Holder::PushLedgers(TimePoint now, Actions& actions) {
       if (!offer->endpoint.empty()) co.endpoint = offer->endpoint;
       if (co.push_sent && now - *co.push_sent < config_.push_retry) continue;
       if (co.caught_up_at == p.claims_stored) continue;  // nothing stored since it had it all
+      if (Buggify(config_.faults, FaultPoint::kReplicationSlow)) continue;
       auto stored = store_.ClaimsAfter(id, co.acked_seq, kLedgerPushEntriesMax);
       if (!stored.ok()) continue;
       if (stored->empty()) {
