@@ -90,6 +90,7 @@ SimOutcome GridSim::Run() {
   const Bytes manifest = SquareManifest(options_.units, options_.policy);
   const ProjectId project = OpenManifest(manifest)->id;
   std::optional<TimePoint> finished_at;
+  Trace([&] { return "options: " + DescribeOptions(options_); });
   for (TimePoint next_tick = now_; now_ < start_ + options_.time_limit; now_ += kStep) {
     DeliverDue();
     RestartDue();

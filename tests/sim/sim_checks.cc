@@ -1,5 +1,7 @@
 #include "sim/sim_checks.h"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <tuple>
@@ -65,6 +67,13 @@ void CheckHolder(SimChecks& out, const CheckedNode& n, const UnitClaims& claims,
   for (uint64_t i = 0; i < units; ++i) {
     auto it = claims.find(i);
     Verdict v = it == claims.end() ? Verdict{} : DecideUnit(it->second, policy, false, {});
+    if (v.state == UnitState::kPending) {
+      std::set<ResultHash> hashes;
+      for (const auto& [peer, record] : it == claims.end() ? std::map<PeerId, ClaimRecord>{} : it->second) hashes.insert(record.hash);
+      Report(out, Name(n) + ": unit " + std::to_string(i) + " pending in its ledger, " +
+                      std::to_string(it == claims.end() ? 0 : it->second.size()) + " claims, " +
+                      std::to_string(hashes.size()) + " different");
+    }
     if (v.state == UnitState::kVerified) {
       ++verified;
       if (!results.contains({i, v.hash})) Report(out, Name(n) + ": unit " + std::to_string(i) + " verified but its result is lost");
@@ -104,8 +113,12 @@ SimChecks CheckRun(const std::vector<CheckedNode>& nodes, const ProjectId& proje
     if (!first) {
       first.emplace(&n, std::move(set));
     } else if (set != first->second) {
+      std::vector<std::tuple<uint64_t, PeerId, ResultHash>> only_here;
+      std::set_difference(set.begin(), set.end(), first->second.begin(), first->second.end(), std::back_inserter(only_here));
+      std::string example = only_here.empty() ? "" : ", first only here: unit " + std::to_string(std::get<0>(only_here[0])) +
+                                                          " from " + std::get<1>(only_here[0]).Short();
       Report(out, Name(n) + " holds " + std::to_string(set.size()) + " claims, " + Name(*first->first) + " " +
-                      std::to_string(first->second.size()) + ": ledgers differ");
+                      std::to_string(first->second.size()) + ": ledgers differ" + example);
     }
   }
   if (out.holders == 0) Report(out, "no live holder of the project");

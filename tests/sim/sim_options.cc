@@ -1,5 +1,6 @@
 #include "sim/sim_options.h"
 
+#include <cstdio>
 #include <random>
 
 namespace potluck::testing {
@@ -54,6 +55,30 @@ std::optional<FaultMix> FaultMixByName(const std::string& name) {
 std::vector<std::string> FaultMixNames() { return {std::begin(kMixNames), std::end(kMixNames)}; }
 
 FaultMix MixOfSeed(uint64_t seed) { return static_cast<FaultMix>(seed % kFaultMixCount); }
+
+std::string DescribeOptions(const SimOptions& o) {
+  static constexpr const char* kPartitions[] = {"even-odd", "random-split", "isolate-one"};
+  auto s = [](Duration d) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3gs", static_cast<double>(d.count()) / 1000);
+    return std::string(b);
+  };
+  char buf[768];
+  std::snprintf(buf, sizeof buf,
+                "coordinator %d workers %d units %llu quorum %u max-replicas %u holders %u spot-check-ppm %u | "
+                "saboteurs %d collude %d wrong-rate %.3f honest-units %llu | drop %.3f duplicate %.3f reorder %.3f "
+                "long-tail %.3f | partition %s at %s for %s | crash-rate %.4f down %s mid-turn %.4f lose-coordinator-at %s | "
+                "clock-offset %s drift-ppm %.0f | kernel-fails %.3f reply-forgotten %.3f replication-slow %.3f "
+                "store-commit-fails %.4f",
+                o.coordinator, o.workers, static_cast<unsigned long long>(o.units), o.policy.min_quorum,
+                o.policy.max_replicas, o.policy.holders, o.policy.spot_check_ppm, o.saboteurs, o.collude,
+                o.saboteur_wrong_rate, static_cast<unsigned long long>(o.saboteur_honest_units), o.drop, o.duplicate,
+                o.reorder, o.long_tail, kPartitions[static_cast<int>(o.partition)], s(o.partition_at).c_str(),
+                s(o.partition_for).c_str(), o.crash_per_second, s(o.crash_down_max).c_str(), o.crash_mid_turn,
+                s(o.lose_coordinator_at).c_str(), s(o.clock_offset_max).c_str(), o.clock_rate_ppm_max, o.kernel_fails,
+                o.reply_forgotten, o.replication_slow, o.store_commit_fails);
+  return buf;
+}
 
 SimOptions WithoutFaults(SimOptions o) {
   o.saboteurs = 0;

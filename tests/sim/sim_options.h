@@ -87,6 +87,8 @@ std::vector<std::string> FaultMixNames();
 FaultMix MixOfSeed(uint64_t seed);
 // `base` (the grid and its policy) with the faults of `mix`, their details drawn from `seed`.
 SimOptions WithFaultMix(SimOptions base, FaultMix mix, uint64_t seed);
+// The options in one line, for the head of a trace.
+std::string DescribeOptions(const SimOptions& options);
 // No fault at all: a grid that only has to compute.
 SimOptions WithoutFaults(SimOptions base);
 

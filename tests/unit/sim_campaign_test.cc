@@ -10,14 +10,26 @@
 namespace potluck::testing {
 namespace {
 
-// Seeds found by campaigns that once broke the grid, each kept as a regression test.
+// Seeds found by campaigns that once broke the grid, each kept as a regression test once fixed.
 constexpr uint64_t kRegressionSeeds[] = {0};
+
+// Seeds (default flags, mix "everything") that still break the grid; see docs/simulation.md,
+// "Open findings". Each moves to kRegressionSeeds when its bug is fixed.
+//  - a saboteur that lies only sometimes signs two different results for one unit (it computed
+//    the unit twice, across a crash); each holder keeps the first it got, so their ledgers never
+//    become equal: 179, 449, 521, 674, 692;
+//  - a unit verified by a lone claim leased alone stays verified after a second, different
+//    claim arrives, while a holder that decides from its store (after a restart, or that got the
+//    claims in the other order) keeps it pending: the verdict is not a function of the claim set
+//    alone: 152, 206, 332, 656, 1025;
+//  - a holder no other holder pushes to any more, so a unit stays pending there: 485, 722.
+constexpr uint64_t kOpenFindingSeeds[] = {179, 449, 521, 674, 692, 152, 206, 332, 656, 1025, 485, 722};
 
 TEST(SimCampaignTest, EveryFaultMixPassesItsChecks) {
   CampaignSpec spec;
   CampaignSummary summary;
   std::string failures;
-  for (uint64_t seed = 1; seed <= 3 * kFaultMixCount; ++seed) {
+  for (uint64_t seed = 1; seed <= 4 * kFaultMixCount; ++seed) {
     RunReport report = RunSeed(spec, seed);
     summary.Add(report);
     if (report.verdict == RunVerdict::kFailed) failures += "\n" + RunLine(report);
@@ -28,7 +40,16 @@ TEST(SimCampaignTest, EveryFaultMixPassesItsChecks) {
     if (report.verdict == RunVerdict::kFailed) failures += "\n" + RunLine(report);
   }
   EXPECT_EQ(summary.failed, 0u) << failures;
-  EXPECT_EQ(summary.runs, 3u * kFaultMixCount);
+  EXPECT_EQ(summary.runs, 4u * kFaultMixCount);
+}
+
+// Disabled until the bugs above are fixed: run with --gtest_also_run_disabled_tests.
+TEST(SimCampaignTest, DISABLED_OpenFindingsPass) {
+  CampaignSpec spec;
+  for (uint64_t seed : kOpenFindingSeeds) {
+    RunReport report = RunSeed(spec, seed);
+    EXPECT_NE(report.verdict, RunVerdict::kFailed) << RunLine(report);
+  }
 }
 
 TEST(SimCampaignTest, ReplayingASeedGivesTheSameRunAndTraceHash) {
