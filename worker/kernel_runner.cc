@@ -34,9 +34,15 @@ class KernelRunner::Context final : public KernelContext {
   }
 
   const Bytes& Checkpoint() const override { return task_.checkpoint; }
+  // A kernel can save only where it asks, once per round of its work. Saving when the next
+  // round, as long as the last one, would end past the interval keeps saves at most one
+  // interval apart, so a kill loses at most one interval of work rather than one plus a round.
   bool CheckpointDue() const override {
     std::lock_guard lock(runner_.mu_);
-    return runner_.checkpoint_now_ || std::chrono::steady_clock::now() - last_save_ >= runner_.checkpoint_interval_;
+    const auto now = std::chrono::steady_clock::now();
+    const auto round = now - last_ask_;
+    last_ask_ = now;
+    return runner_.checkpoint_now_ || now - last_save_ + round >= runner_.checkpoint_interval_;
   }
   void SaveCheckpoint(Bytes state) override {
     std::lock_guard lock(runner_.mu_);
@@ -54,6 +60,7 @@ class KernelRunner::Context final : public KernelContext {
   KernelRunner& runner_;
   const TaskStart& task_;
   std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();  // under runner_.mu_
+  mutable std::chrono::steady_clock::time_point last_ask_ = last_save_;                // under runner_.mu_
 };
 
 void MakeLowestPriority() {

@@ -78,7 +78,7 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
   }
   for (const auto& item : grant.leases) {
     if (manifests_.contains(item.unit.project)) RememberHolder(in.from, item.unit.project);
-    if (Holds(item.unit) || outbox_.contains(item.unit) || !manifests_.contains(item.unit.project)) continue;
+    if (Holds(item.unit) || AlreadyClaimed(item.unit) || !manifests_.contains(item.unit.project)) continue;
     HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
     store_.PutLease({lease.unit, lease.deadline, lease.holder});
     queue_.push_back(std::move(lease));
@@ -89,6 +89,13 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
 bool Volunteer::Holds(const UnitKey& unit) const {
   return (running_ && running_->unit == unit) ||
          std::any_of(queue_.begin(), queue_.end(), [&](const auto& l) { return l.unit == unit; });
+}
+
+// A holder that has not yet merged our claim may lease the unit to us again (one recruited a
+// moment ago, say). A second claim from the same peer counts once, so computing it again would
+// only waste the unit's time; the lease lapses at the holder when our offer does not list it.
+bool Volunteer::AlreadyClaimed(const UnitKey& unit) const {
+  return outbox_.contains(unit) || credit_units_.contains(unit);
 }
 
 std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {
@@ -106,7 +113,7 @@ void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
   // Taken only with room to spare while we take work; otherwise its holder re-leases it when
   // our offer does not list it.
   if (!accepting_work_ || leases_held() >= config_.queue_max) return;
-  if (Holds(handoff.unit) || outbox_.contains(handoff.unit)) return;
+  if (Holds(handoff.unit) || AlreadyClaimed(handoff.unit)) return;
   if (AddManifest(handoff.manifest) != handoff.unit.project) return;
   HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
   store_.PutLease({lease.unit, lease.deadline, lease.holder});

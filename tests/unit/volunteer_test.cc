@@ -249,6 +249,20 @@ TEST_F(VolunteerCreditTest, AUnitCountsOnceWhateverHowManyHoldersSayItVerified) 
   EXPECT_EQ(credit.units_pending, 1u);
 }
 
+TEST_F(VolunteerCreditTest, AUnitAlreadyClaimedHereIsNotComputedAgain) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Compute(*v, 3, 2.5);
+  Step([&] { return v->OnMessage({kHolder, kHolderEndpoint, Envelope{kHolder, 2, ClaimAck{{{project_, 3}}}}}, now_); });
+  Notify(*v, kHolder, {3});
+  ASSERT_EQ(v->outbox_size(), 0u);
+  // A holder that has not merged that claim yet leases the unit to us again.
+  Announce(kOtherHolder, kOtherEndpoint, {project_}, {});
+  EXPECT_TRUE(Grant(*v, {3}).tasks.empty());
+  EXPECT_EQ(v->leases_held(), 0u);
+  EXPECT_EQ(Grant(*v, {4}).tasks.size(), 1u);  // other units still run
+}
+
 TEST_F(VolunteerCreditTest, NoticesFromNonHoldersOrForOtherResultsCountNothing) {
   auto v = Make();
   Step([&] { return v->Start(now_); });

@@ -115,6 +115,8 @@ class Volunteer {
 
   // volunteer_credit.cc
   void LoadCredit(const VolunteerStore::Snapshot& snapshot, TimePoint now);
+  // Whether this peer has computed and claimed `unit` (its claim unsent, or remembered for credit).
+  bool AlreadyClaimed(const UnitKey& unit) const;
   void RecordClaim(const UnitKey& unit, const ResultHash& hash, double cpu_seconds, TimePoint now);
   // `trusted`: from our own holder. Otherwise only a holder of each unit's project is believed.
   void OnVerifiedNotice(const PeerId& from, const VerifiedNotice& notice, bool trusted);
