@@ -92,6 +92,9 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
         return {};
       },
       in.message.body);
+  if (Buggify(config_.faults, FaultPoint::kReplyForgotten)) {
+    std::erase_if(actions.messages, [&](const Outgoing& out) { return out.to.endpoint.empty() && out.to.peer == in.from; });
+  }
   SendVerifiedNotices(actions);
   return actions;
 }
@@ -101,6 +104,14 @@ Envelope Holder::Answer(const Inbound& in, Body body) const {
 }
 
 void Holder::OnOffer(const Offer& offer, TimePoint now) {
+  // Co-holders are known only from traffic, so one that restarted, or that a partition kept
+  // apart, may be forgotten by the others; its offer says it still holds the project.
+  for (const ProjectId& id : offer.holds) {
+    auto held = projects_.find(id);
+    if (held != projects_.end() && offer.peer != self_ && !held->second.co_holders.contains(offer.peer)) {
+      AddCoHolders(held->second, {{offer.peer, offer.endpoint}}, nullptr);
+    }
+  }
   auto by_peer = leases_by_peer_.find(offer.peer);
   if (by_peer == leases_by_peer_.end()) return;
   const std::set<UnitKey> confirmed(offer.leases.begin(), offer.leases.end());

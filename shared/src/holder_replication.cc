@@ -137,6 +137,7 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
   if (!offer->endpoint.empty()) co.endpoint = offer->endpoint;
   if (co.push_sent && now - *co.push_sent < config_.push_retry) return;
   if (co.caught_up_at == p.claims_stored) return;  // nothing stored since it had it all
+  if (Buggify(config_.faults, FaultPoint::kReplicationSlow)) return;
   auto stored = store_.ClaimsAfter(p.id, co.acked_seq, kLedgerPushEntriesMax);
   if (!stored.ok()) return;
   if (stored->empty()) {

@@ -1,11 +1,20 @@
 #include "potluck/core/node.h"
 
 namespace potluck {
+namespace {
+
+// The cores each get the node's fault injection, if any.
+NodeConfig WithFaults(NodeConfig config) {
+  config.holder.faults = config.faults;
+  return config;
+}
+
+}  // namespace
 
 Node::Node(const Signer& signer, NodeConfig config, LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers,
            const WorkloadRegistry& workloads, uint64_t seed)
     : self_(signer.id()),
-      config_(std::move(config)),
+      config_(WithFaults(std::move(config))),
       membership_(self_, config_.membership, peers, seed),
       holder_(self_, config_.endpoint, config_.holder, ledger, membership_, workloads) {
   config_.offer.endpoint = config_.endpoint;

@@ -119,4 +119,10 @@ Status Transaction::Commit() {
   return error_;
 }
 
+void Transaction::Rollback() {
+  if (open_) (void)db_.Exec("ROLLBACK");
+  open_ = false;
+  error_ = Status::Ok();
+}
+
 }  // namespace potluck

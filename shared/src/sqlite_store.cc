@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS peers (id BLOB PRIMARY KEY, endpoint TEXT NOT NULL, l
 
 }  // namespace
 
+Status SqliteStore::Commit() {
+  if (Buggify(faults_, FaultPoint::kStoreCommitFails)) tx_.Note(IoError("commit failed (injected fault)"));
+  return tx_.Commit();
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
   auto db = Database::Open(path);
   if (!db.ok()) return db.status();

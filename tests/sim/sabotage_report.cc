@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <spdlog/spdlog.h>
+
 #include "sim/grid_sim.h"
 
 int main(int argc, char** argv) {

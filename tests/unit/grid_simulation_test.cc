@@ -1,5 +1,6 @@
-// The grid simulation (tests/sim/grid_sim.h) under faults: every run must end with every unit
-// verified, the exact result, and all holders agreeing. A failure names its seed.
+// The grid simulation (tests/sim/grid_sim.h) in the scenarios the grid promises to survive:
+// every run must pass the end-of-run checks (sim_checks.h), finish with the exact result, and
+// give each worker no more credit than it earned. A failure names its seed.
 #include <gtest/gtest.h>
 
 #include "sim/grid_sim.h"
@@ -13,12 +14,18 @@ uint64_t SumOfSquares(uint64_t n) {
   return s;
 }
 
+std::string Problems(const SimOutcome& out) {
+  std::string s;
+  for (const std::string& p : out.checks.problems) s += "\n  " + p;
+  return s;
+}
+
 void ExpectCorrect(const SimOutcome& out, const SimOptions& options, uint64_t seed) {
+  EXPECT_TRUE(out.checks.problems.empty()) << "seed " << seed << ":" << Problems(out);
   ASSERT_TRUE(out.finished) << "seed " << seed << ": " << out.status.units.verified << "/" << out.status.units.total
                             << " verified, " << out.status.units.failed << " failed";
   EXPECT_EQ(out.result_sum, SumOfSquares(options.units)) << "seed " << seed;
-  EXPECT_GE(out.holders, 2) << "seed " << seed;
-  EXPECT_EQ(out.holders_agreeing, out.holders) << "seed " << seed << ": holders' ledgers differ";
+  EXPECT_GE(out.checks.holders, 2) << "seed " << seed;
   // Notices are best-effort, so lost ones may leave credit short; never above what was earned.
   for (const SimCredit& c : out.credit) {
     EXPECT_LE(c.credit.units_verified, c.units_earned) << "seed " << seed;
@@ -36,14 +43,14 @@ void ExpectExactCredit(const SimOutcome& out, uint64_t seed) {
 }
 
 TEST(GridSimulationTest, EveryUnitVerifiedDespiteLossCrashesAndRestarts) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
     SimOptions options;
     ExpectCorrect(GridSim(seed, options).Run(), options, seed);
   }
 }
 
 TEST(GridSimulationTest, WorkersAloneCompleteAProjectWithoutACoordinator) {
-  for (uint64_t seed = 100; seed < 110; ++seed) {
+  for (uint64_t seed = 100; seed < 105; ++seed) {
     SimOptions options;
     options.coordinator = false;
     options.workers = 5;
@@ -52,7 +59,7 @@ TEST(GridSimulationTest, WorkersAloneCompleteAProjectWithoutACoordinator) {
 }
 
 TEST(GridSimulationTest, ProjectSurvivesLosingTheCoordinatorForGood) {
-  for (uint64_t seed = 200; seed < 210; ++seed) {
+  for (uint64_t seed = 200; seed < 205; ++seed) {
     SimOptions options;
     options.workers = 5;
     options.lose_coordinator_at = 7s;  // two seconds after the submit
@@ -61,10 +68,11 @@ TEST(GridSimulationTest, ProjectSurvivesLosingTheCoordinatorForGood) {
 }
 
 TEST(GridSimulationTest, PartitionHealsAndHoldersConverge) {
-  for (uint64_t seed = 300; seed < 310; ++seed) {
+  for (uint64_t seed = 300; seed < 306; ++seed) {
     SimOptions options;
     options.coordinator = false;
     options.workers = 6;
+    options.partition = static_cast<PartitionKind>(seed % 3);
     options.partition_at = 6s;
     options.partition_for = 30s;
     ExpectCorrect(GridSim(seed, options).Run(), options, seed);
@@ -72,18 +80,20 @@ TEST(GridSimulationTest, PartitionHealsAndHoldersConverge) {
 }
 
 TEST(GridSimulationTest, SaboteurCannotGetAWrongResultAccepted) {
-  for (uint64_t seed = 1000; seed < 1010; ++seed) {
+  for (uint64_t seed = 1000; seed < 1005; ++seed) {
     SimOptions options;
     options.workers = 5;
     options.saboteurs = 1;
-    ExpectCorrect(GridSim(seed, options).Run(), options, seed);
+    SimOutcome out = GridSim(seed, options).Run();
+    EXPECT_EQ(out.checks.wrong_accepted, 0u) << "seed " << seed;
+    ExpectCorrect(out, options, seed);
   }
 }
 
 TEST(GridSimulationTest, ManyKeysOnOneHostCannotMakeAQuorum) {
   // Three colluding keys on one machine among eight workers: with the network rule on, they
   // count as one voice, so no wrong result is accepted.
-  for (uint64_t seed = 1100; seed < 1110; ++seed) {
+  for (uint64_t seed = 1100; seed < 1105; ++seed) {
     SimOptions options;
     options.workers = 8;
     options.saboteurs = 3;
@@ -91,13 +101,13 @@ TEST(GridSimulationTest, ManyKeysOnOneHostCannotMakeAQuorum) {
     options.saboteurs_share_a_host = true;
     options.crash_per_second = 0;
     SimOutcome out = GridSim(seed, options).Run();
-    EXPECT_EQ(out.wrong_accepted, 0u) << "seed " << seed;
+    EXPECT_EQ(out.checks.wrong_accepted, 0u) << "seed " << seed;
     ExpectCorrect(out, options, seed);
   }
 }
 
 TEST(GridSimulationTest, AdaptiveReplicationCompletesAndStaysExact) {
-  for (uint64_t seed = 1200; seed < 1205; ++seed) {
+  for (uint64_t seed = 1200; seed < 1203; ++seed) {
     SimOptions options;
     options.workers = 5;
     options.units = 150;
@@ -109,7 +119,7 @@ TEST(GridSimulationTest, AdaptiveReplicationCompletesAndStaysExact) {
 }
 
 TEST(GridSimulationTest, CreditIsExactlyTheResultsThatVerified) {
-  for (uint64_t seed = 1300; seed < 1306; ++seed) {
+  for (uint64_t seed = 1300; seed < 1304; ++seed) {
     SimOptions options;
     options.workers = 5;
     options.saboteurs = 1;  // always wrong: computes, earns nothing
@@ -124,7 +134,7 @@ TEST(GridSimulationTest, CreditIsExactlyTheResultsThatVerified) {
 }
 
 TEST(GridSimulationTest, ASometimesWrongWorkerEarnsOnlyForItsRightResults) {
-  for (uint64_t seed = 1400; seed < 1404; ++seed) {
+  for (uint64_t seed = 1400; seed < 1403; ++seed) {
     SimOptions options;
     options.coordinator = false;
     options.workers = 5;
@@ -137,14 +147,6 @@ TEST(GridSimulationTest, ASometimesWrongWorkerEarnsOnlyForItsRightResults) {
     ExpectCorrect(out, options, seed);
     ExpectExactCredit(out, seed);
   }
-}
-
-TEST(GridSimulationTest, SameSeedGivesSameTrace) {
-  SimOutcome a = GridSim(42, {}).Run();
-  SimOutcome b = GridSim(42, {}).Run();
-  SimOutcome c = GridSim(43, {}).Run();
-  EXPECT_EQ(a.trace_hash, b.trace_hash);
-  EXPECT_NE(a.trace_hash, c.trace_hash);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "potluck/core/actions.h"
 #include "potluck/core/directory.h"
+#include "potluck/core/faults.h"
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/reputation.h"
 #include "potluck/core/verdict.h"
@@ -35,6 +36,8 @@ struct HolderConfig {
   Duration submit_wait = std::chrono::seconds(3);
   // How long a ledger push may go unacknowledged before it is sent again.
   Duration push_retry = std::chrono::seconds(3);
+  // Fault injection (see faults.h): null, so never, outside the simulator. Not owned.
+  Faults* faults = nullptr;
 };
 
 struct HolderCounters {

@@ -21,6 +21,8 @@ struct NodeConfig {
   HolderConfig holder;
   // Absent on a node that holds projects but computes nothing (the coordinator).
   std::optional<VolunteerConfig> volunteer;
+  // Fault injection for the cores (see faults.h): null in production. Not owned.
+  Faults* faults = nullptr;
 };
 
 class Node {

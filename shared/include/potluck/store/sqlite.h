@@ -69,6 +69,8 @@ class Transaction {
   explicit Transaction(Database& db) : db_(db) {}
   void Begin();
   Status Commit();
+  // Undoes the open transaction, if any, and forgets its outcome.
+  void Rollback();
   // Records the outcome of one write.
   void Note(const Status& s) {
     if (error_.ok() && !s.ok()) error_ = s;

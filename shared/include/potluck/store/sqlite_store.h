@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "potluck/core/durable.h"
+#include "potluck/core/faults.h"
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/peer_store.h"
 #include "potluck/core/volunteer_store.h"
@@ -19,7 +20,12 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path);
 
   void Begin() override { tx_.Begin(); }
-  Status Commit() override { return tx_.Commit(); }
+  // Fails, rolling the turn back, when the fault point kStoreCommitFails fires.
+  Status Commit() override;
+  // Rolls the open transaction back: what a process killed in the middle of a turn leaves.
+  void Abort() { tx_.Rollback(); }
+  // Fault injection (see faults.h): null, so never, outside the simulator. Not owned.
+  void set_faults(Faults* faults) { faults_ = faults; }
 
   // LedgerStore (sqlite_store_ledger.cc)
   Result<LedgerStore::Snapshot> LoadLedger() override;
@@ -60,6 +66,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
 
   std::unique_ptr<Database> db_;
   Transaction tx_;
+  Faults* faults_ = nullptr;
   std::unique_ptr<Statement> put_cancelled_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_;

@@ -1,0 +1,74 @@
+#include "sim/campaign.h"
+
+#include <cinttypes>
+
+namespace potluck::testing {
+
+const char* RunVerdictName(RunVerdict verdict) {
+  switch (verdict) {
+    case RunVerdict::kOk: return "ok";
+    case RunVerdict::kSaboteurQuorum: return "saboteurs-made-a-quorum";
+    case RunVerdict::kFailed: return "FAILED";
+  }
+  return "?";
+}
+
+RunVerdict VerdictOf(const SimOutcome& outcome) {
+  if (!outcome.checks.problems.empty()) return RunVerdict::kFailed;
+  return outcome.checks.saboteurs_made_quorum() ? RunVerdict::kSaboteurQuorum : RunVerdict::kOk;
+}
+
+FaultMix MixForSeed(const CampaignSpec& spec, uint64_t seed) { return spec.mix ? *spec.mix : MixOfSeed(seed); }
+
+SimOptions OptionsForSeed(const CampaignSpec& spec, uint64_t seed) {
+  SimOptions options = WithFaultMix(spec.base, MixForSeed(spec, seed), seed);
+  if (spec.overrides) spec.overrides(options);
+  return options;
+}
+
+RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace) {
+  RunReport report;
+  report.seed = seed;
+  report.mix = MixForSeed(spec, seed);
+  GridSim sim(seed, OptionsForSeed(spec, seed));
+  if (trace) sim.set_trace(std::move(trace));
+  report.outcome = sim.Run();
+  report.verdict = VerdictOf(report.outcome);
+  return report;
+}
+
+std::string RunLine(const RunReport& r) {
+  const SimOutcome& o = r.outcome;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "seed %" PRIu64 " mix %s %s finish %.1fs messages %" PRIu64 " crashes %" PRIu64
+                " verified %" PRIu64 " failed %" PRIu64 " trace %016" PRIx64,
+                r.seed, FaultMixName(r.mix), RunVerdictName(r.verdict),
+                static_cast<double>(o.finish_time.count()) / 1000, o.messages, o.crashes, o.checks.verified,
+                o.checks.failed, o.trace_hash);
+  std::string line = buf;
+  for (const std::string& problem : o.checks.problems) line += "\n    " + problem;
+  return line;
+}
+
+void CampaignSummary::Add(const RunReport& report) {
+  ++runs;
+  ok += report.verdict == RunVerdict::kOk;
+  saboteur_quorum += report.verdict == RunVerdict::kSaboteurQuorum;
+  if (report.verdict == RunVerdict::kFailed) {
+    ++failed;
+    failing_seeds.push_back(report.seed);
+  }
+  virtual_seconds += static_cast<double>(report.outcome.finish_time.count()) / 1000;
+  messages += report.outcome.messages;
+}
+
+std::string CampaignSummary::Line(double wall_seconds) const {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "runs %" PRIu64 ": %" PRIu64 " ok, %" PRIu64 " saboteurs made a quorum, %" PRIu64
+                " failed; %.1f virtual hours, %" PRIu64 " messages, %.1f s wall",
+                runs, ok, saboteur_quorum, failed, virtual_seconds / 3600, messages, wall_seconds);
+  return buf;
+}
+
+}  // namespace potluck::testing
