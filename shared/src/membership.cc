@@ -39,54 +39,101 @@ Offer Membership::OwnOffer(TimePoint now) const {
 const Offer* Membership::OfferOf(const PeerId& peer) const {
   if (peer == self_) return own_issued_.peer == self_ ? &own_issued_ : nullptr;
   auto it = offers_.find(peer);
-  return it == offers_.end() ? nullptr : &it->second;
+  return it == offers_.end() ? nullptr : &it->second.offer;
 }
 
 std::vector<const Offer*> Membership::Alive() const {
   std::vector<const Offer*> out;
   if (own_issued_.peer == self_) out.push_back(&own_issued_);
-  for (const auto& [id, offer] : offers_) out.push_back(&offer);
+  for (const auto& [id, known] : offers_) out.push_back(&known.offer);
   std::sort(out.begin(), out.end(), [](const Offer* a, const Offer* b) { return a->peer < b->peer; });
   return out;
 }
 
-void Membership::Merge(const Offer& offer, TimePoint now) {
+void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
   if (offer.peer == self_ || offer.peer.IsZero() || offer.expires_unix_ms <= ToUnixMs(now)) return;
   auto it = offers_.find(offer.peer);
-  if (it != offers_.end() && it->second.issued_unix_ms >= offer.issued_unix_ms) return;
+  if (it != offers_.end() && it->second.offer.issued_unix_ms >= offer.issued_unix_ms) return;
   if (it == offers_.end()) {
+    const Source source = direct ? Source::kDirect : !offer.holds.empty() ? Source::kHolder : Source::kRelayed;
     if (offers_.size() >= kPeersMax) return;
+    // A full sample of second-hand offers takes no more until some expire: the grid's size
+    // must not decide how much a node keeps.
+    if (source == Source::kRelayed && relayed_count_ >= config_.relayed_offers_max) return;
     spdlog::info("peer {} joined at {} ({} cores)", offer.peer.Short(), offer.endpoint, offer.cores);
+    it = offers_.emplace(offer.peer, Known{offer, source}).first;
+    relayed_count_ += source == Source::kRelayed;
+    if (!offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
+  } else {
+    if (direct && it->second.source == Source::kRelayed) {
+      it->second.source = Source::kDirect;
+      --relayed_count_;
+    }
+    const bool moved = it->second.offer.endpoint != offer.endpoint;
+    it->second.offer = offer;
+    if (moved && !offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
   }
-  bool moved = it == offers_.end() || it->second.endpoint != offer.endpoint;
-  offers_[offer.peer] = offer;
   fresh_.push_back(offer);
-  if (moved && !offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
 }
 
 void Membership::Expire(TimePoint now) {
+  std::vector<PeerId> silent;
   for (auto it = offers_.begin(); it != offers_.end();) {
-    if (it->second.expires_unix_ms > ToUnixMs(now)) {
+    if (it->second.offer.expires_unix_ms > ToUnixMs(now)) {
       ++it;
       continue;
     }
     spdlog::info("peer {} went silent", it->first.Short());
+    silent.push_back(it->first);
+    relayed_count_ -= it->second.source == Source::kRelayed;
     it = offers_.erase(it);
   }
+  // The stored peers are the live ones, so the table stays as bounded as the view; but when
+  // everyone went silent at once our own network is the likelier culprit, and the stored
+  // peers are the way back.
+  if (!offers_.empty()) {
+    for (const PeerId& peer : silent) store_.DropPeer(peer);
+  }
+  std::erase_if(pinned_, [&](const auto& pin) { return pin.second <= now; });
 }
 
 Gossip Membership::Sample(TimePoint now) {
   Gossip gossip;
   own_issued_ = OwnOffer(now);
   gossip.offers.push_back(own_issued_);
+  const size_t limit = 1 + std::min(config_.gossip_offers, kGossipOffersMax - 1);
+  // Holders with work first, so that every volunteer soon learns where work is.
+  std::vector<const Offer*> holders;
   std::vector<const Offer*> others;
-  for (const auto& [id, offer] : offers_) others.push_back(&offer);
-  std::shuffle(others.begin(), others.end(), rng_);
-  for (const Offer* offer : others) {
-    if (gossip.offers.size() >= kGossipOffersMax) break;
-    gossip.offers.push_back(*offer);
+  for (const auto& [id, known] : offers_) (known.offer.holds.empty() ? others : holders).push_back(&known.offer);
+  for (auto* group : {&holders, &others}) {
+    std::shuffle(group->begin(), group->end(), rng_);
+    for (const Offer* offer : *group) {
+      if (gossip.offers.size() >= limit) return gossip;
+      gossip.offers.push_back(*offer);
+    }
   }
   return gossip;
+}
+
+Outgoing Membership::PushOwnOffer(const std::string& endpoint, TimePoint now) {
+  own_issued_ = OwnOffer(now);
+  // Request id 0: a push that asks for nothing back.
+  return {{PeerId{}, endpoint}, Envelope{self_, 0, Gossip{{own_issued_}}}};
+}
+
+Actions Membership::Pin(const std::string& endpoint, TimePoint now) {
+  Actions actions;
+  if (endpoint.empty() || endpoint == own_.endpoint) return actions;
+  auto it = pinned_.find(endpoint);
+  if (it != pinned_.end()) {
+    it->second = now + config_.pin_for;
+    return actions;
+  }
+  if (pinned_.size() >= kPinnedMax) return actions;
+  pinned_.emplace(endpoint, now + config_.pin_for);
+  actions.messages.push_back(PushOwnOffer(endpoint, now));
+  return actions;
 }
 
 Actions Membership::Tick(TimePoint now) {
@@ -99,9 +146,9 @@ Actions Membership::Tick(TimePoint now) {
   // live peer serves, so a node that knows nobody keeps trying them.
   std::set<std::string> known_endpoints;
   std::vector<std::string> partners;
-  for (const auto& [id, offer] : offers_) {
-    known_endpoints.insert(offer.endpoint);
-    if (!offer.endpoint.empty()) partners.push_back(offer.endpoint);
+  for (const auto& [id, known] : offers_) {
+    known_endpoints.insert(known.offer.endpoint);
+    if (!known.offer.endpoint.empty()) partners.push_back(known.offer.endpoint);
   }
   std::shuffle(partners.begin(), partners.end(), rng_);
   if (partners.size() > config_.fanout) partners.resize(config_.fanout);
@@ -118,12 +165,17 @@ Actions Membership::Tick(TimePoint now) {
     // A request id asks for the partner's offers in return: push-pull.
     actions.messages.push_back({{PeerId{}, endpoint}, Envelope{self_, 1, gossip}});
   }
+  for (const auto& [endpoint, until] : pinned_) {
+    if (!std::binary_search(partners.begin(), partners.end(), endpoint)) {
+      actions.messages.push_back(PushOwnOffer(endpoint, now));
+    }
+  }
   return actions;
 }
 
 Actions Membership::OnGossip(const Inbound& in, const Gossip& gossip, TimePoint now) {
   fresh_.clear();
-  for (const Offer& offer : gossip.offers) Merge(offer, now);
+  for (const Offer& offer : gossip.offers) Merge(offer, offer.peer == in.from, now);
   Actions actions;
   if (in.message.request_id != 0) {
     actions.messages.push_back({{in.from, in.link}, Envelope{self_, 0, Sample(now)}});
@@ -135,7 +187,7 @@ std::vector<Offer> Membership::Everyone(TimePoint now) const {
   std::vector<Offer> all;
   all.reserve(offers_.size() + 1);
   all.push_back(OwnOffer(now));
-  for (const auto& [id, offer] : offers_) all.push_back(offer);
+  for (const auto& [id, known] : offers_) all.push_back(known.offer);
   return all;
 }
 

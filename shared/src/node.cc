@@ -39,7 +39,7 @@ void Node::RefreshOwnOffer() {
 Actions Node::Start(TimePoint now) {
   RefreshOwnOffer();
   Actions actions = membership_.Tick(now);
-  if (volunteer_) actions.Append(volunteer_->Start(now));
+  if (volunteer_) actions.Append(PinHoldersWorkedWith(volunteer_->Start(now), now));
   return actions;
 }
 
@@ -59,7 +59,7 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
   }
   if (std::holds_alternative<LeaseGrant>(body) || std::holds_alternative<ClaimAck>(body) ||
       std::holds_alternative<LeaseHandoff>(body) || std::holds_alternative<VerifiedNotice>(body)) {
-    return volunteer_ ? volunteer_->OnMessage(in, now) : Actions{};
+    return volunteer_ ? PinHoldersWorkedWith(volunteer_->OnMessage(in, now), now) : Actions{};
   }
   return KeepOwnNotices(holder_.OnMessage(in, now));
 }
@@ -76,15 +76,28 @@ Actions Node::KeepOwnNotices(Actions actions) {
 }
 
 Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, double cpu_seconds, TimePoint now) {
-  return volunteer_ ? volunteer_->OnTaskDone(unit, result, cpu_seconds, now) : Actions{};
+  return volunteer_ ? PinHoldersWorkedWith(volunteer_->OnTaskDone(unit, result, cpu_seconds, now), now) : Actions{};
 }
 
 Actions Node::Tick(TimePoint now) {
   RefreshOwnOffer();
   Actions actions = membership_.Tick(now);
   actions.Append(holder_.Tick(now));
-  if (volunteer_) actions.Append(volunteer_->Tick(now));
+  if (volunteer_) actions.Append(PinHoldersWorkedWith(volunteer_->Tick(now), now));
   return actions;
+}
+
+Actions Node::PinHoldersWorkedWith(Actions actions, TimePoint now) {
+  Actions out;
+  for (const Outgoing& message : actions.messages) {
+    const Body& body = message.message.body;
+    if (!message.to.endpoint.empty() &&
+        (std::holds_alternative<WorkRequest>(body) || std::holds_alternative<ClaimBatch>(body))) {
+      out.Append(membership_.Pin(message.to.endpoint, now));
+    }
+  }
+  out.Append(std::move(actions));
+  return out;
 }
 
 }  // namespace potluck

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "fake_directory.h"
 #include "potluck/store/sqlite_store.h"
 
@@ -107,6 +110,89 @@ TEST_F(MembershipTest, FanoutBoundsTheGossipPartnersPerRound) {
   Actions a = m->Tick(now_);
   EXPECT_EQ(a.messages.size(), 3u);
   EXPECT_EQ(m->Alive().size(), 29u);  // 28 peers and ourselves
+}
+
+
+TEST_F(MembershipTest, StoredPeersAreTheLiveOnesUnlessEveryoneWentSilent) {
+  auto m = Make();
+  Gossip(*m, {OfferOf(2, now_, 5s), OfferOf(3, now_, 20s)});
+  store_->Begin();
+  m->Tick(now_ + 6s);  // 2 went silent, 3 is alive: 2 is forgotten
+  ASSERT_TRUE(store_->Commit().ok());
+  auto stored = store_->LoadPeers().value();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id, TestPeer(3));
+  store_->Begin();
+  m->Tick(now_ + 21s);  // everyone silent: likelier our network than theirs, so 3 is kept
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(store_->LoadPeers().value().size(), 1u);
+}
+
+// A peer id for grids larger than TestPeer's 256 keys; membership never checks signatures.
+PeerId ManyPeer(uint32_t i) {
+  PeerId id;
+  id.bytes[0] = 0xAB;
+  std::memcpy(id.bytes.data() + 1, &i, sizeof i);
+  return id;
+}
+
+TEST_F(MembershipTest, SecondHandOffersStayBoundedWhileDirectAndHolderOffersAreKept) {
+  auto m = Make();
+  std::vector<Offer> relayed;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    Offer o = OfferOf(2, now_);
+    o.peer = ManyPeer(i);
+    o.endpoint = "tcp://many" + std::to_string(i);
+    relayed.push_back(o);
+    if (relayed.size() == kGossipOffersMax) {
+      Gossip(*m, relayed, 0);
+      relayed.clear();
+    }
+  }
+  Gossip(*m, relayed, 0);
+  EXPECT_EQ(m->relayed_count(), MembershipConfig{}.relayed_offers_max);
+  EXPECT_EQ(m->peer_count(), MembershipConfig{}.relayed_offers_max);
+
+  // A holder's offer, relayed, and a peer's own offer are kept beyond the bound.
+  Offer holder = OfferOf(3, now_);
+  holder.holds = {ProjectId{}};
+  Gossip(*m, {holder}, 0);
+  EXPECT_NE(m->OfferOf(TestPeer(3)), nullptr);
+  Gossip(*m, {OfferOf(9, now_)}, 0);  // from TestPeer(9), its own offer
+  EXPECT_NE(m->OfferOf(TestPeer(9)), nullptr);
+  EXPECT_EQ(m->relayed_count(), MembershipConfig{}.relayed_offers_max);
+
+  // Gossip carries a bounded sample, the holder's offer right after our own.
+  Actions a = Gossip(*m, {});
+  const auto& sent = std::get<potluck::Gossip>(a.messages.at(0).message.body);
+  EXPECT_EQ(sent.offers.size(), 1 + MembershipConfig{}.gossip_offers);
+  EXPECT_EQ(sent.offers.at(1).peer, TestPeer(3));
+
+  // Once the second-hand offers expire, new ones are taken again.
+  now_ += 11s;
+  m->Tick(now_);
+  EXPECT_EQ(m->relayed_count(), 0u);
+  Gossip(*m, {OfferOf(4, now_)}, 0);
+  EXPECT_EQ(m->relayed_count(), 1u);
+}
+
+TEST_F(MembershipTest, PinnedEndpointsHearOurOfferAtOnceAndEveryRoundUntilTheyLapse) {
+  auto m = Make();
+  Actions first = m->Pin("tcp://holder", now_);
+  ASSERT_EQ(first.messages.size(), 1u);
+  EXPECT_EQ(first.messages[0].to.endpoint, "tcp://holder");
+  EXPECT_EQ(first.messages[0].message.request_id, 0u);  // a push: nothing asked back
+  EXPECT_EQ(std::get<potluck::Gossip>(first.messages[0].message.body).offers.at(0).peer, TestPeer(1));
+  EXPECT_TRUE(m->Pin("tcp://holder", now_).messages.empty());  // already pinned
+
+  auto sent_to_holder = [&](TimePoint at) {
+    Actions a = m->Tick(at);
+    return std::count_if(a.messages.begin(), a.messages.end(),
+                         [](const Outgoing& o) { return o.to.endpoint == "tcp://holder"; });
+  };
+  EXPECT_EQ(sent_to_holder(now_ + 1s), 1);
+  EXPECT_EQ(sent_to_holder(now_ + 2s), 1);
+  EXPECT_EQ(sent_to_holder(now_ + MembershipConfig{}.pin_for + 1s), 0);
 }
 
 }  // namespace

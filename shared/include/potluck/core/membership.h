@@ -1,6 +1,12 @@
-// Membership by push-pull gossip: every round the node sends its own fresh offer and the
-// offers it knows to a few random peers, which answer with theirs. Offers expire; a peer
-// whose latest offer expired is gone. Sans-IO, like the other cores. Not thread-safe.
+// Membership by push-pull gossip: every round the node sends its own fresh offer and a sample
+// of the offers it knows to a few random peers, which answer with theirs. Offers expire; a peer
+// whose latest offer expired is gone.
+//
+// What a node keeps stays bounded however large the grid: every offer a peer sent us itself,
+// every offer of a holder with work (volunteers need those to find work), and at most
+// `relayed_offers_max` others heard second-hand. Peers we work with (`Pin`) get our offer
+// every round, so a holder always knows the peers it leases to without knowing the whole grid.
+// Sans-IO, like the other cores. Not thread-safe.
 #pragma once
 
 #include <map>
@@ -20,9 +26,13 @@ struct MembershipConfig {
   uint32_t fanout = 3;                 // peers gossiped with per round
   Duration offer_ttl = std::chrono::seconds(10);
   size_t remembered_peers_max = 64;    // endpoints tried from the store after a restart
+  size_t relayed_offers_max = 128;     // offers of non-holders heard from someone else
+  size_t gossip_offers = 32;           // others' offers per gossip message, holders' first
+  Duration pin_for = std::chrono::seconds(30);  // how long a pinned endpoint hears our offer
 };
 
 constexpr size_t kGossipOffersMax = 256;
+constexpr size_t kPinnedMax = 64;
 constexpr size_t kPeersMax = 100000;
 constexpr size_t kDiscoveredMax = 256;
 
@@ -38,6 +48,11 @@ class Membership final : public Directory {
   // Our own offer, minus the fields Membership fills in (peer, issue and expiry times).
   void SetOwnOffer(Offer offer) { own_ = std::move(offer); }
 
+  // We work with the peer at `endpoint` (we ask it for work or send it results): it hears our
+  // offer every round until `pin_for` after the last call. A newly pinned endpoint gets it at
+  // once, in the returned actions, so that it arrives before whatever we send next.
+  Actions Pin(const std::string& endpoint, TimePoint now);
+
   Actions Tick(TimePoint now);
   Actions OnGossip(const Inbound& in, const Gossip& gossip, TimePoint now);
   Actions OnPeersRequest(const Inbound& in, TimePoint now);
@@ -49,16 +64,25 @@ class Membership final : public Directory {
   // answered with.
   std::vector<Offer> Everyone(TimePoint now) const;
 
-  // Other peers with a live offer.
+  // Other peers with a live offer, and of them those heard second-hand (not holders).
   size_t peer_count() const { return offers_.size(); }
+  size_t relayed_count() const { return relayed_count_; }
   const Offer* OfferOf(const PeerId& peer) const override;
   std::vector<const Offer*> Alive() const override;
 
  private:
+  // How an offer came to be kept, which decides whether it counts against the relayed bound.
+  enum class Source { kDirect, kHolder, kRelayed };
+  struct Known {
+    Offer offer;
+    Source source;
+  };
+
   Offer OwnOffer(TimePoint now) const;
   Gossip Sample(TimePoint now);
-  void Merge(const Offer& offer, TimePoint now);
+  void Merge(const Offer& offer, bool direct, TimePoint now);
   void Expire(TimePoint now);
+  Outgoing PushOwnOffer(const std::string& endpoint, TimePoint now);
 
   PeerId self_;
   MembershipConfig config_;
@@ -66,7 +90,9 @@ class Membership final : public Directory {
   std::mt19937_64 rng_;
   Offer own_;
   Offer own_issued_;  // as last sent, so OfferOf(self) answers like for anyone else
-  std::map<PeerId, Offer> offers_;
+  std::map<PeerId, Known> offers_;
+  size_t relayed_count_ = 0;
+  std::map<std::string, TimePoint> pinned_;  // endpoint -> until when
   std::vector<std::string> remembered_;
   std::vector<std::string> discovered_;
   std::vector<Offer> fresh_;

@@ -59,6 +59,9 @@ class Node {
   void RefreshOwnOffer();
   // Hands our holder's notices about our own claims to our volunteer instead of the network.
   Actions KeepOwnNotices(Actions actions);
+  // The volunteer's actions, after pinning the holders it asks for work or sends results to,
+  // so that they keep hearing our offer however large the grid.
+  Actions PinHoldersWorkedWith(Actions actions, TimePoint now);
 
   PeerId self_;
   NodeConfig config_;

@@ -1,0 +1,130 @@
+#include "potluck/store/memory_store.h"
+
+#include <algorithm>
+
+namespace potluck {
+
+// Ledger
+
+Result<LedgerStore::Snapshot> MemoryStore::LoadLedger() {
+  LedgerStore::Snapshot snap;
+  for (const auto& [id, project] : projects_) snap.projects.push_back(project);
+  for (const auto& [id, ledger] : ledgers_) {
+    for (const ClaimRow& claim : ledger.claims) {
+      snap.claims.push_back(claim);
+      snap.claims.back().signature = {};  // as SqliteStore: the snapshot is for verdicts, not relaying
+    }
+  }
+  for (const auto& [key, deadline] : ledger_leases_) {
+    const auto& [project, index, peer] = key;
+    snap.leases.push_back({{project, index}, peer, deadline});
+  }
+  return snap;
+}
+
+void MemoryStore::PutProject(const ProjectRow& project) { projects_.try_emplace(project.id, project); }
+
+void MemoryStore::PutCancelled(const ProjectId& project) {
+  if (auto it = projects_.find(project); it != projects_.end()) it->second.cancelled = true;
+}
+
+void MemoryStore::PutClaim(const ClaimRow& claim, const Bytes& result) {
+  Ledger& ledger = ledgers_[claim.unit.project];
+  auto [at, fresh] = ledger.claim_at.try_emplace({claim.unit.index, claim.peer}, ledger.claims.size());
+  if (fresh) ledger.claims.push_back(claim);
+  ledger.results.try_emplace({claim.unit.index, claim.hash}, result);
+}
+
+void MemoryStore::MarkClaimAlone(const UnitKey& unit, const PeerId& peer) {
+  auto ledger = ledgers_.find(unit.project);
+  if (ledger == ledgers_.end()) return;
+  auto at = ledger->second.claim_at.find({unit.index, peer});
+  if (at != ledger->second.claim_at.end()) ledger->second.claims[at->second].alone = true;
+}
+
+void MemoryStore::PutLease(const LedgerStore::LeaseRow& lease) {
+  ledger_leases_[{lease.unit.project, lease.unit.index, lease.peer}] = lease.deadline;
+}
+
+void MemoryStore::DropLease(const UnitKey& unit, const PeerId& peer) {
+  ledger_leases_.erase({unit.project, unit.index, peer});
+}
+
+Status MemoryStore::ScanResults(const ProjectId& project,
+                                const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) {
+  auto ledger = ledgers_.find(project);
+  if (ledger == ledgers_.end()) return Status::Ok();
+  for (const auto& [key, bytes] : ledger->second.results) fn(key.first, key.second, bytes);
+  return Status::Ok();
+}
+
+Result<std::vector<LedgerStore::StoredClaim>> MemoryStore::ClaimsAfter(const ProjectId& project, uint64_t after,
+                                                                       size_t limit) {
+  std::vector<StoredClaim> out;
+  auto ledger = ledgers_.find(project);
+  if (ledger == ledgers_.end()) return out;
+  const auto& claims = ledger->second.claims;
+  for (uint64_t seq = after + 1; seq <= claims.size() && out.size() < limit; ++seq) {
+    const ClaimRow& claim = claims[seq - 1];
+    out.push_back({seq, claim, ledger->second.results.at({claim.unit.index, claim.hash})});
+  }
+  return out;
+}
+
+// Volunteer
+
+Result<VolunteerStore::Snapshot> MemoryStore::LoadVolunteer() {
+  VolunteerStore::Snapshot snap;
+  for (const auto& [id, manifest] : manifests_) snap.manifests.push_back(manifest);
+  for (const auto& [unit, lease] : held_leases_) snap.leases.push_back(lease);
+  for (const auto& [unit, row] : outbox_) snap.outbox.push_back(row);
+  for (const auto& [unit, row] : credit_) snap.credit.push_back(row);
+  snap.units_verified = units_verified_;
+  snap.cpu_seconds_verified = cpu_seconds_verified_;
+  return snap;
+}
+
+void MemoryStore::PutManifest(const ProjectId& id, const Bytes& manifest) { manifests_.try_emplace(id, manifest); }
+
+void MemoryStore::PutLease(const VolunteerStore::LeaseRow& lease) { held_leases_[lease.unit] = lease; }
+
+void MemoryStore::DropLease(const UnitKey& unit) {
+  held_leases_.erase(unit);
+  checkpoints_.erase(unit);
+}
+
+void MemoryStore::PutCheckpoint(const UnitKey& unit, const Bytes& state) { checkpoints_[unit] = state; }
+
+Result<Bytes> MemoryStore::LoadCheckpoint(const UnitKey& unit) {
+  auto it = checkpoints_.find(unit);
+  return it == checkpoints_.end() ? Bytes{} : it->second;
+}
+
+void MemoryStore::PutOutbox(const OutboxRow& row) { outbox_[row.unit] = row; }
+
+void MemoryStore::DropOutbox(const UnitKey& unit) { outbox_.erase(unit); }
+
+void MemoryStore::PutCredit(const CreditRow& row) { credit_[row.unit] = row; }
+
+void MemoryStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
+  if (auto it = credit_.find(unit); it != credit_.end()) it->second.verified = true;
+  ++units_verified_;
+  cpu_seconds_verified_ += cpu_seconds;
+}
+
+void MemoryStore::DropCredit(const UnitKey& unit) { credit_.erase(unit); }
+
+// Peers
+
+Result<std::vector<PeerStore::PeerRow>> MemoryStore::LoadPeers() {
+  std::vector<PeerRow> out;
+  for (const auto& [id, row] : peers_) out.push_back(row);
+  std::stable_sort(out.begin(), out.end(), [](const PeerRow& a, const PeerRow& b) { return a.last_seen > b.last_seen; });
+  return out;
+}
+
+void MemoryStore::PutPeer(const PeerRow& peer) { peers_[peer.id] = peer; }
+
+void MemoryStore::DropPeer(const PeerId& id) { peers_.erase(id); }
+
+}  // namespace potluck

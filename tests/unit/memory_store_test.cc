@@ -1,0 +1,145 @@
+// MemoryStore keeps the same contract as SqliteStore: the same writes read back the same.
+#include "potluck/store/memory_store.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_directory.h"
+#include "potluck/store/sqlite_store.h"
+
+namespace potluck {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestPeer;
+
+const TimePoint kNow = FromUnixMs(1'700'000'000'000);
+
+ProjectId Project(uint8_t b) {
+  ProjectId id;
+  id.bytes.fill(b);
+  return id;
+}
+
+ResultHash Hash(uint8_t b) {
+  ResultHash h;
+  h.bytes.fill(b);
+  return h;
+}
+
+// The same writes, a duplicate claim, a replaced lease and a dropped one included.
+void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
+  ledger.PutProject({Project(1), {1, 2, 3}, kNow, false});
+  ledger.PutProject({Project(2), {4}, kNow + 1s, false});
+  ledger.PutProject({Project(1), {9}, kNow + 2s, false});  // already there: ignored
+  ledger.PutCancelled(Project(2));
+  for (uint8_t peer = 1; peer <= 3; ++peer) {
+    LedgerStore::ClaimRow claim{{Project(1), 7}, TestPeer(peer), Hash(peer == 3 ? 9 : 5), {}, "10.0.0.0/24", false};
+    claim.signature.fill(peer);
+    ledger.PutClaim(claim, {peer, 0xAA});
+    ledger.PutClaim(claim, {0xFF});  // the same claim again: stored once, bytes kept
+  }
+  ledger.PutClaim({{Project(2), 0}, TestPeer(1), Hash(1), {}, "", false}, {1});
+  ledger.MarkClaimAlone({Project(1), 7}, TestPeer(2));
+  ledger.PutLease({{Project(1), 8}, TestPeer(1), kNow});
+  ledger.PutLease({{Project(1), 8}, TestPeer(1), kNow + 5s});
+  ledger.PutLease({{Project(1), 9}, TestPeer(2), kNow});
+  ledger.DropLease({Project(1), 9}, TestPeer(2));
+
+  volunteer.PutManifest(Project(1), {1, 2, 3});
+  volunteer.PutLease(VolunteerStore::LeaseRow{{Project(1), 3}, kNow, "tcp://a"});
+  volunteer.PutLease(VolunteerStore::LeaseRow{{Project(1), 4}, kNow, "tcp://b"});
+  volunteer.PutCheckpoint({Project(1), 3}, {7, 7});
+  volunteer.PutCheckpoint({Project(1), 4}, {8});
+  volunteer.DropLease({Project(1), 4});  // its checkpoint goes with it
+  volunteer.PutOutbox({{Project(1), 5}, Hash(5), {5}, "tcp://a", {}});
+  volunteer.PutOutbox({{Project(1), 6}, Hash(6), {6}, "tcp://a", {}});
+  volunteer.DropOutbox({Project(1), 6});
+  volunteer.PutCredit({{Project(1), 5}, Hash(5), 1.5, kNow, false});
+  volunteer.PutCredit({{Project(1), 6}, Hash(6), 2.5, kNow, false});
+  volunteer.MarkCreditVerified({Project(1), 5}, 1.5);
+  volunteer.DropCredit({Project(1), 6});
+
+  peers.PutPeer({TestPeer(1), "tcp://one", kNow});
+  peers.PutPeer({TestPeer(2), "tcp://two", kNow + 2s});
+  peers.PutPeer({TestPeer(1), "tcp://uno", kNow + 1s});
+  peers.PutPeer({TestPeer(3), "tcp://three", kNow});
+  peers.DropPeer(TestPeer(3));
+}
+
+TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
+  auto sqlite = std::move(SqliteStore::Open(":memory:").value());
+  MemoryStore memory;
+  sqlite->Begin();
+  Write(*sqlite, *sqlite, *sqlite);
+  ASSERT_TRUE(sqlite->Commit().ok());
+  memory.Begin();
+  Write(memory, memory, memory);
+  ASSERT_TRUE(memory.Commit().ok());
+
+  auto a = sqlite->LoadLedger().value();
+  auto b = memory.LoadLedger().value();
+  ASSERT_EQ(a.projects.size(), b.projects.size());
+  for (size_t i = 0; i < a.projects.size(); ++i) {
+    EXPECT_EQ(a.projects[i].id, b.projects[i].id);
+    EXPECT_EQ(a.projects[i].manifest, b.projects[i].manifest);
+    EXPECT_EQ(a.projects[i].submitted, b.projects[i].submitted);
+    EXPECT_EQ(a.projects[i].cancelled, b.projects[i].cancelled);
+  }
+  ASSERT_EQ(a.claims.size(), 4u);
+  ASSERT_EQ(b.claims.size(), 4u);
+  for (size_t i = 0; i < a.claims.size(); ++i) {
+    EXPECT_EQ(a.claims[i].unit, b.claims[i].unit);
+    EXPECT_EQ(a.claims[i].peer, b.claims[i].peer);
+    EXPECT_EQ(a.claims[i].hash, b.claims[i].hash);
+    EXPECT_EQ(a.claims[i].network, b.claims[i].network);
+    EXPECT_EQ(a.claims[i].alone, b.claims[i].alone);
+  }
+  ASSERT_EQ(a.leases.size(), 1u);
+  ASSERT_EQ(b.leases.size(), 1u);
+  EXPECT_EQ(a.leases[0].deadline, b.leases[0].deadline);
+
+  for (uint64_t after : {0, 1, 3}) {
+    auto ca = sqlite->ClaimsAfter(Project(1), after, 2).value();
+    auto cb = memory.ClaimsAfter(Project(1), after, 2).value();
+    ASSERT_EQ(ca.size(), cb.size()) << "after " << after;
+    for (size_t i = 0; i < ca.size(); ++i) {
+      EXPECT_EQ(ca[i].seq, cb[i].seq);
+      EXPECT_EQ(ca[i].claim.peer, cb[i].claim.peer);
+      EXPECT_EQ(ca[i].claim.signature, cb[i].claim.signature);
+      EXPECT_EQ(ca[i].result, cb[i].result);
+    }
+  }
+  std::vector<std::tuple<uint64_t, ResultHash, Bytes>> ra, rb;
+  ASSERT_TRUE(sqlite->ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { ra.emplace_back(i, h, r); }).ok());
+  ASSERT_TRUE(memory.ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { rb.emplace_back(i, h, r); }).ok());
+  std::sort(ra.begin(), ra.end());
+  EXPECT_EQ(ra, rb);
+  EXPECT_EQ(ra.size(), 2u);  // two distinct answers for unit 7
+
+  auto va = sqlite->LoadVolunteer().value();
+  auto vb = memory.LoadVolunteer().value();
+  EXPECT_EQ(va.manifests, vb.manifests);
+  ASSERT_EQ(va.leases.size(), 1u);
+  ASSERT_EQ(vb.leases.size(), 1u);
+  EXPECT_EQ(va.leases[0].holder, vb.leases[0].holder);
+  ASSERT_EQ(vb.outbox.size(), 1u);
+  EXPECT_EQ(va.outbox[0].result, vb.outbox[0].result);
+  ASSERT_EQ(vb.credit.size(), 1u);
+  EXPECT_EQ(va.credit[0].verified, vb.credit[0].verified);
+  EXPECT_EQ(va.units_verified, vb.units_verified);
+  EXPECT_EQ(va.cpu_seconds_verified, vb.cpu_seconds_verified);
+  EXPECT_EQ(sqlite->LoadCheckpoint({Project(1), 3}).value(), memory.LoadCheckpoint({Project(1), 3}).value());
+  EXPECT_TRUE(memory.LoadCheckpoint({Project(1), 4}).value().empty());
+
+  auto pa = sqlite->LoadPeers().value();
+  auto pb = memory.LoadPeers().value();
+  ASSERT_EQ(pa.size(), 2u);
+  ASSERT_EQ(pb.size(), 2u);
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_EQ(pa[i].id, pb[i].id);
+    EXPECT_EQ(pa[i].endpoint, pb[i].endpoint);
+  }
+}
+
+}  // namespace
+}  // namespace potluck
