@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 namespace potluck {
 
@@ -43,11 +46,20 @@ const Offer* Membership::OfferOf(const PeerId& peer) const {
 }
 
 std::vector<const Offer*> Membership::Alive() const {
-  std::vector<const Offer*> out;
-  if (own_issued_.peer == self_) out.push_back(&own_issued_);
-  for (const auto& [id, known] : offers_) out.push_back(&known.offer);
-  std::sort(out.begin(), out.end(), [](const Offer* a, const Offer* b) { return a->peer < b->peer; });
-  return out;
+  // Offers change in place, so the list only changes when a peer comes or goes, or we first
+  // issue our own offer.
+  if (alive_stale_) {
+    alive_.clear();
+    alive_.reserve(offers_.size() + 1);
+    for (const auto& [id, known] : offers_) alive_.push_back(&known.offer);  // in id order already
+    if (own_issued_.peer == self_) {
+      auto at = std::lower_bound(alive_.begin(), alive_.end(), self_,
+                                 [](const Offer* o, const PeerId& id) { return o->peer < id; });
+      alive_.insert(at, &own_issued_);
+    }
+    alive_stale_ = false;
+  }
+  return alive_;
 }
 
 void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
@@ -62,6 +74,7 @@ void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
     if (source == Source::kRelayed && relayed_count_ >= config_.relayed_offers_max) return;
     spdlog::info("peer {} joined at {} ({} cores)", offer.peer.Short(), offer.endpoint, offer.cores);
     it = offers_.emplace(offer.peer, Known{offer, source}).first;
+    alive_stale_ = true;
     relayed_count_ += source == Source::kRelayed;
     if (!offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
   } else {
@@ -87,6 +100,7 @@ void Membership::Expire(TimePoint now) {
     silent.push_back(it->first);
     relayed_count_ -= it->second.source == Source::kRelayed;
     it = offers_.erase(it);
+    alive_stale_ = true;
   }
   // The stored peers are the live ones, so the table stays as bounded as the view; but when
   // everyone went silent at once our own network is the likelier culprit, and the stored
@@ -99,6 +113,7 @@ void Membership::Expire(TimePoint now) {
 
 Gossip Membership::Sample(TimePoint now) {
   Gossip gossip;
+  alive_stale_ |= own_issued_.peer != self_;  // our own offer joins Alive() once issued
   own_issued_ = OwnOffer(now);
   gossip.offers.push_back(own_issued_);
   const size_t limit = 1 + std::min(config_.gossip_offers, kGossipOffersMax - 1);
@@ -117,6 +132,7 @@ Gossip Membership::Sample(TimePoint now) {
 }
 
 Outgoing Membership::PushOwnOffer(const std::string& endpoint, TimePoint now) {
+  alive_stale_ |= own_issued_.peer != self_;  // our own offer joins Alive() once issued
   own_issued_ = OwnOffer(now);
   // Request id 0: a push that asks for nothing back.
   return {{PeerId{}, endpoint}, Envelope{self_, 0, Gossip{{own_issued_}}}};
@@ -138,23 +154,29 @@ Actions Membership::Pin(const std::string& endpoint, TimePoint now) {
 
 Actions Membership::Tick(TimePoint now) {
   Actions actions;
-  Expire(now);
   if (now < next_round_) return actions;
   next_round_ = now + config_.round;
+  // Once a round: offers live for many rounds, and a holder may know every peer of the grid.
+  Expire(now);
 
   // Partners: a few random live peers, and the bootstrap and remembered endpoints that no
   // live peer serves, so a node that knows nobody keeps trying them.
-  std::set<std::string> known_endpoints;
-  std::vector<std::string> partners;
+  std::vector<const Offer*> reachable;
+  reachable.reserve(offers_.size());
   for (const auto& [id, known] : offers_) {
-    known_endpoints.insert(known.offer.endpoint);
-    if (!known.offer.endpoint.empty()) partners.push_back(known.offer.endpoint);
+    if (!known.offer.endpoint.empty()) reachable.push_back(&known.offer);
   }
-  std::shuffle(partners.begin(), partners.end(), rng_);
-  if (partners.size() > config_.fanout) partners.resize(config_.fanout);
-  for (const auto* list : {&config_.bootstrap, &remembered_, &discovered_}) {
-    for (const auto& endpoint : *list) {
-      if (!known_endpoints.contains(endpoint) && endpoint != own_.endpoint) partners.push_back(endpoint);
+  std::vector<const Offer*> chosen;
+  std::sample(reachable.begin(), reachable.end(), std::back_inserter(chosen), config_.fanout, rng_);
+  std::vector<std::string> partners;
+  for (const Offer* offer : chosen) partners.push_back(offer->endpoint);
+  if (!config_.bootstrap.empty() || !remembered_.empty() || !discovered_.empty()) {
+    std::unordered_set<std::string_view> known_endpoints;
+    for (const Offer* offer : reachable) known_endpoints.insert(offer->endpoint);
+    for (const auto* list : {&config_.bootstrap, &remembered_, &discovered_}) {
+      for (const auto& endpoint : *list) {
+        if (!known_endpoints.contains(endpoint) && endpoint != own_.endpoint) partners.push_back(endpoint);
+      }
     }
   }
   std::sort(partners.begin(), partners.end());
@@ -194,6 +216,7 @@ std::vector<Offer> Membership::Everyone(TimePoint now) const {
 Actions Membership::OnPeersRequest(const Inbound& in, TimePoint now) {
   Gossip all;
   all.offers = Everyone(now);
+  alive_stale_ |= own_issued_.peer != self_;
   own_issued_ = all.offers.front();
   Actions actions;
   actions.messages.push_back({{in.from, in.link}, Envelope{self_, in.message.request_id, std::move(all)}});

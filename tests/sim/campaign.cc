@@ -1,5 +1,7 @@
 #include "sim/campaign.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cinttypes>
 
 namespace potluck::testing {
@@ -26,12 +28,14 @@ SimOptions OptionsForSeed(const CampaignSpec& spec, uint64_t seed) {
   return options;
 }
 
-RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace) {
+RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace,
+                  std::function<void(Duration, uint64_t)> progress) {
   RunReport report;
   report.seed = seed;
   report.mix = MixForSeed(spec, seed);
   GridSim sim(seed, OptionsForSeed(spec, seed));
   if (trace) sim.set_trace(std::move(trace));
+  if (progress) sim.set_progress(std::move(progress));
   report.outcome = sim.Run();
   report.verdict = VerdictOf(report.outcome);
   return report;
@@ -69,6 +73,31 @@ std::string CampaignSummary::Line(double wall_seconds) const {
                 " failed; %.1f virtual hours, %" PRIu64 " messages, %.1f s wall",
                 runs, ok, saboteur_quorum, failed, virtual_seconds / 3600, messages, wall_seconds);
   return buf;
+}
+
+std::string TrafficLines(const SimOutcome& o) {
+  const double minutes = std::chrono::duration<double>(o.virtual_time).count() / 60;
+  const auto& held = o.held_project;
+  auto [workers, workers_max] = o.traffic->MeanAndMax(minutes, [&](size_t i) { return !held[i]; });
+  auto [holders, holders_max] = o.traffic->MeanAndMax(minutes, [&](size_t i) { return held[i]; });
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "traffic over %.1f virtual minutes, per peer per minute:\n"
+                "  peers    mean %.0f messages %.0f bytes; largest %.0f messages %.0f bytes\n"
+                "  holders  mean %.0f messages %.0f bytes; largest %.0f messages %.0f bytes (%zu holders)\n",
+                minutes, workers.messages_per_minute, workers.bytes_per_minute, workers_max.messages_per_minute,
+                workers_max.bytes_per_minute, holders.messages_per_minute, holders.bytes_per_minute,
+                holders_max.messages_per_minute, holders_max.bytes_per_minute,
+                static_cast<size_t>(std::count(held.begin(), held.end(), true)));
+  std::string out = buf;
+  for (size_t k = 0; k < TrafficMeter::kKinds; ++k) {
+    const TrafficMeter::Kind& kind = o.traffic->kinds()[k];
+    if (kind.messages == 0) continue;
+    std::snprintf(buf, sizeof buf, "  %-16s %12" PRIu64 " messages %14" PRIu64 " bytes\n", KindName(k), kind.messages,
+                  kind.bytes);
+    out += buf;
+  }
+  return out;
 }
 
 }  // namespace potluck::testing

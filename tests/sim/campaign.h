@@ -40,7 +40,8 @@ struct RunReport {
   SimOutcome outcome;
 };
 
-RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace = {});
+RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace = {},
+                  std::function<void(Duration, uint64_t decided)> progress = {});
 // "seed 17 mix lossy ok finish 52.3s messages 12345 trace 0123456789abcdef", then one indented
 // line per problem found.
 std::string RunLine(const RunReport& report);
@@ -53,5 +54,10 @@ struct CampaignSummary {
   void Add(const RunReport& report);
   std::string Line(double wall_seconds) const;
 };
+
+// Per peer and minute of virtual time: messages and bytes sent by the workers (mean and
+// largest) and by the project's holders, then the totals by message kind.
+// REQUIRES: outcome.traffic.
+std::string TrafficLines(const SimOutcome& outcome);
 
 }  // namespace potluck::testing

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <queue>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "potluck/core/node.h"
@@ -22,6 +24,8 @@
 #include "sim/sim_faults.h"
 #include "sim/sim_network.h"
 #include "sim/sim_options.h"
+#include "sim/sim_store.h"
+#include "sim/traffic_meter.h"
 
 namespace potluck::testing {
 
@@ -47,13 +51,25 @@ struct SimOutcome {
   uint64_t leases_alone = 0;    // adaptive replication, as counted by the holders up at the end
   std::vector<SimCredit> credit;  // of every computing node
   SimChecks checks;
+  // With SimOptions::count_traffic: what each node sent, and which nodes held the project.
+  std::shared_ptr<const TrafficMeter> traffic;
+  std::vector<bool> held_project;
+  Duration virtual_time{0};  // from the start to the checks, settling included: the time traffic was counted
 };
 
 // The CPU seconds the simulated kernel reports for a unit: the same each time it is computed.
 inline double SimCpuSeconds(uint64_t index) { return 0.25 * static_cast<double>(1 + index % 8); }
 
-// Nodes in one simulation at most: test identities are numbered by a byte.
-constexpr int kSimNodesMax = 200;
+// Nodes in one simulation at most.
+constexpr int kSimNodesMax = 200'000;
+
+struct PeerIdHash {
+  size_t operator()(const PeerId& id) const {
+    size_t h;
+    std::memcpy(&h, id.bytes.data(), sizeof h);
+    return h;
+  }
+};
 
 class GridSim {
  public:
@@ -63,6 +79,9 @@ class GridSim {
 
   // Hands each event of the run, one line each, to `trace`.
   void set_trace(std::function<void(const std::string&)> trace) { trace_out_ = std::move(trace); }
+  // Every 10 virtual seconds of a run: the virtual time, and the units decided (verified or
+  // failed) as the furthest holder sees them. For following long runs.
+  void set_progress(std::function<void(Duration, uint64_t decided)> progress) { progress_ = std::move(progress); }
   // Runs the project to its end or the time limit, lets the grid settle, and checks it. Once.
   SimOutcome Run();
 
@@ -80,7 +99,7 @@ class GridSim {
     bool operator>(const Event& o) const { return std::tie(at, seq) > std::tie(o.at, o.seq); }
   };
 
-  static std::unique_ptr<SqliteStore> NewStore();
+  std::unique_ptr<SimStore> NewStore() const;
   TimePoint LocalTime(size_t i) const;
   void Restart(size_t i);
   void Crash(size_t i, const char* how);
@@ -111,6 +130,8 @@ class GridSim {
   const TimePoint start_ = now_;
   PeerId client_;
   std::vector<SimNode> nodes_;
+  std::unordered_map<PeerId, size_t, PeerIdHash> by_id_;
+  std::shared_ptr<TrafficMeter> traffic_;
   SimNetwork network_;
   SimFaults faults_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
@@ -123,6 +144,8 @@ class GridSim {
   bool submit_acknowledged_ = false;
   TimePoint next_submit_{};
   std::function<void(const std::string&)> trace_out_;
+  std::function<void(Duration, uint64_t)> progress_;
+  uint64_t decided_ = 0;  // the most units any holder had decided at the last look
 };
 
 }  // namespace potluck::testing

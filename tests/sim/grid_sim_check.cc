@@ -13,7 +13,7 @@ constexpr Duration kSettleMin = std::chrono::seconds(10);
 constexpr Duration kSettleMax = std::chrono::seconds(120);
 constexpr Duration kSettleCheckEvery = std::chrono::seconds(1);
 
-std::set<std::pair<uint64_t, PeerId>> ClaimSet(SqliteStore& store, const ProjectId& project) {
+std::set<std::pair<uint64_t, PeerId>> ClaimSet(LedgerStore& store, const ProjectId& project) {
   std::set<std::pair<uint64_t, PeerId>> set;
   auto ledger = store.LoadLedger();
   POTLUCK_CHECK(ledger.ok());
@@ -50,7 +50,7 @@ bool GridSim::LedgersEqual(const ProjectId& project) {
   std::optional<std::set<std::pair<uint64_t, PeerId>>> first;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (!nodes_[i].up() || !nodes_[i].node->holder().Describe(project, false, LocalTime(i)).ok()) continue;
-    auto set = ClaimSet(*nodes_[i].store, project);
+    auto set = ClaimSet(nodes_[i].store->ledger(), project);
     if (!first) {
       first = std::move(set);
     } else if (set != *first) {
@@ -69,7 +69,7 @@ SimOutcome GridSim::Check(const ProjectId& project) {
   std::vector<CheckedNode> checked;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     SimNode& n = nodes_[i];
-    checked.push_back({i, n.id, n.up(), n.saboteur, n.node.get(), n.store.get()});
+    checked.push_back({i, n.id, n.up(), n.saboteur, n.node.get(), &n.store->ledger()});
   }
   out.checks = CheckRun(checked, project, options_.policy, options_.units, now_);
   // The checker is the last live holder: never the one the project was submitted to, if another.
@@ -85,6 +85,11 @@ SimOutcome GridSim::Check(const ProjectId& project) {
     out.wrong_accepted = result["wrong"].get<uint64_t>();
   }
   out.credit = CheckCredit(project);
+  out.traffic = traffic_;
+  out.virtual_time = now_ - start_;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    out.held_project.push_back(nodes_[i].up() && nodes_[i].node->holder().Describe(project, false, LocalTime(i)).ok());
+  }
   return out;
 }
 
@@ -93,7 +98,7 @@ std::vector<SimCredit> GridSim::CheckCredit(const ProjectId& project) {
   // have told a peer its unit verified.
   std::map<uint64_t, std::map<PeerId, ClaimRecord>> claims;
   for (auto& n : nodes_) {
-    auto ledger = n.store->LoadLedger();
+    auto ledger = n.store->ledger().LoadLedger();
     POTLUCK_CHECK(ledger.ok());
     for (const auto& row : ledger->claims) {
       if (row.unit.project != project) continue;

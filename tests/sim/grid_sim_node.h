@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "potluck/crypto/identity.h"
 #include "sim/grid_sim.h"
+#include "sim/sim_store.h"
 
 namespace potluck::testing {
 
@@ -21,7 +23,8 @@ struct GridSim::SimNode {
   uint64_t units_computed = 0;           // by its kernel, across restarts (saboteurs' records)
   Duration clock_offset{0};
   double clock_rate_ppm = 0;
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<Identity> identity;
+  std::unique_ptr<SimStore> store;
   std::unique_ptr<Node> node;
 
   bool up() const { return node != nullptr; }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cinttypes>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -47,7 +48,7 @@ bool ParseSeeds(const std::string& text, SeedRange& range) {
 struct Flags {
   SimOptions base;
   std::string seeds_text, mix_name = "auto";
-  bool trace = false, no_coordinator = false, quiet = false;
+  bool trace = false, no_coordinator = false, quiet = false, progress = false;
   double time_limit_s = 1800;
   std::map<std::string, double> rates;
   std::map<std::string, double> seconds;
@@ -73,7 +74,12 @@ void AddGridFlags(CLI::App& app, Flags& f) {
   app.add_option("--mix", f.mix_name, "fault mix: auto (chosen from each seed) or one of:" + mixes)->capture_default_str();
   app.add_option("--workers", f.base.workers, "computing nodes")->check(CLI::Range(1, kSimNodesMax - 1))->capture_default_str();
   app.add_flag("--no-coordinator", f.no_coordinator, "no coordinator: the project is submitted to a worker");
-  app.add_option("--units", f.base.units, "units of the project")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--units", f.base.units, "units of the project")->check(CLI::Range(1, 10'000'000))->capture_default_str();
+  app.add_flag("--memory-store", f.base.memory_store,
+               "nodes keep their state in memory, not SQLite: for grids of many thousands of nodes "
+               "(no kills inside a turn, no failed commits)");
+  app.add_flag("--traffic", f.base.count_traffic, "print the messages and bytes each peer sent per minute (with --seed)");
+  app.add_flag("--progress", f.progress, "print to stderr every 10 virtual seconds how far the run is (with --seed)");
   app.add_option("--quorum", f.base.policy.min_quorum, "agreeing results a unit needs")->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("--max-replicas", f.base.policy.max_replicas, "results per unit before it fails")
       ->check(CLI::Range(1, 32))->capture_default_str();
@@ -128,19 +134,32 @@ std::function<void(SimOptions&)> Overrides(const CLI::App& app, const Flags& f) 
     if (app.count("--saboteurs")) o.saboteurs = f.saboteurs;
     if (app.count("--no-collude")) o.collude = f.collude;
     if (app.count("--saboteur-honest-units")) o.saboteur_honest_units = static_cast<uint64_t>(f.honest_units);
+    if (o.memory_store) {
+      o.crash_mid_turn = 0;  // MemoryStore cannot roll a turn back
+      o.store_commit_fails = 0;
+    }
   };
 }
 
 // Runs the seeds, a line each, and the summary. Returns the exit status.
-int RunCampaign(const CampaignSpec& spec, SeedRange seeds, bool trace, bool quiet) {
+int RunCampaign(const CampaignSpec& spec, SeedRange seeds, bool trace, bool quiet, bool progress) {
   const auto wall_start = std::chrono::steady_clock::now();
   CampaignSummary summary;
   for (uint64_t seed = seeds.first;; ++seed) {
     std::function<void(const std::string&)> print;
     if (trace) print = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
-    RunReport report = RunSeed(spec, seed, print);
+    std::function<void(Duration, uint64_t)> follow;
+    if (progress) {
+      follow = [wall_start](Duration virtual_time, uint64_t decided) {
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+        std::fprintf(stderr, "%.0f virtual s: %" PRIu64 " units decided (%.0f s wall)\n",
+                     std::chrono::duration<double>(virtual_time).count(), decided, wall);
+      };
+    }
+    RunReport report = RunSeed(spec, seed, print, follow);
     summary.Add(report);
     if (!quiet || report.verdict == RunVerdict::kFailed) std::printf("%s\n", RunLine(report).c_str());
+    if (report.outcome.traffic) std::printf("%s", TrafficLines(report.outcome).c_str());
     std::fflush(stdout);
     if (seed == seeds.last) break;
   }
@@ -165,6 +184,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (app.count("--seed") + app.count("--seeds") != 1) throw CLI::ValidationError("give one of --seed and --seeds");
     if (f.trace && app.count("--seeds")) throw CLI::ValidationError("--trace needs one --seed");
+    if (f.progress && app.count("--seeds")) throw CLI::ValidationError("--progress needs one --seed");
+    if (f.base.count_traffic && app.count("--seeds")) throw CLI::ValidationError("--traffic needs one --seed");
     if (f.mix_name != "auto" && !FaultMixByName(f.mix_name)) throw CLI::ValidationError("--mix: unknown mix " + f.mix_name);
     if (app.count("--saboteurs") && f.saboteurs >= f.base.workers) throw CLI::ValidationError("--saboteurs: fewer than --workers");
   } catch (const CLI::ParseError& e) {
@@ -182,5 +203,5 @@ int main(int argc, char** argv) {
   f.base.coordinator = !f.no_coordinator;
   f.base.time_limit = std::chrono::milliseconds(static_cast<int64_t>(f.time_limit_s * 1000));
   CampaignSpec spec{f.base, f.mix_name == "auto" ? std::nullopt : FaultMixByName(f.mix_name), Overrides(app, f)};
-  return RunCampaign(spec, seeds, f.trace, f.quiet);
+  return RunCampaign(spec, seeds, f.trace, f.quiet, f.progress);
 }

@@ -33,7 +33,7 @@ Verdict DecideUnit(const std::map<PeerId, ClaimRecord>& by_peer, const QuorumPol
 }
 
 // One node's claims of the project, by unit and peer.
-UnitClaims ClaimsOf(SqliteStore& store, const ProjectId& project) {
+UnitClaims ClaimsOf(LedgerStore& store, const ProjectId& project) {
   UnitClaims claims;
   auto ledger = store.LoadLedger();
   POTLUCK_CHECK(ledger.ok());

@@ -22,7 +22,7 @@ struct CheckedNode {
   bool live = false;  // up at the end: not lost for good, not down
   bool saboteur = false;
   Node* node = nullptr;          // null when not live
-  SqliteStore* store = nullptr;  // kept even when the node is down
+  LedgerStore* store = nullptr;  // kept even when the node is down
 };
 
 struct SimChecks {

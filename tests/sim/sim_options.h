@@ -64,6 +64,12 @@ struct SimOptions {
   double store_commit_fails = 0;
 
   Duration time_limit = 30min;
+
+  // Nodes keep their state in MemoryStore rather than SQLite: light enough for 100,000 nodes,
+  // but it cannot roll a turn back, so crash_mid_turn and store_commit_fails must stay 0.
+  bool memory_store = false;
+  // Count every message sent and its bytes on the wire, per node (see TrafficMeter).
+  bool count_traffic = false;
 };
 
 // A campaign's fault mixes; each run's seed chooses one and draws its details.

@@ -91,6 +91,8 @@ class Membership final : public Directory {
   Offer own_;
   Offer own_issued_;  // as last sent, so OfferOf(self) answers like for anyone else
   std::map<PeerId, Known> offers_;
+  mutable std::vector<const Offer*> alive_;  // Alive(), kept until offers_ gains or loses a peer
+  mutable bool alive_stale_ = true;
   size_t relayed_count_ = 0;
   std::map<std::string, TimePoint> pinned_;  // endpoint -> until when
   std::vector<std::string> remembered_;
