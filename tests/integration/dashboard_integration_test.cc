@@ -162,7 +162,7 @@ TEST_F(DashboardIntegrationTest, ApiMatchesTheCliAndChromiumShowsProjectsChartAn
   for (const auto& peer : cli_peers["peers"]) {
     EXPECT_TRUE(Has(page, peer["peer"].get<std::string>().substr(0, 12))) << page;
   }
-  EXPECT_TRUE(Has(page, ", lj-md v1</td>")) << page;  // a worker's workloads
+  EXPECT_TRUE(Has(page, "<td>primes v2, lj-md v1, spin v1</td>")) << page;  // a worker's workloads
 
   const std::string project = LoadPage(chromium, dashboard.Url() + "/project/" + lj_md,
                                        dir_.path() / "dashboard-project.png");
