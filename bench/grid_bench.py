@@ -306,29 +306,24 @@ def main():
         grid = None
 
         if args.only == "all":
-            log("== Dask distributed: LocalCluster, 2 processes x 1 thread, client.map + gather")
-            dask = Dask(work)
-            try:
-                dask.run(100, 0)  # warm-up: imports and connections
-                t = dask.run(args.units, 0)
-                results["dask", 0] = args.units / t
-                log(f"no-op:  {args.units} tasks in {t:.2f} s: {args.units / t:.0f} tasks/s")
-                t = dask.run(args.units_10ms, 10)
-                results["dask", 10] = efficiency(args.units_10ms, 1, 10, 2, t)
-                log(f"10 ms:  {args.units_10ms} tasks in {t:.2f} s: efficiency {results['dask', 10]:.1%}")
-            finally:
-                dask.close()
-            log("== Celery: Redis broker and backend on 127.0.0.1, 2 prefork processes")
-            celery = Celery(work)
-            try:
-                t = celery.run(args.units, 0)
-                results["celery", 0] = args.units / t
-                log(f"no-op:  {args.units} tasks in {t:.2f} s: {args.units / t:.0f} tasks/s")
-                t = celery.run(args.units_10ms, 10)
-                results["celery", 10] = efficiency(args.units_10ms, 1, 10, 2, t)
-                log(f"10 ms:  {args.units_10ms} tasks in {t:.2f} s: efficiency {results['celery', 10]:.1%}")
-            finally:
-                celery.close()
+            others = (
+                ("dask", Dask, "Dask distributed: LocalCluster, 2 processes x 1 thread, client.map + gather", True),
+                ("celery", Celery, "Celery: Redis broker and backend on 127.0.0.1, 2 prefork processes", False),
+            )
+            for name, system, title, warm_up in others:
+                log(f"== {title}")
+                other = system(work)
+                try:
+                    if warm_up:
+                        other.run(100, 0)  # imports and connections
+                    t = other.run(args.units, 0)
+                    results[name, 0] = args.units / t
+                    log(f"no-op:  {args.units} tasks in {t:.2f} s: {args.units / t:.0f} tasks/s")
+                    t = other.run(args.units_10ms, 10)
+                    results[name, 10] = efficiency(args.units_10ms, 1, 10, 2, t)
+                    log(f"10 ms:  {args.units_10ms} tasks in {t:.2f} s: efficiency {results[name, 10]:.1%}")
+                finally:
+                    other.close()
             log("== ratios (potluck verified units, each computed twice, against single tasks)")
             for other in ("dask", "celery"):
                 log(f"throughput: potluck / {other} = {results['potluck', 0] / results[other, 0]:.2f}x")
