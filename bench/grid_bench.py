@@ -50,6 +50,24 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def kernel_thread_times(pid):
+    """Seconds the worker's kernel threads ran and waited runnable for a core, summed, from
+    /proc/PID/task/*/schedstat (run ns, wait ns, slices); the threads are named pl-kernel."""
+    ran = waited = 0.0
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            if (task / "comm").read_text().strip() != "pl-kernel":
+                continue
+            run_ns, wait_ns = (int(x) for x in (task / "schedstat").read_text().split()[:2])
+            ran += run_ns / 1e9
+            waited += wait_ns / 1e9
+    return ran, waited
+
+
+def load_average():
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,11 +153,23 @@ class PotluckGrid:
         raise RuntimeError("the coordinator did not log the project complete")
 
     def run(self, units, ms, timeout_s):
-        """Seconds from submit to the coordinator holding every unit verified."""
+        """Seconds from submit to the coordinator holding every unit verified. Also keeps, in
+        self.kernels, what each worker's kernel threads did in that time: (ran, waited for a
+        core, had no work) in seconds, so a slow run tells the machine's load (waiting) from
+        the grid's own gaps (no work)."""
+        before = [kernel_thread_times(w.pid) for w in self.workers]
         started = time.time()
         project = self.submit(units, ms)
         self.wait(project, timeout_s)
-        return self.completed_at(project) - started
+        wall = self.completed_at(project) - started
+        after = [kernel_thread_times(w.pid) for w in self.workers]
+        self.kernels = [(r1 - r0, w1 - w0, max(0.0, wall - (r1 - r0) - (w1 - w0)))
+                        for (r0, w0), (r1, w1) in zip(before, after)]
+        return wall
+
+    def kernel_summary(self):
+        return "; ".join(f"worker {i} kernel ran {r:.2f} s, waited for a core {w:.2f} s, had no work {n:.2f} s"
+                         for i, (r, w, n) in enumerate(self.kernels))
 
     def close(self):
         for proc in self.procs:
@@ -265,6 +295,7 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="potluck-grid-bench."))
     results = {}
     grid = None
+    log(f"start: {load_average()}")
     try:
         log(f"== potluck: coordinator and 2 one-core workers, quorum 2 (logs in {work})")
         grid = PotluckGrid(args.bin, work / "grid", log_level=args.log_level)
@@ -276,9 +307,11 @@ def main():
         t = grid.run(args.units_10ms, 10, args.timeout)
         results["potluck", 10] = efficiency(args.units_10ms, 2, 10, 2, t)
         log(f"10 ms:  {args.units_10ms} units x 2 replicas in {t:.2f} s: efficiency {results['potluck', 10]:.1%}")
+        log(f"        {grid.kernel_summary()}")
         t = grid.run(args.units_1s, 1000, args.timeout)
         results["potluck", 1000] = efficiency(args.units_1s, 2, 1000, 2, t)
         log(f"1 s:    {args.units_1s} units x 2 replicas in {t:.2f} s: efficiency {results['potluck', 1000]:.1%}")
+        log(f"        {grid.kernel_summary()}")
         time.sleep(3)
         idle_end = [rss_mb(w.pid) for w in grid.workers]
         log("idle worker RSS: " + "; ".join(f"worker {i}: {a:.1f} MB at start, {b:.1f} MB after the runs"
@@ -327,6 +360,7 @@ def main():
             log("== ratios (potluck verified units, each computed twice, against single tasks)")
             for other in ("dask", "celery"):
                 log(f"throughput: potluck / {other} = {results['potluck', 0] / results[other, 0]:.2f}x")
+        log(f"end: {load_average()}")
     finally:
         if grid:
             grid.close()

@@ -23,9 +23,12 @@
 
 namespace potluck {
 
-// Puts the calling thread at the lowest CPU priority: SCHED_IDLE, which runs only when nothing
-// else wants the core, and nice 19 where SCHED_IDLE is refused. Kernel threads never go back up,
-// which is fine: in a worker, TBB runs nothing but kernels.
+// The name kernel threads carry (at most 15 characters).
+inline constexpr char kKernelThreadName[] = "pl-kernel";
+
+// Names the calling thread kKernelThreadName and puts it at the lowest CPU priority: SCHED_IDLE,
+// which runs only when nothing else wants the core, and nice 19 where SCHED_IDLE is refused.
+// Kernel threads never go back up, which is fine: in a worker, TBB runs nothing but kernels.
 void MakeLowestPriority();
 
 struct RunningUnit {
