@@ -196,12 +196,14 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     Claim claim{unit, hash, result.value(), signer_.Sign(ClaimStatement(unit, hash))};
     store_.PutOutbox({unit, claim.hash, claim.result, lease.holder, claim.signature});
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
+    if (fresh_claims_++ == 0) fresh_since_ = now;
+    fresh_work_ += took;
     RecordClaim(unit, hash, cpu_seconds, now);
     ++units_computed_;
     spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);
   }
-  // Units that finish together go out in one batch: the last of them sends, or the Tick
-  // that follows them in the same turn of the event loop.
+  // Units that finish together go out in one batch: the last of them sends, or a later Tick,
+  // once the batch carries enough work or has waited long enough (see kClaimBatchWork).
   if (started_.empty()) SendDueClaims(now, /*force=*/false, actions);
   MaybeStartTask(now, actions);
   MaybeRequestWork(now, actions);
@@ -299,11 +301,21 @@ std::string Volunteer::RouteFor(const Unsent& unsent) const {
 }
 
 void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
+  const bool fresh_due = force || fresh_claims_ >= kClaimBatchMax || fresh_work_ >= kClaimBatchWork ||
+                         (fresh_claims_ > 0 && now - fresh_since_ >= kClaimWaitMax);
+  if (fresh_due) {
+    fresh_claims_ = 0;
+    fresh_work_ = Duration(0);
+  }
   std::map<std::string, ClaimBatch> batches;
   for (auto& [unit, unsent] : outbox_) {
-    if (!force && unsent.last_sent != TimePoint{} && now - unsent.last_sent < config_.claim_retry) continue;
+    const bool fresh = unsent.last_sent == TimePoint{};
+    if (fresh ? !fresh_due : !force && now - unsent.last_sent < config_.claim_retry) continue;
     ClaimBatch& batch = batches[RouteFor(unsent)];
-    if (batch.claims.size() >= kClaimBatchMax) continue;
+    if (batch.claims.size() >= kClaimBatchMax) {
+      if (fresh && fresh_claims_++ == 0) fresh_since_ = now;  // goes with the next batch
+      continue;
+    }
     batch.claims.push_back(unsent.claim);
     unsent.last_sent = now;
   }

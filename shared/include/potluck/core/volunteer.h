@@ -28,6 +28,11 @@ struct VolunteerConfig {
 
 
 constexpr size_t kClaimBatchMax = 64;
+// New claims go out once they carry this much computing, once kClaimBatchMax of them wait, or
+// once the oldest has waited kClaimWaitMax: a holder then pays its commit, replication and
+// answer once per batch rather than once per short unit, and a long unit's claim leaves at once.
+constexpr Duration kClaimBatchWork = std::chrono::milliseconds(50);
+constexpr Duration kClaimWaitMax = std::chrono::milliseconds(50);
 // With short units the volunteer holds leases for about this much work, so that its kernel
 // never waits for a holder's answer, up to kLeasesHeldMax (a holder grants at most
 // kLeasesPerPeerMax to one peer).
@@ -156,6 +161,11 @@ class Volunteer {
   uint64_t unit_samples_ = 0;
   TimePoint last_done_{};
   std::map<UnitKey, Unsent> outbox_;
+  // Claims computed and not yet sent (see kClaimBatchWork): how many, their computing time,
+  // and when the first of them was made.
+  size_t fresh_claims_ = 0;
+  Duration fresh_work_{0};
+  TimePoint fresh_since_{};
   std::optional<TimePoint> request_sent_;   // a work request is unanswered since then
   std::map<std::string, TimePoint> idle_until_;  // holders that had no work for us, by endpoint
   size_t next_holder_ = 0;                  // rotates requests over the holders
