@@ -152,6 +152,17 @@ Actions Membership::Pin(const std::string& endpoint, TimePoint now) {
   return actions;
 }
 
+void Membership::SetOwnOffer(Offer offer) {
+  const auto& issued = own_issued_.holds;
+  for (const ProjectId& project : offer.holds) {
+    if (std::find(issued.begin(), issued.end(), project) == issued.end()) {
+      next_round_ = TimePoint{};
+      break;
+    }
+  }
+  own_ = std::move(offer);
+}
+
 Actions Membership::Tick(TimePoint now) {
   Actions actions;
   if (now < next_round_) return actions;

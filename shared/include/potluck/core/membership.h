@@ -45,8 +45,10 @@ class Membership final : public Directory {
   Status Load();
   // An endpoint heard of some other way (a LAN beacon): gossiped with until a peer there answers.
   void Discover(const std::string& endpoint);
-  // Our own offer, minus the fields Membership fills in (peer, issue and expiry times).
-  void SetOwnOffer(Offer offer) { own_ = std::move(offer); }
+  // Our own offer, minus the fields Membership fills in (peer, issue and expiry times). One
+  // that holds a project the last gossiped one did not brings the next round forward to the
+  // next Tick: volunteers learn of new work within a tick instead of a round.
+  void SetOwnOffer(Offer offer);
 
   // We work with the peer at `endpoint` (we ask it for work or send it results): it hears our
   // offer every round until `pin_for` after the last call. A newly pinned endpoint gets it at
