@@ -249,6 +249,9 @@ void Holder::DropLease(Project& p, uint64_t index, UnitLedger& unit, const PeerI
   UnitKey key{p.id, index};
   lease_deadlines_.erase({it->deadline, {key, peer}});
   unit.leases.erase(it);
+  // Most units are never leased again once claimed: give the memory back (about 130 bytes a
+  // unit at quorum 2, a third of what a decided unit costs here).
+  if (unit.leases.empty()) std::vector<ActiveLease>().swap(unit.leases);
   auto by_peer = leases_by_peer_.find(peer);
   if (by_peer != leases_by_peer_.end()) {
     by_peer->second.erase(key);

@@ -301,7 +301,9 @@ std::string Volunteer::RouteFor(const Unsent& unsent) const {
 }
 
 void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
-  const bool fresh_due = force || fresh_claims_ >= kClaimBatchMax || fresh_work_ >= kClaimBatchWork ||
+  // With nothing queued or running there is nothing to wait for.
+  const bool idle = queue_.empty() && started_.empty();
+  const bool fresh_due = force || idle || fresh_claims_ >= kClaimBatchMax || fresh_work_ >= kClaimBatchWork ||
                          (fresh_claims_ > 0 && now - fresh_since_ >= kClaimWaitMax);
   if (fresh_due) {
     fresh_claims_ = 0;

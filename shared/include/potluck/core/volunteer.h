@@ -28,9 +28,10 @@ struct VolunteerConfig {
 
 
 constexpr size_t kClaimBatchMax = 64;
-// New claims go out once they carry this much computing, once kClaimBatchMax of them wait, or
-// once the oldest has waited kClaimWaitMax: a holder then pays its commit, replication and
-// answer once per batch rather than once per short unit, and a long unit's claim leaves at once.
+// New claims go out once they carry this much computing, once kClaimBatchMax of them wait, once
+// the oldest has waited kClaimWaitMax, or when no unit is left to compute: a holder then pays
+// its commit, replication and answer once per batch rather than once per short unit, and a
+// long unit's claim leaves at once.
 constexpr Duration kClaimBatchWork = std::chrono::milliseconds(50);
 constexpr Duration kClaimWaitMax = std::chrono::milliseconds(50);
 // With short units the volunteer holds leases for about this much work, so that its kernel
