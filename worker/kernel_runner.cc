@@ -257,18 +257,23 @@ void KernelRunner::Loop() {
   MakeLowestPriority();  // this thread joins the arena in every kernel it runs
   for (;;) {
     TaskStart task;
+    bool wake = false;
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return shutting_down_ || !queue_.empty(); });
       if (shutting_down_) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      // The last unit handed over starts: results so far go now, so that the event loop hands
+      // more work while this one runs instead of after it.
+      wake = queue_.empty() && !finished_.empty();
       running_ = RunningUnit{task.unit, task.manifest->workload};
       over_memory_ = false;
       memory_baseline_ = ProcessResidentBytes();
       cpu_at_start_ = ProcessCpuSeconds();
       view_ = nullptr;
     }
+    if (wake) waker_->Wake();
     Result<Bytes> result = Compute(task);
     {
       std::lock_guard lock(mu_);
@@ -281,9 +286,9 @@ void KernelRunner::Loop() {
       finished_.push_back({task.unit, std::move(result), cpu_seconds});
       running_.reset();
       wake_.notify_all();
-      // Units handed over together are reported together, once the last of them is done: one
-      // turn of the event loop (and one commit) for the lot instead of one per unit. The lot
-      // is about kWorkStartedAhead of work, so no result waits long.
+      // Units handed over together are reported together, when the last of them starts or is
+      // done: one turn of the event loop (and one commit) for the lot instead of one per unit.
+      // The lot is about kWorkStartedAhead of work, so no result waits long.
       if (!queue_.empty()) continue;
     }
     waker_->Wake();

@@ -244,8 +244,10 @@ size_t Volunteer::LeasesWanted() const {
 
 size_t Volunteer::TasksWanted() const {
   if (unit_samples_ == 0) return 1;
+  // At least two once units are known to finish: the runner starts the next as soon as one is
+  // done, while the event loop takes the result and hands it more.
   const double us = std::chrono::duration<double, std::micro>(kWorkStartedAhead).count() / std::max(unit_us_, 1.0);
-  return std::clamp<size_t>(static_cast<size_t>(us), 1, kTasksStartedMax);
+  return std::clamp<size_t>(static_cast<size_t>(us), 2, kTasksStartedMax);
 }
 
 void Volunteer::MaybeStartTask(TimePoint now, Actions& actions) {
