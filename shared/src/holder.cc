@@ -313,38 +313,77 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
     return false;
   }
   Project& p = it->second;
-  UnitLedger& unit = p.units[claim.unit.index];
-  if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(claim.unit.index);
+  const uint64_t index = claim.unit.index;
+  UnitLedger& unit = p.units[index];
+  if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(index);
   // A claim on the lease this holder gave out alone verifies its unit by itself.
   alone = alone || std::any_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer && l.alone; });
-  DropLease(p, claim.unit.index, unit, peer);
-  bool duplicate = std::any_of(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.peer == peer; });
-  if (duplicate) {
-    // The claim reached us before the word of the holder that leased it alone.
-    ClaimRecord& only = unit.claims.front();
-    if (alone && unit.claims.size() == 1 && !only.alone && only.hash == claim.hash && unit.state == UnitState::kPending) {
-      only.alone = true;
-      store_.MarkClaimAlone(claim.unit, peer);
-      Decide(p, claim.unit.index, unit, now);
-    }
-    ++counters_.claims_duplicate;
+  DropLease(p, index, unit, peer);
+  auto held = std::find_if(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.peer == peer; });
+  if (held != unit.claims.end()) {
+    OnSecondClaim(p, unit, *held, claim, alone, now);
     return false;
   }
-  alone = alone && unit.claims.empty();
-  if (!unit.claims.empty() && unit.claims.front().hash != claim.hash) p.disputed.insert(claim.unit.index);
+  if (!unit.claims.empty() && unit.claims.front().hash != claim.hash) p.disputed.insert(index);
   unit.claims.push_back({peer, claim.hash, network, alone});
   p.contributors.insert(peer);
-  // A late result for a unit already decided still tells us about its peer, and earns credit if right.
-  if (unit.state == UnitState::kVerified) {
+  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
+  ++p.claims_stored;
+  ++counters_.claims_accepted;
+  if (unit.state == UnitState::kPending) {
+    Decide(p, index, unit, now);
+  } else if (!Revise(p, index, unit, now) && unit.state == UnitState::kVerified) {
+    // A late result for a unit already verified still tells us about its peer, and earns credit if right.
     const ResultHash agreed = potluck::Decide(unit.claims, p.manifest.policy).hash;
     Score({unit.claims.back()}, agreed);
     if (claim.hash != agreed) ++counters_.results_rejected;
     if (claim.hash == agreed) NoteVerified(peer, claim.unit, agreed);
   }
-  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
-  ++p.claims_stored;
-  ++counters_.claims_accepted;
-  if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
+  return true;
+}
+
+void Holder::OnSecondClaim(Project& p, UnitLedger& unit, ClaimRecord& held, const Claim& claim, bool alone,
+                           TimePoint now) {
+  const uint64_t index = claim.unit.index;
+  if (held.hash == claim.hash) {
+    ++counters_.claims_duplicate;
+    // The claim reached us before the word of the holder that leased it alone.
+    if (!alone || held.alone) return;
+    held.alone = true;
+    store_.MarkClaimAlone(claim.unit, held.peer);
+  } else {
+    // Two signed results of one unit from one peer prove that it lied. Every holder keeps the
+    // smaller hash, so that their ledgers end up equal whatever order the two arrive in.
+    spdlog::warn("peer {} signed two different results for {}#{}", held.peer.Short(), p.id.Short(), index);
+    ++counters_.claims_contradicting;
+    reputation_.Record(held.peer, false);
+    if (!(claim.hash < held.hash)) return;
+    held.hash = claim.hash;
+    held.alone = held.alone || alone;
+    p.disputed.insert(index);
+    store_.ReplaceClaim({claim.unit, held.peer, claim.hash, claim.signature, held.network, held.alone}, claim.result);
+    ++p.claims_stored;
+  }
+  if (unit.state == UnitState::kPending) {
+    Decide(p, index, unit, now);
+  } else {
+    Revise(p, index, unit, now);
+  }
+}
+
+bool Holder::Revise(Project& p, uint64_t index, UnitLedger& unit, TimePoint now) {
+  const Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
+  if (v.state == unit.state) return false;
+  if (unit.state == UnitState::kVerified) {
+    --p.verified;
+  } else {
+    --p.failed;
+    p.failed_units.erase(index);
+  }
+  spdlog::warn("unit {}#{} reopened: its claims changed its verdict", p.id.Short(), index);
+  unit.state = UnitState::kPending;
+  p.open.insert(index);
+  Decide(p, index, unit, now);
   return true;
 }
 

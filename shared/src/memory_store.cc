@@ -10,8 +10,9 @@ Result<LedgerStore::Snapshot> MemoryStore::LoadLedger() {
   LedgerStore::Snapshot snap;
   for (const auto& [id, project] : projects_) snap.projects.push_back(project);
   for (const auto& [id, ledger] : ledgers_) {
-    for (const ClaimRow& claim : ledger.claims) {
-      snap.claims.push_back(claim);
+    for (const auto& claim : ledger.claims) {
+      if (!claim) continue;
+      snap.claims.push_back(*claim);
       snap.claims.back().signature = {};  // as SqliteStore: the snapshot is for verdicts, not relaying
     }
   }
@@ -35,11 +36,21 @@ void MemoryStore::PutClaim(const ClaimRow& claim, const Bytes& result) {
   ledger.results.try_emplace({claim.unit.index, claim.hash}, result);
 }
 
+void MemoryStore::ReplaceClaim(const ClaimRow& claim, const Bytes& result) {
+  Ledger& ledger = ledgers_[claim.unit.project];
+  auto at = ledger.claim_at.find({claim.unit.index, claim.peer});
+  if (at != ledger.claim_at.end()) {
+    ledger.claims[at->second].reset();
+    ledger.claim_at.erase(at);
+  }
+  PutClaim(claim, result);
+}
+
 void MemoryStore::MarkClaimAlone(const UnitKey& unit, const PeerId& peer) {
   auto ledger = ledgers_.find(unit.project);
   if (ledger == ledgers_.end()) return;
   auto at = ledger->second.claim_at.find({unit.index, peer});
-  if (at != ledger->second.claim_at.end()) ledger->second.claims[at->second].alone = true;
+  if (at != ledger->second.claim_at.end()) ledger->second.claims[at->second]->alone = true;
 }
 
 void MemoryStore::PutLease(const LedgerStore::LeaseRow& lease) {
@@ -65,7 +76,8 @@ Result<std::vector<LedgerStore::StoredClaim>> MemoryStore::ClaimsAfter(const Pro
   if (ledger == ledgers_.end()) return out;
   const auto& claims = ledger->second.claims;
   for (uint64_t seq = after + 1; seq <= claims.size() && out.size() < limit; ++seq) {
-    const ClaimRow& claim = claims[seq - 1];
+    if (!claims[seq - 1]) continue;
+    const ClaimRow& claim = *claims[seq - 1];
     out.push_back({seq, claim, ledger->second.results.at({claim.unit.index, claim.hash})});
   }
   return out;

@@ -46,6 +46,7 @@ void NodeMetrics::Update(const Node& node, const TransportCounters& transport) {
   r.Counter("potluck_claims_total", claims_help, {{"outcome", "accepted"}}).Set(count(held.claims_accepted));
   r.Counter("potluck_claims_total", claims_help, {{"outcome", "duplicate"}}).Set(count(held.claims_duplicate));
   r.Counter("potluck_claims_total", claims_help, {{"outcome", "refused"}}).Set(count(held.claims_refused));
+  r.Counter("potluck_claims_total", claims_help, {{"outcome", "contradicting"}}).Set(count(held.claims_contradicting));
   r.Counter("potluck_leases_granted_total", "Units leased to volunteers by this node.").Set(count(held.leases_granted));
   r.Counter("potluck_leases_expired_total", "Leases given by this node that passed their deadline without a result.")
       .Set(count(held.leases_expired));

@@ -18,9 +18,6 @@ namespace potluck {
 namespace {
 
 constexpr Duration kBeaconInterval = std::chrono::seconds(2);
-// A scraper needs one thread; a browser opens a few connections at once.
-constexpr size_t kMetricsThreads = 1;
-constexpr size_t kDashboardThreads = 4;
 
 // Serves metrics and the dashboard, from one server when they share an address, and writes
 // the endpoint each is on to DATA/metrics-endpoint and DATA/dashboard-endpoint.
@@ -32,8 +29,8 @@ Status ServeHttp(const NodeRunConfig& config, const NodeMetrics* metrics, Dashbo
     auto dashboard_at = ParseHttpListen(config.dashboard_listen, "dashboard");
     shared = metrics_at.ok() && dashboard_at.ok() && *metrics_at == *dashboard_at;
   }
-  auto serve = [&](const std::string& listen, const char* what, std::vector<HttpRoute> routes, size_t threads) {
-    auto server = HttpServer::Start(listen, what, std::move(routes), threads);
+  auto serve = [&](const std::string& listen, const char* what, std::vector<HttpRoute> routes) {
+    auto server = HttpServer::Start(listen, what, std::move(routes));
     if (!server.ok()) return Result<HttpServer*>(server.status());
     servers.push_back(std::move(server.value()));
     return Result<HttpServer*>(servers.back().get());
@@ -45,18 +42,18 @@ Status ServeHttp(const NodeRunConfig& config, const NodeMetrics* metrics, Dashbo
   if (shared) {
     std::vector<HttpRoute> routes = dashboard->Routes();
     routes.push_back(metrics->Route());
-    auto server = serve(config.dashboard_listen, "dashboard", std::move(routes), kDashboardThreads);
+    auto server = serve(config.dashboard_listen, "dashboard", std::move(routes));
     if (!server.ok()) return server.status();
     if (Status s = announce(**server, "metrics-endpoint", "metrics"); !s.ok()) return s;
     return announce(**server, "dashboard-endpoint", "dashboard");
   }
   if (metrics) {
-    auto server = serve(config.metrics_listen, "metrics", {metrics->Route()}, kMetricsThreads);
+    auto server = serve(config.metrics_listen, "metrics", {metrics->Route()});
     if (!server.ok()) return server.status();
     if (Status s = announce(**server, "metrics-endpoint", "metrics"); !s.ok()) return s;
   }
   if (dashboard) {
-    auto server = serve(config.dashboard_listen, "dashboard", dashboard->Routes(), kDashboardThreads);
+    auto server = serve(config.dashboard_listen, "dashboard", dashboard->Routes());
     if (!server.ok()) return server.status();
     if (Status s = announce(**server, "dashboard-endpoint", "dashboard"); !s.ok()) return s;
   }

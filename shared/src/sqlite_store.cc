@@ -83,6 +83,10 @@ Status SqliteStore::Prepare() {
       {&put_claim_,
        "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, network, alone) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      // A rowid past every other, even the replaced row's, so ClaimsAfter hands it on again.
+      {&replace_claim_,
+       "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, network, alone) "
+       "VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},

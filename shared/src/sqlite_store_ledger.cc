@@ -45,9 +45,13 @@ void SqliteStore::PutProject(const ProjectRow& p) {
 
 void SqliteStore::PutCancelled(const ProjectId& project) { Write(*put_cancelled_, IdSpan(project)); }
 
-void SqliteStore::PutClaim(const ClaimRow& c, const Bytes& result) {
+void SqliteStore::PutClaim(const ClaimRow& c, const Bytes& result) { WriteClaim(*put_claim_, c, result); }
+
+void SqliteStore::ReplaceClaim(const ClaimRow& c, const Bytes& result) { WriteClaim(*replace_claim_, c, result); }
+
+void SqliteStore::WriteClaim(Statement& statement, const ClaimRow& c, const Bytes& result) {
   auto index = static_cast<int64_t>(c.unit.index);
-  Write(*put_claim_, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
+  Write(statement, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
         std::span<const uint8_t>(c.signature), c.network, int64_t{c.alone});
   Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
 }

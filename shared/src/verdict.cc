@@ -1,6 +1,7 @@
 #include "potluck/core/verdict.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace potluck {
@@ -21,6 +22,18 @@ uint32_t Backing(std::span<const ClaimRecord> claims, const ResultHash& hash, co
   return backing;
 }
 
+// The result of the claims leased alone, if they all agree (normally there is at most one: only a
+// unit's first lease goes out alone). Alone claims that disagree prove nothing: the quorum decides.
+std::optional<ResultHash> AloneHash(std::span<const ClaimRecord> claims) {
+  std::optional<ResultHash> hash;
+  for (const ClaimRecord& c : claims) {
+    if (!c.alone) continue;
+    if (hash && *hash != c.hash) return std::nullopt;
+    hash = c.hash;
+  }
+  return hash;
+}
+
 }  // namespace
 
 Verdict Decide(std::span<const ClaimRecord> claims, const QuorumPolicy& policy) {
@@ -34,7 +47,14 @@ Verdict Decide(std::span<const ClaimRecord> claims, const QuorumPolicy& policy) 
     }
   }
   const auto count = static_cast<uint32_t>(claims.size());
-  if (v.agreeing >= policy.min_quorum || (count == 1 && claims[0].alone)) {
+  const std::optional<ResultHash> alone = AloneHash(claims);
+  if (alone && v.agreeing < policy.min_quorum) {
+    // Verified by the peer trusted with it alone, whatever came later: a verified unit stays
+    // verified in any order of arrival. Only a quorum outweighs it.
+    v.hash = *alone;
+    v.agreeing = Backing(claims, *alone, policy);
+    v.state = UnitState::kVerified;
+  } else if (v.agreeing >= policy.min_quorum) {
     v.state = UnitState::kVerified;
   } else if (count >= policy.max_replicas) {
     v.state = UnitState::kFailed;

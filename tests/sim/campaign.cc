@@ -50,6 +50,7 @@ std::string RunLine(const RunReport& r) {
                 static_cast<double>(o.finish_time.count()) / 1000, o.messages, o.crashes, o.checks.verified,
                 o.checks.failed, o.trace_hash);
   std::string line = buf;
+  if (o.claims_contradicting > 0) line += " contradicting " + std::to_string(o.claims_contradicting);
   for (const std::string& problem : o.checks.problems) line += "\n    " + problem;
   return line;
 }

@@ -49,6 +49,7 @@ struct SimOutcome {
   uint64_t crashes = 0;         // between turns and inside them, commit failures included
   std::array<uint64_t, kFaultPointCount> faults_fired{};
   uint64_t leases_alone = 0;    // adaptive replication, as counted by the holders up at the end
+  uint64_t claims_contradicting = 0;  // second, different results of a unit from one peer, the same way
   std::vector<SimCredit> credit;  // of every computing node
   SimChecks checks;
   // With SimOptions::count_traffic: what each node sent, and which nodes held the project.

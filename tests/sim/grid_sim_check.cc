@@ -4,6 +4,7 @@
 
 #include "sim/grid_sim.h"
 #include "sim/grid_sim_node.h"
+#include "sim/sim_checks.h"
 
 namespace potluck::testing {
 namespace {
@@ -76,6 +77,7 @@ SimOutcome GridSim::Check(const ProjectId& project) {
   for (size_t i = nodes_.size(); i-- > 0;) {
     if (!nodes_[i].up()) continue;
     out.leases_alone += nodes_[i].node->holder().counters().leases_alone;
+    out.claims_contradicting += nodes_[i].node->holder().counters().claims_contradicting;
     auto s = nodes_[i].node->holder().Describe(project, true, LocalTime(i));
     if (!s.ok() || out.status.units.total > 0) continue;
     out.status = s.value();
@@ -102,7 +104,7 @@ std::vector<SimCredit> GridSim::CheckCredit(const ProjectId& project) {
     POTLUCK_CHECK(ledger.ok());
     for (const auto& row : ledger->claims) {
       if (row.unit.project != project) continue;
-      claims[row.unit.index].try_emplace(row.peer, ClaimRecord{row.peer, row.hash, row.network, row.alone});
+      MergeClaim(claims[row.unit.index], ClaimRecord{row.peer, row.hash, row.network, row.alone});
     }
   }
   std::map<PeerId, SimCredit> earned;

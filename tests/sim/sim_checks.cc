@@ -91,6 +91,17 @@ void CheckHolder(SimChecks& out, const CheckedNode& n, const UnitClaims& claims,
 
 }  // namespace
 
+void MergeClaim(std::map<PeerId, ClaimRecord>& by_peer, const ClaimRecord& claim) {
+  auto [it, fresh] = by_peer.try_emplace(claim.peer, claim);
+  if (fresh) return;
+  if (claim.hash < it->second.hash) {
+    it->second.hash = claim.hash;
+  } else if (claim.hash != it->second.hash) {
+    return;
+  }
+  it->second.alone = it->second.alone || claim.alone;
+}
+
 ResultHash RightResultHash(uint64_t index) { return ResultHash{Blake2b256(SquareWorkload::Encode(index * index))}; }
 
 SimChecks CheckRun(const std::vector<CheckedNode>& nodes, const ProjectId& project, const QuorumPolicy& policy,
@@ -102,7 +113,9 @@ SimChecks CheckRun(const std::vector<CheckedNode>& nodes, const ProjectId& proje
   for (const CheckedNode& n : nodes) {
     if (n.saboteur) saboteurs.insert(n.id);
     UnitClaims claims = ClaimsOf(*n.store, project);
-    for (const auto& [index, by_peer] : claims) all[index].insert(by_peer.begin(), by_peer.end());
+    for (const auto& [index, by_peer] : claims) {
+      for (const auto& [peer, record] : by_peer) MergeClaim(all[index], record);
+    }
     if (!n.live || !n.node->holder().Describe(project, false, now).ok()) continue;
     ++out.holders;
     CheckHolder(out, n, claims, project, policy, units, now);

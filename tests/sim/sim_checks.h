@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ struct SimChecks {
 
 // The right result of unit `index` of the simulated workload.
 ResultHash RightResultHash(uint64_t index);
+
+// Adds one node's claim to a union of ledgers by the holders' own rule: of two claims of one
+// peer, the smaller hash; the same claim counts as leased alone if any copy says so.
+void MergeClaim(std::map<PeerId, ClaimRecord>& by_peer, const ClaimRecord& claim);
 
 // REQUIRES: the run has settled (no fault is still injected).
 SimChecks CheckRun(const std::vector<CheckedNode>& nodes, const ProjectId& project, const QuorumPolicy& policy,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "potluck/crypto/hash.h"
 #include "potluck/store/sqlite_store.h"
 #include "fake_directory.h"
@@ -245,6 +247,44 @@ TEST_F(HolderTest, DuplicateClaimIsCountedOnce) {
   EXPECT_EQ(holder_->counters().claims_duplicate, 1u);
   EXPECT_EQ(Status(id).units.verified, 0u);  // one peer alone is no quorum
   EXPECT_EQ(store_->LoadLedger()->claims.size(), 1u);
+}
+
+TEST_F(HolderTest, TwoDifferentResultsFromOnePeerEndTheSameInEitherOrder) {
+  // Peer 1 signs two results for unit 0 (one right, one wrong); peer 2 computes it right.
+  const Bytes manifest = Manifest(1);
+  const ResultHash right{Blake2b256(SquareWorkload::Encode(0))};
+  const ResultHash wrong{Blake2b256(SquareWorkload::Encode(5))};
+  const ResultHash kept = std::min(right, wrong);
+  std::vector<std::pair<PeerId, ResultHash>> ledgers[2];
+  uint64_t verified[2];
+  for (int order = 0; order < 2; ++order) {
+    store_ = std::move(SqliteStore::Open(":memory:").value());
+    holder_ = NewHolder();
+    ProjectId id = Submit(manifest);
+    Claim(Peer(1), {id, 0}, order == 0 ? 0 : 5);
+    const uint64_t first_seq = store_->ClaimsAfter(id, 0, 10)->back().seq;
+    Claim(Peer(1), {id, 0}, order == 0 ? 5 : 0);
+    Claim(Peer(2), {id, 0}, 0);
+    EXPECT_EQ(holder_->counters().claims_contradicting, 1u);
+    auto ledger = store_->LoadLedger();
+    for (const auto& c : ledger->claims) ledgers[order].emplace_back(c.peer, c.hash);
+    std::sort(ledgers[order].begin(), ledgers[order].end());
+    verified[order] = Status(id).units.verified;
+    EXPECT_EQ(verified[order], kept == right ? 1u : 0u);
+    // A replaced claim is stored anew, so the other holders are sent it again.
+    const bool replaced = (order == 0 ? right : wrong) != kept;
+    auto after = store_->ClaimsAfter(id, first_seq, 10).value();
+    ASSERT_FALSE(after.empty());
+    EXPECT_EQ(after.front().claim.peer, replaced ? Peer(1) : Peer(2));
+    // The verdict after a restart is the one the holder reached.
+    holder_ = NewHolder();
+    ASSERT_TRUE(holder_->Load(now_).ok());
+    EXPECT_EQ(Status(id).units.verified, verified[order]);
+  }
+  EXPECT_EQ(ledgers[0], ledgers[1]);
+  EXPECT_EQ(verified[0], verified[1]);
+  EXPECT_EQ(ledgers[0].size(), 2u);
+  EXPECT_NE(std::find(ledgers[0].begin(), ledgers[0].end(), std::make_pair(Peer(1), kept)), ledgers[0].end());
 }
 
 TEST_F(HolderTest, CopyOfAHeldClaimIsADuplicateWhateverItsSignature) {

@@ -1,10 +1,16 @@
 // The metrics registry's text exposition format, the --metrics parser, and the HTTP endpoint
 // over loopback.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "potluck/app/http_server.h"
 #include "potluck/app/metrics.h"
@@ -120,7 +126,7 @@ TEST(HttpServerTest, ServesMetricsOnAFreePortAndNothingElse) {
   MetricsRegistry registry;
   registry.Gauge("potluck_peers", "Peers.").Set(2);
   NodeMetrics node_metrics(&registry);
-  auto server = HttpServer::Start("127.0.0.1:0", "metrics", {node_metrics.Route()}, 1);
+  auto server = HttpServer::Start("127.0.0.1:0", "metrics", {node_metrics.Route()});
   ASSERT_TRUE(server.ok()) << server.status().message();
   ASSERT_GT((*server)->port(), 0);
   EXPECT_EQ((*server)->endpoint(), "127.0.0.1:" + std::to_string((*server)->port()));
@@ -139,11 +145,96 @@ TEST(HttpServerTest, ServesMetricsOnAFreePortAndNothingElse) {
 }
 
 TEST(HttpServerTest, PortInUseIsAnErrorNamingIt) {
-  auto first = HttpServer::Start("127.0.0.1:0", "metrics", {}, 1);
+  auto first = HttpServer::Start("127.0.0.1:0", "metrics", {});
   ASSERT_TRUE(first.ok()) << first.status().message();
-  auto second = HttpServer::Start((*first)->endpoint(), "metrics", {}, 1);
+  auto second = HttpServer::Start((*first)->endpoint(), "metrics", {});
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find((*first)->endpoint()), std::string::npos) << second.status().message();
+}
+
+// A raw connection to 127.0.0.1:PORT, to send what no well-behaved client library would.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) { ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), bytes.size()); }
+  // Reads until `marker` has been seen `times` times, the peer closes, or 5 s pass.
+  std::string Read(const std::string& marker, int times = 1) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int seen = 0;
+      for (size_t at = got.find(marker); at != std::string::npos; at = got.find(marker, at + 1)) ++seen;
+      if (seen >= times) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char chunk[4096];
+      ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      got.append(chunk, static_cast<size_t>(n));
+    }
+    return got;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+HttpRoute HelloRoute() {
+  return {"/hello/([a-z]+)", [](const std::vector<std::string>& c) { return HttpReply{200, "hi " + c[1] + "\n"}; }};
+}
+
+TEST(HttpServerTest, KeepsAConnectionAliveAcrossRequestsAndPassesCaptures) {
+  auto server = HttpServer::Start("127.0.0.1:0", "metrics", {HelloRoute()});
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  RawConnection c((*server)->port());
+  ASSERT_TRUE(c.connected());
+  c.Send("GET /hello/ann HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/bob?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string both = c.Read("\n", 1 + 2 * 5);  // two answers of several lines each
+  EXPECT_NE(both.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << both;
+  EXPECT_NE(both.find("hi ann\n"), std::string::npos) << both;
+  EXPECT_NE(both.find("hi bob\n"), std::string::npos) << both;
+}
+
+TEST(HttpServerTest, RefusesOtherMethodsBadRequestsAndHugeHeads) {
+  auto server = HttpServer::Start("127.0.0.1:0", "metrics", {HelloRoute()});
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  struct Case {
+    std::string request;
+    std::string status_line;
+  };
+  const Case cases[] = {
+      {"POST /hello/ann HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.1 405 "},
+      {"GET /hello/ANN HTTP/1.1\r\n\r\n", "HTTP/1.1 404 "},
+      {"nonsense\r\n\r\n", "HTTP/1.1 400 "},
+      {"GET /hello/ann HTTP/1.1\r\nContent-Length: 100000\r\n\r\n", "HTTP/1.1 413 "},
+      {"GET /hello/ann HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", "HTTP/1.1 400 "},
+  };
+  for (const Case& test : cases) {
+    RawConnection c((*server)->port());
+    ASSERT_TRUE(c.connected());
+    c.Send(test.request);
+    std::string answer = c.Read("\r\n\r\n");
+    EXPECT_TRUE(answer.starts_with(test.status_line)) << test.request.substr(0, 40) << " -> " << answer;
+  }
+}
+
+TEST(HttpServerTest, StopsWhileAConnectionIsOpenAndIdle) {
+  auto server = HttpServer::Start("127.0.0.1:0", "metrics", {HelloRoute()});
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  RawConnection c((*server)->port());
+  ASSERT_TRUE(c.connected());
+  c.Send("GET /hel");  // half a request, which the server waits on
+  server->reset();     // must return without waiting out the request timeout
+  EXPECT_EQ(c.Read("never"), "");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace potluck {
 namespace {
 
@@ -97,11 +99,30 @@ TEST(VerdictTest, WithoutTheNetworkRuleEveryPeerCounts) {
   EXPECT_EQ(Decide(c, loopback).state, UnitState::kVerified);
 }
 
-TEST(VerdictTest, ALoneClaimVerifiesOnlyAlone) {
+TEST(VerdictTest, AClaimLeasedAloneVerifiesWhateverComesLater) {
   std::vector<ClaimRecord> c = {C(1, 5, "", true)};
   EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kVerified);
+  EXPECT_EQ(Decide(c, kPolicy).hash, Hash(5));
+  // A disagreeing claim, in either order, leaves the verdict where it was.
   c.push_back(C(2, 6));
+  for (int order = 0; order < 2; ++order) {
+    Verdict v = Decide(c, kPolicy);
+    EXPECT_EQ(v.state, UnitState::kVerified);
+    EXPECT_EQ(v.hash, Hash(5));
+    std::reverse(c.begin(), c.end());
+  }
+  // A quorum is stronger evidence than one trusted peer.
+  c.push_back(C(3, 6));
+  EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kVerified);
+  EXPECT_EQ(Decide(c, kPolicy).hash, Hash(6));
+}
+
+TEST(VerdictTest, DisagreeingAloneClaimsLeaveItToTheQuorum) {
+  std::vector<ClaimRecord> c = {C(1, 5, "", true), C(2, 6, "", true)};
   EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kPending);
+  c.push_back(C(3, 6));
+  EXPECT_EQ(Decide(c, kPolicy).state, UnitState::kVerified);
+  EXPECT_EQ(Decide(c, kPolicy).hash, Hash(6));
 }
 
 }  // namespace

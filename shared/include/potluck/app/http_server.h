@@ -1,4 +1,4 @@
-// A small read-only HTTP server on a thread of its own, for what a node shows people and
+// A small read-only HTTP server on a thread of its own (libevent's evhttp), for what a node shows people and
 // scrapers: Prometheus metrics (--metrics) and the dashboard (--dashboard). Routes answer GET
 // only; any other path or method gets an error status. See docs/metrics.md and docs/api.md.
 #pragma once
@@ -36,17 +36,17 @@ struct HttpReply {
 struct HttpRoute {
   // A regular expression the whole path must match, as std::regex (ECMAScript) reads it.
   std::string path;
-  // Called on a server thread with the path's capture groups (the whole path first).
-  // REQUIRES: thread-safe, and it must not block for long.
+  // Called on the server thread with the path's capture groups (the whole path first).
+  // REQUIRES: thread-safe, and it must not block for long: requests are answered one at a time.
   std::function<HttpReply(const std::vector<std::string>& captures)> handle;
 };
 
 class HttpServer {
  public:
-  // Binds `listen` (see ParseHttpListen) and serves `routes` with `threads` threads, each
-  // taking one connection at a time. REQUIRES: whatever the routes use outlives the server.
+  // Binds `listen` (see ParseHttpListen) and serves `routes`, GET and HEAD only, on one
+  // thread. REQUIRES: whatever the routes use outlives the server.
   static Result<std::unique_ptr<HttpServer>> Start(std::string_view listen, std::string_view what,
-                                                   std::vector<HttpRoute> routes, size_t threads);
+                                                   std::vector<HttpRoute> routes);
   // Stops serving and joins the threads.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

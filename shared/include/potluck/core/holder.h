@@ -44,6 +44,7 @@ struct HolderCounters {
   uint64_t claims_accepted = 0;
   uint64_t claims_duplicate = 0;
   uint64_t claims_refused = 0;  // unknown project or unit, bad hash, oversized result
+  uint64_t claims_contradicting = 0;  // a peer's second, different result for a unit: proof it lied
   uint64_t leases_granted = 0;
   uint64_t leases_expired = 0;
   uint64_t leases_unconfirmed = 0;
@@ -177,6 +178,14 @@ class Holder {
   void DropLease(Project& project, uint64_t index, UnitLedger& unit, const PeerId& peer);
   void ExpireLeases(TimePoint now);
   void Decide(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
+  // A claim from a peer that has one for the unit already: word that it was leased alone, or a
+  // second, different result (see holder.cc).
+  void OnSecondClaim(Project& project, UnitLedger& unit, ClaimRecord& held, const Claim& claim, bool alone,
+                     TimePoint now);
+  // A decided unit whose claims changed follows the verdict of its ledger, as after a restart:
+  // a quorum outweighs a claim leased alone, and a late claim can complete a failed unit's
+  // quorum. True when its state changed.
+  bool Revise(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
   // Scores `claims` against a verified unit's agreed hash.
   void Score(const std::vector<ClaimRecord>& claims, const ResultHash& agreed);
   static bool Runs(const Offer& offer, const Manifest& manifest);

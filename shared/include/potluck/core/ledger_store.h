@@ -47,6 +47,9 @@ class LedgerStore {
   virtual void PutCancelled(const ProjectId& project) = 0;
   // Keeps `result` once per (unit, hash): agreeing replicas share it.
   virtual void PutClaim(const ClaimRow& claim, const Bytes& result) = 0;
+  // Replaces the claim of the same peer and unit, under a new sequence number so that it is
+  // passed on again (see ClaimsAfter).
+  virtual void ReplaceClaim(const ClaimRow& claim, const Bytes& result) = 0;
   // A stored claim turned out to verify its unit alone (see ClaimRecord::alone).
   virtual void MarkClaimAlone(const UnitKey& unit, const PeerId& peer) = 0;
   virtual void PutLease(const LeaseRow& lease) = 0;

@@ -17,7 +17,8 @@ struct ClaimRecord {
   // empty when unknown. Claims of one network count once toward a quorum.
   std::string network;
   // Leased without replication to a peer with a long record (adaptive replication): it
-  // verifies its unit alone.
+  // verifies its unit alone. A fact about its lease, so every holder marks it the same way
+  // whatever order the unit's claims reach it in.
   bool alone = false;
   bool operator==(const ClaimRecord&) const = default;
 };
@@ -34,8 +35,9 @@ struct Verdict {
 // REQUIRES: claims come from distinct peers (the ledger keeps one claim per peer and unit).
 // A hash backed by min_quorum claims wins (ties: the smaller hash, so the verdict is the same
 // everywhere); with max_replicas claims and no quorum, the unit failed. With the policy's
-// distinct_networks, claims from one network back a hash once. A lone claim marked `alone`
-// verifies its unit.
+// distinct_networks, claims from one network back a hash once. Without a quorum, claims marked
+// `alone` that agree verify their unit however many others disagree, so that a verified unit
+// stays verified whatever order its claims arrive in.
 Verdict Decide(std::span<const ClaimRecord> claims, const QuorumPolicy& policy);
 
 }  // namespace potluck

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   void PutProject(const ProjectRow& project) override;
   void PutCancelled(const ProjectId& project) override;
   void PutClaim(const ClaimRow& claim, const Bytes& result) override;
+  void ReplaceClaim(const ClaimRow& claim, const Bytes& result) override;
   void MarkClaimAlone(const UnitKey& unit, const PeerId& peer) override;
   void PutLease(const LedgerStore::LeaseRow& lease) override;
   void DropLease(const UnitKey& unit, const PeerId& peer) override;
@@ -52,10 +54,11 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   void DropPeer(const PeerId& id) override;
 
  private:
-  // One project's claims in the order stored (a claim's sequence number is its position + 1),
-  // one per (unit, peer), and its result bytes once per (unit, hash).
+  // One project's claims in the order stored (a claim's sequence number is its position + 1;
+  // a replaced claim leaves its place empty), one per (unit, peer), and its result bytes once
+  // per (unit, hash).
   struct Ledger {
-    std::vector<ClaimRow> claims;
+    std::vector<std::optional<ClaimRow>> claims;
     std::map<std::pair<uint64_t, PeerId>, size_t> claim_at;
     std::map<std::pair<uint64_t, ResultHash>, Bytes> results;
   };

@@ -32,6 +32,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   void PutProject(const ProjectRow& project) override;
   void PutCancelled(const ProjectId& project) override;
   void PutClaim(const ClaimRow& claim, const Bytes& result) override;
+  void ReplaceClaim(const ClaimRow& claim, const Bytes& result) override;
   void PutLease(const LedgerStore::LeaseRow& lease) override;
   void DropLease(const UnitKey& unit, const PeerId& peer) override;
   void MarkClaimAlone(const UnitKey& unit, const PeerId& peer) override;
@@ -63,13 +64,15 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // Runs a prepared write and records its outcome in the transaction.
   template <typename... Args>
   void Write(Statement& statement, const Args&... args);
+  // One claim with `statement` (insert or replace), and its result bytes.
+  void WriteClaim(Statement& statement, const ClaimRow& claim, const Bytes& result);
 
   std::unique_ptr<Database> db_;
   Transaction tx_;
   Faults* faults_ = nullptr;
   std::unique_ptr<Statement> put_cancelled_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
-      mark_claim_alone_;
+      mark_claim_alone_, replace_claim_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
       put_checkpoint_, drop_checkpoint_;
   std::unique_ptr<Statement> put_credit_, mark_credit_verified_, add_verified_credit_, drop_credit_;
