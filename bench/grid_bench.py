@@ -173,7 +173,11 @@ class PotluckGrid:
         return wall
 
     def kernel_summary(self):
-        return "; ".join(f"worker {i} kernel ran {r:.2f} s, waited for a core {w:.2f} s, had no work {n:.2f} s"
+        # Without the machine's other load the kernels would run through their waits for a core:
+        # ran / (ran + no work) is then the share of a core each would use, the grid's own CPU
+        # (which the waits also hold) left out.
+        return "; ".join(f"worker {i} kernel ran {r:.2f} s, waited for a core {w:.2f} s, had no work {n:.2f} s "
+                         f"(busy {r / max(r + n, 1e-9):.1%} of the time it was not waiting)"
                          for i, (r, w, n) in enumerate(self.kernels)) + \
             f"; the grid's processes besides kernels used {self.overhead_cpu:.2f} CPU-s"
 
