@@ -77,6 +77,28 @@ TEST_F(MembershipTest, GossipIsAnsweredAndMergedNewestFirst) {
   EXPECT_TRUE(Gossip(*m, {}, 0).messages.empty());  // a reply is not answered
 }
 
+TEST_F(MembershipTest, AnOfferHoldingANewProjectIsGossipedAtTheNextTickNotTheNextRound) {
+  auto m = Make({"tcp://seed"});
+  ASSERT_EQ(m->Tick(now_).messages.size(), 1u);  // the first round
+  now_ += 100ms;
+  EXPECT_TRUE(m->Tick(now_).messages.empty()) << "the next round is a second away";
+  Offer own;
+  own.endpoint = "tcp://self";
+  ProjectId project;
+  project.bytes.fill(5);
+  own.holds = {project};
+  m->SetOwnOffer(own);
+  now_ += 100ms;
+  Actions a = m->Tick(now_);
+  ASSERT_EQ(a.messages.size(), 1u) << "news of work goes at once";
+  const auto& sent = std::get<potluck::Gossip>(a.messages[0].message.body);
+  ASSERT_FALSE(sent.offers.empty());
+  EXPECT_EQ(sent.offers[0].holds, own.holds);
+  m->SetOwnOffer(own);  // nothing new since that round
+  now_ += 100ms;
+  EXPECT_TRUE(m->Tick(now_).messages.empty());
+}
+
 TEST_F(MembershipTest, PeersWhoseOffersExpireAreDropped) {
   auto m = Make();
   Gossip(*m, {OfferOf(2, now_, 5s), OfferOf(3, now_, 20s)});
