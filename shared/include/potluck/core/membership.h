@@ -58,7 +58,8 @@ class Membership final : public Directory {
   Actions OnPeersRequest(const Inbound& in, TimePoint now);
 
   // Offers that were new or newer in the last OnGossip() call, for the holder to read.
-  const std::vector<Offer>& fresh() const { return fresh_; }
+  // They point into the view: valid until the next call of OnGossip() or Tick().
+  const std::vector<const Offer*>& fresh() const { return fresh_; }
 
   // Our own offer as of `now`, then every live offer of other peers: what a PeersRequest is
   // answered with.
@@ -80,6 +81,8 @@ class Membership final : public Directory {
 
   Offer OwnOffer(TimePoint now) const;
   Gossip Sample(TimePoint now);
+  // `count` distinct entries of `from` (all of them if it has no more), in random order.
+  std::vector<const Offer*> PickRandom(const std::vector<const Offer*>& from, size_t count);
   void Merge(const Offer& offer, bool direct, TimePoint now);
   void Expire(TimePoint now);
   Outgoing PushOwnOffer(const std::string& endpoint, TimePoint now);
@@ -93,11 +96,15 @@ class Membership final : public Directory {
   std::map<PeerId, Known> offers_;
   mutable std::vector<const Offer*> alive_;  // Alive(), kept until offers_ gains or loses a peer
   mutable bool alive_stale_ = true;
+  // Others' offers, of holders with work and the rest, for sampling; rebuilt when a peer
+  // comes or goes or starts or stops holding work.
+  std::vector<const Offer*> holders_, others_;
+  bool groups_stale_ = true;
   size_t relayed_count_ = 0;
   std::map<std::string, TimePoint> pinned_;  // endpoint -> until when
   std::vector<std::string> remembered_;
   std::vector<std::string> discovered_;
-  std::vector<Offer> fresh_;
+  std::vector<const Offer*> fresh_;
   TimePoint next_round_{};
 };
 
