@@ -325,7 +325,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
       (!HoldsClaim(it->second, claim.unit.index, peer, claim.hash) &&
        (claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash ||
-        !VerifySignature(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)))) {
+        !SignedBy(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)))) {
     ++counters_.claims_refused;
     spdlog::warn("refused a claim from {} for {}#{}", peer.Short(), claim.unit.project.Short(), claim.unit.index);
     return false;
@@ -365,6 +365,11 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) Decide(p, claim.unit.index, unit, now);
   return true;
+}
+
+bool Holder::SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature) {
+  return config_.signatures ? config_.signatures->Check(peer, message, signature)
+                            : VerifySignature(peer, message, signature);
 }
 
 bool Holder::HoldsClaim(const Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {

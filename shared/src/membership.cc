@@ -74,8 +74,8 @@ void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
     if (source == Source::kRelayed && relayed_count_ >= config_.relayed_offers_max) return;
     spdlog::info("peer {} joined at {} ({} cores)", offer.peer.Short(), offer.endpoint, offer.cores);
     it = offers_.emplace(offer.peer, Known{offer, source}).first;
+    Enlist(it->second);
     alive_stale_ = true;
-    groups_stale_ = true;
     relayed_count_ += source == Source::kRelayed;
     if (!offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
   } else {
@@ -84,8 +84,10 @@ void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
       --relayed_count_;
     }
     const bool moved = it->second.offer.endpoint != offer.endpoint;
-    groups_stale_ |= it->second.offer.holds.empty() != offer.holds.empty();
+    const bool regroup = it->second.offer.holds.empty() != offer.holds.empty();
+    if (regroup) Delist(it->second);
     it->second.offer = offer;
+    if (regroup) Enlist(it->second);
     if (moved && !offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
   }
   fresh_.push_back(&it->second.offer);
@@ -102,9 +104,9 @@ void Membership::Expire(TimePoint now) {
     spdlog::info("peer {} went silent", it->first.Short());
     silent.push_back(it->first);
     relayed_count_ -= it->second.source == Source::kRelayed;
+    Delist(it->second);
     it = offers_.erase(it);
     alive_stale_ = true;
-    groups_stale_ = true;
   }
   // The stored peers are the live ones, so the table stays as bounded as the view; but when
   // everyone went silent at once our own network is the likelier culprit, and the stored
@@ -122,24 +124,36 @@ Gossip Membership::Sample(TimePoint now) {
   const size_t limit = 1 + std::min(config_.gossip_offers, kGossipOffersMax - 1);
   gossip.offers.reserve(limit);
   gossip.offers.push_back(own_issued_);
-  if (groups_stale_) {
-    holders_.clear();
-    others_.clear();
-    for (const auto& [id, known] : offers_) (known.offer.holds.empty() ? others_ : holders_).push_back(&known.offer);
-    groups_stale_ = false;
-  }
   // Holders with work first, so that every volunteer soon learns where work is.
   for (const auto* group : {&holders_, &others_}) {
-    for (const Offer* offer : PickRandom(*group, limit - gossip.offers.size())) gossip.offers.push_back(*offer);
+    for (const Known* known : PickRandom(*group, limit - gossip.offers.size())) gossip.offers.push_back(known->offer);
   }
   return gossip;
 }
 
-std::vector<const Offer*> Membership::PickRandom(const std::vector<const Offer*>& from, size_t count) {
-  std::vector<const Offer*> picked;
+std::vector<Membership::Known*>& Membership::GroupOf(const Known& known) {
+  return known.offer.holds.empty() ? others_ : holders_;
+}
+
+void Membership::Enlist(Known& known) {
+  auto& group = GroupOf(known);
+  known.slot = group.size();
+  group.push_back(&known);
+}
+
+void Membership::Delist(Known& known) {
+  auto& group = GroupOf(known);
+  Known* last = group.back();
+  group[known.slot] = last;
+  last->slot = known.slot;
+  group.pop_back();
+}
+
+std::vector<const Membership::Known*> Membership::PickRandom(const std::vector<Known*>& from, size_t count) {
+  std::vector<const Known*> picked;
   if (count == 0) return picked;
   if (from.size() <= 2 * count) {
-    picked = from;
+    picked.assign(from.begin(), from.end());
     std::shuffle(picked.begin(), picked.end(), rng_);
     picked.resize(std::min(count, picked.size()));
     return picked;

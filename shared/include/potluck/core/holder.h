@@ -20,6 +20,7 @@
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/reputation.h"
 #include "potluck/core/verdict.h"
+#include "potluck/crypto/signature.h"
 #include "potluck/workload/workload.h"
 
 namespace potluck {
@@ -38,6 +39,8 @@ struct HolderConfig {
   Duration push_retry = std::chrono::seconds(3);
   // Fault injection (see faults.h): null, so never, outside the simulator. Not owned.
   Faults* faults = nullptr;
+  // Checks claims' signatures; null: VerifySignature(). Not owned.
+  SignatureChecker* signatures = nullptr;
 };
 
 struct HolderCounters {
@@ -168,6 +171,7 @@ class Holder {
   // True if `peer`'s claim of `hash` for unit `index` is in the ledger already.
   static bool HoldsClaim(const Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
   bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
+  bool SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
   // Whether unit `index` is ours to lease, pending, not leased alone, and leased to fewer

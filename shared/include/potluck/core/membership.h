@@ -77,12 +77,18 @@ class Membership final : public Directory {
   struct Known {
     Offer offer;
     Source source;
+    size_t slot = 0;  // where it stands in its group, holders_ or others_
   };
 
   Offer OwnOffer(TimePoint now) const;
   Gossip Sample(TimePoint now);
   // `count` distinct entries of `from` (all of them if it has no more), in random order.
-  std::vector<const Offer*> PickRandom(const std::vector<const Offer*>& from, size_t count);
+  std::vector<const Known*> PickRandom(const std::vector<Known*>& from, size_t count);
+  // The group an offer is sampled from, by whether it holds work; Enlist() after it joins
+  // offers_ or changes group, Delist() before it leaves or changes.
+  std::vector<Known*>& GroupOf(const Known& known);
+  void Enlist(Known& known);
+  void Delist(Known& known);
   void Merge(const Offer& offer, bool direct, TimePoint now);
   void Expire(TimePoint now);
   Outgoing PushOwnOffer(const std::string& endpoint, TimePoint now);
@@ -96,10 +102,8 @@ class Membership final : public Directory {
   std::map<PeerId, Known> offers_;
   mutable std::vector<const Offer*> alive_;  // Alive(), kept until offers_ gains or loses a peer
   mutable bool alive_stale_ = true;
-  // Others' offers, of holders with work and the rest, for sampling; rebuilt when a peer
-  // comes or goes or starts or stops holding work.
-  std::vector<const Offer*> holders_, others_;
-  bool groups_stale_ = true;
+  // Every entry of offers_, in one of two groups for sampling: holders with work and the rest.
+  std::vector<Known*> holders_, others_;
   size_t relayed_count_ = 0;
   std::map<std::string, TimePoint> pinned_;  // endpoint -> until when
   std::vector<std::string> remembered_;
