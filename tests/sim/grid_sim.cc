@@ -170,6 +170,7 @@ void GridSim::Crash(size_t i, const char* how) {
   n.down_until = now_ + kStep + Duration(down_ms);
   n.node.reset();
   ++n.generation;
+  n.busy_until = TimePoint{};  // its tasks died with it
   Trace([&] { return "node " + std::to_string(i) + " " + how + ", down for " + std::to_string(down_ms) + " ms"; });
 }
 
@@ -262,8 +263,12 @@ void GridSim::Dispatch(size_t from, Actions actions) {
     }
   }
   for (TaskStart& task : actions.tasks) {
+    // A node has one core: the runner computes the units it is handed one after another, so
+    // each starts when the one before it ends (the volunteer hands over the next one early).
     std::uniform_int_distribution<int64_t> compute_ms(kComputeMin.count(), kComputeMax.count());
-    events_.push({now_ + Duration(compute_ms(rng_)), seq_++, from, from, nodes_[from].generation, true, task.unit, {}});
+    SimNode& node = nodes_[from];
+    node.busy_until = std::max(now_, node.busy_until) + Duration(compute_ms(rng_));
+    events_.push({node.busy_until, seq_++, from, from, node.generation, true, task.unit, {}});
   }
 }
 

@@ -20,6 +20,7 @@ struct GridSim::SimNode {
   bool lost = false;                     // for good: never restarts
   std::optional<TimePoint> down_until;   // crashed; restarts then
   int generation = 0;
+  TimePoint busy_until{};                // when its core finishes the units it was handed
   uint64_t units_computed = 0;           // by its kernel, across restarts (saboteurs' records)
   Duration clock_offset{0};
   double clock_rate_ppm = 0;
