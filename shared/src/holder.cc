@@ -11,9 +11,10 @@
 namespace potluck {
 namespace {
 
-// How far Grant() looks through a project's open units before taking fresh ones. Bounded so
-// that a peer which already holds or claimed every open unit costs little per request.
-constexpr size_t kOpenScanMax = 512;
+// How far Grant() looks through a project's units short of replicas before taking fresh ones.
+// Bounded so that a peer which already holds or claimed the first of them costs little per
+// request.
+constexpr size_t kShortScanMax = 512;
 constexpr size_t kRecentVerifiedMax = 100000;
 
 }  // namespace
@@ -61,6 +62,7 @@ Status Holder::Load(TimePoint now) {
       if (v.state == UnitState::kFailed) ++p.failed;
       if (v.state == UnitState::kFailed) p.failed_units.insert(index);
       if (v.state == UnitState::kPending) p.open.insert(index);
+      Reindex(p, index, unit);
       const auto& claims = unit.claims;
       if (std::any_of(claims.begin(), claims.end(), [&](const auto& c) { return c.hash != claims.front().hash; })) {
         p.disputed.insert(index);
@@ -173,16 +175,18 @@ LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
   for (Project* p : order) {
     size_t given_before = grant.leases.size();
     size_t scanned = 0;
-    for (auto it = p->open.begin(); it != p->open.end() && grant.leases.size() < slots && scanned < kOpenScanMax;
+    auto& wanting = p->short_of_replicas;
+    for (auto it = wanting.begin(); it != wanting.end() && grant.leases.size() < slots && scanned < kShortScanMax;
          ++scanned) {
-      uint64_t index = *it++;  // TryLease never erases from `open`
-      if (Mine(*p, index)) TryLease(*p, index, peer, now, grant);
+      uint64_t index = *it++;  // TryLease may erase this unit from the set, never another
+      TryLease(*p, index, peer, now, grant);
     }
     while (grant.leases.size() < slots && p->fresh_cursor < p->manifest.units) {
       uint64_t index = p->fresh_cursor++;
       // Claimed before we leased it, or another holder's share: not ours to start.
       if (p->units.contains(index) || !Mine(*p, index)) continue;
       p->open.insert(index);
+      Reindex(*p, index, p->units[index]);
       TryLease(*p, index, peer, now, grant);
     }
     if (grant.leases.size() > given_before) grant.manifests.push_back(p->manifest_bytes);
@@ -207,6 +211,7 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
   TimePoint deadline = now + p.manifest.policy.deadline;
   UnitKey key{p.id, index};
   unit.leases.push_back({peer, deadline, now, alone});
+  Reindex(p, index, unit);
   lease_deadlines_.insert({deadline, {key, peer}});
   leases_by_peer_[peer].insert(key);
   store_.PutLease({key, peer, deadline});
@@ -215,6 +220,20 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
   spdlog::debug("lease {}#{} to {} until {}{}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline),
                alone ? ", alone" : "");
   return true;
+}
+
+bool Holder::WantsLeases(const Project& p, uint64_t index, const UnitLedger& unit) const {
+  if (unit.state != UnitState::kPending || !Mine(p, index)) return false;
+  if (std::any_of(unit.leases.begin(), unit.leases.end(), [](const auto& l) { return l.alone; })) return false;
+  return unit.leases.size() < potluck::Decide(unit.claims, p.manifest.policy).replicas_wanted;
+}
+
+void Holder::Reindex(Project& p, uint64_t index, const UnitLedger& unit) {
+  if (WantsLeases(p, index, unit)) {
+    p.short_of_replicas.insert(index);
+  } else {
+    p.short_of_replicas.erase(index);
+  }
 }
 
 std::string Holder::NetworkOfPeer(const PeerId& peer) const {
@@ -252,6 +271,7 @@ void Holder::DropLease(Project& p, uint64_t index, UnitLedger& unit, const PeerI
   // Most units are never leased again once claimed: give the memory back (about 130 bytes a
   // unit at quorum 2, a third of what a decided unit costs here).
   if (unit.leases.empty()) std::vector<ActiveLease>().swap(unit.leases);
+  Reindex(p, index, unit);
   auto by_peer = leases_by_peer_.find(peer);
   if (by_peer != leases_by_peer_.end()) {
     by_peer->second.erase(key);
@@ -277,6 +297,7 @@ void Holder::OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint 
     return;
   }
   leases.push_back({moved.to, deadline, now});
+  Reindex(p->second, moved.unit.index, unit->second);
   lease_deadlines_.insert({deadline, {moved.unit, moved.to}});
   leases_by_peer_[moved.to].insert(moved.unit);
   store_.PutLease({moved.unit, moved.to, deadline});
@@ -307,7 +328,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
       (!HoldsClaim(it->second, claim.unit.index, peer, claim.hash) &&
        (claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash ||
-        !VerifySignature(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)))) {
+        !SignedBy(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)))) {
     ++counters_.claims_refused;
     spdlog::warn("refused a claim from {} for {}#{}", peer.Short(), claim.unit.project.Short(), claim.unit.index);
     return false;
@@ -326,6 +347,7 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   }
   if (!unit.claims.empty() && unit.claims.front().hash != claim.hash) p.disputed.insert(index);
   unit.claims.push_back({peer, claim.hash, network, alone});
+  Reindex(p, claim.unit.index, unit);
   p.contributors.insert(peer);
   store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
   ++p.claims_stored;
@@ -369,6 +391,7 @@ void Holder::OnSecondClaim(Project& p, UnitLedger& unit, ClaimRecord& held, cons
   } else {
     Revise(p, index, unit, now);
   }
+  Reindex(p, index, unit);
 }
 
 bool Holder::Revise(Project& p, uint64_t index, UnitLedger& unit, TimePoint now) {
@@ -384,7 +407,13 @@ bool Holder::Revise(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   unit.state = UnitState::kPending;
   p.open.insert(index);
   Decide(p, index, unit, now);
+  Reindex(p, index, unit);
   return true;
+}
+
+bool Holder::SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature) {
+  return config_.signatures ? config_.signatures->Check(peer, message, signature)
+                            : VerifySignature(peer, message, signature);
 }
 
 bool Holder::HoldsClaim(const Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {
@@ -405,6 +434,7 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   }
   unit.state = v.state;
   p.open.erase(index);
+  p.short_of_replicas.erase(index);
   for (const ActiveLease& lease : std::vector<ActiveLease>(unit.leases)) DropLease(p, index, unit, lease.peer);
   if (v.state == UnitState::kVerified) {
     Score(unit.claims, v.hash);

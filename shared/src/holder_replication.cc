@@ -42,6 +42,7 @@ void Holder::UpdateLiveHolders(Project& p) {
   p.live_holders = std::move(live);
   // The shares moved: look again at units that were another holder's.
   p.fresh_cursor = 0;
+  for (uint64_t index : p.open) Reindex(p, index, p.units.at(index));
 }
 
 std::vector<PeerRef> Holder::HolderRefs(const Project& p) const {

@@ -74,6 +74,7 @@ void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
     if (source == Source::kRelayed && relayed_count_ >= config_.relayed_offers_max) return;
     spdlog::info("peer {} joined at {} ({} cores)", offer.peer.Short(), offer.endpoint, offer.cores);
     it = offers_.emplace(offer.peer, Known{offer, source}).first;
+    Enlist(it->second);
     alive_stale_ = true;
     relayed_count_ += source == Source::kRelayed;
     if (!offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
@@ -83,13 +84,17 @@ void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
       --relayed_count_;
     }
     const bool moved = it->second.offer.endpoint != offer.endpoint;
+    const bool regroup = it->second.offer.holds.empty() != offer.holds.empty();
+    if (regroup) Delist(it->second);
     it->second.offer = offer;
+    if (regroup) Enlist(it->second);
     if (moved && !offer.endpoint.empty()) store_.PutPeer({offer.peer, offer.endpoint, now});
   }
-  fresh_.push_back(offer);
+  fresh_.push_back(&it->second.offer);
 }
 
 void Membership::Expire(TimePoint now) {
+  fresh_.clear();  // it points into offers_
   std::vector<PeerId> silent;
   for (auto it = offers_.begin(); it != offers_.end();) {
     if (it->second.offer.expires_unix_ms > ToUnixMs(now)) {
@@ -99,6 +104,7 @@ void Membership::Expire(TimePoint now) {
     spdlog::info("peer {} went silent", it->first.Short());
     silent.push_back(it->first);
     relayed_count_ -= it->second.source == Source::kRelayed;
+    Delist(it->second);
     it = offers_.erase(it);
     alive_stale_ = true;
   }
@@ -115,20 +121,51 @@ Gossip Membership::Sample(TimePoint now) {
   Gossip gossip;
   alive_stale_ |= own_issued_.peer != self_;  // our own offer joins Alive() once issued
   own_issued_ = OwnOffer(now);
-  gossip.offers.push_back(own_issued_);
   const size_t limit = 1 + std::min(config_.gossip_offers, kGossipOffersMax - 1);
+  gossip.offers.reserve(limit);
+  gossip.offers.push_back(own_issued_);
   // Holders with work first, so that every volunteer soon learns where work is.
-  std::vector<const Offer*> holders;
-  std::vector<const Offer*> others;
-  for (const auto& [id, known] : offers_) (known.offer.holds.empty() ? others : holders).push_back(&known.offer);
-  for (auto* group : {&holders, &others}) {
-    std::shuffle(group->begin(), group->end(), rng_);
-    for (const Offer* offer : *group) {
-      if (gossip.offers.size() >= limit) return gossip;
-      gossip.offers.push_back(*offer);
-    }
+  for (const auto* group : {&holders_, &others_}) {
+    for (const Known* known : PickRandom(*group, limit - gossip.offers.size())) gossip.offers.push_back(known->offer);
   }
   return gossip;
+}
+
+std::vector<Membership::Known*>& Membership::GroupOf(const Known& known) {
+  return known.offer.holds.empty() ? others_ : holders_;
+}
+
+void Membership::Enlist(Known& known) {
+  auto& group = GroupOf(known);
+  known.slot = group.size();
+  group.push_back(&known);
+}
+
+void Membership::Delist(Known& known) {
+  auto& group = GroupOf(known);
+  Known* last = group.back();
+  group[known.slot] = last;
+  last->slot = known.slot;
+  group.pop_back();
+}
+
+std::vector<const Membership::Known*> Membership::PickRandom(const std::vector<Known*>& from, size_t count) {
+  std::vector<const Known*> picked;
+  if (count == 0) return picked;
+  if (from.size() <= 2 * count) {
+    picked.assign(from.begin(), from.end());
+    std::shuffle(picked.begin(), picked.end(), rng_);
+    picked.resize(std::min(count, picked.size()));
+    return picked;
+  }
+  // A holder may know the whole grid: draw positions instead of shuffling every offer it has.
+  std::unordered_set<size_t> taken;
+  std::uniform_int_distribution<size_t> position(0, from.size() - 1);
+  while (picked.size() < count) {
+    const size_t i = position(rng_);
+    if (taken.insert(i).second) picked.push_back(from[i]);
+  }
+  return picked;
 }
 
 Outgoing Membership::PushOwnOffer(const std::string& endpoint, TimePoint now) {
@@ -181,14 +218,23 @@ Actions Membership::Tick(TimePoint now) {
   std::sample(reachable.begin(), reachable.end(), std::back_inserter(chosen), config_.fanout, rng_);
   std::vector<std::string> partners;
   for (const Offer* offer : chosen) partners.push_back(offer->endpoint);
-  if (!config_.bootstrap.empty() || !remembered_.empty() || !discovered_.empty()) {
-    std::unordered_set<std::string_view> known_endpoints;
-    for (const Offer* offer : reachable) known_endpoints.insert(offer->endpoint);
-    for (const auto* list : {&config_.bootstrap, &remembered_, &discovered_}) {
-      for (const auto& endpoint : *list) {
-        if (!known_endpoints.contains(endpoint) && endpoint != own_.endpoint) partners.push_back(endpoint);
-      }
+  // The listed endpoints are few and the live peers many: look each peer up among the former.
+  std::vector<std::string_view> listed;
+  for (const auto* list : {&config_.bootstrap, &remembered_, &discovered_}) {
+    for (const auto& endpoint : *list) {
+      if (endpoint != own_.endpoint) listed.push_back(endpoint);
     }
+  }
+  std::sort(listed.begin(), listed.end());
+  listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
+  std::vector<bool> served(listed.size(), false);
+  for (const Offer* offer : reachable) {
+    if (listed.empty()) break;
+    auto at = std::lower_bound(listed.begin(), listed.end(), std::string_view(offer->endpoint));
+    if (at != listed.end() && *at == offer->endpoint) served[static_cast<size_t>(at - listed.begin())] = true;
+  }
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (!served[i]) partners.emplace_back(listed[i]);
   }
   std::sort(partners.begin(), partners.end());
   partners.erase(std::unique(partners.begin(), partners.end()), partners.end());

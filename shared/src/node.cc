@@ -47,9 +47,9 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
   const Body& body = in.message.body;
   if (const auto* gossip = std::get_if<Gossip>(&body)) {
     Actions actions = membership_.OnGossip(in, *gossip, now);
-    for (const Offer& offer : membership_.fresh()) {
-      holder_.OnOffer(offer, now);
-      if (volunteer_) volunteer_->OnOffer(offer);
+    for (const Offer* offer : membership_.fresh()) {
+      holder_.OnOffer(*offer, now);
+      if (volunteer_) volunteer_->OnOffer(*offer);
     }
     return actions;
   }

@@ -99,7 +99,11 @@ bool Volunteer::AlreadyClaimed(const UnitKey& unit) const {
 }
 
 std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {
-  // Every manifest is checked against its owner's signature before anything runs for it.
+  // Every manifest is checked against its owner's signature before anything runs for it;
+  // the same bytes again, with every grant of its units, were checked the first time.
+  for (const auto& [id, known] : manifest_bytes_) {
+    if (known == bytes) return id;
+  }
   auto opened = OpenManifest(bytes);
   if (!opened.ok()) return std::nullopt;
   if (manifests_.contains(opened->id)) return opened->id;
@@ -121,6 +125,16 @@ void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
   spdlog::info("took over unit {}#{} from {}", handoff.unit.project.Short(), handoff.unit.index, in.from.Short());
 }
 
+std::vector<const Offer*> Volunteer::IdlePeers() const {
+  std::vector<const Offer*> idle;
+  for (const Offer* offer : directory_.Alive()) {
+    if (offer->peer != self_ && !offer->endpoint.empty() && offer->leases.empty() && offer->free_slots > 0) {
+      idle.push_back(offer);
+    }
+  }
+  return idle;
+}
+
 void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
   if (started_.empty() || queue_.empty()) return;
   // When would each waiting lease finish, computed in turn after the started ones?
@@ -130,28 +144,28 @@ void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
   };
   Duration ahead = std::max(Duration(0), average(started_.front().unit) - (now - started_.front().started));
   for (size_t i = 1; i < started_.size(); ++i) ahead += average(started_[i].unit);
-  std::vector<const Offer*> idle;
-  for (const Offer* offer : directory_.Alive()) {
-    if (offer->peer != self_ && !offer->endpoint.empty() && offer->leases.empty() && offer->free_slots > 0) {
-      idle.push_back(offer);
-    }
-  }
+  // The idle peers are looked for only once a lease is late: most ticks find none.
+  std::optional<std::vector<const Offer*>> idle;
   for (auto it = queue_.begin(); it != queue_.end();) {
     Duration took = average(it->unit);
     ahead += took;
+    if (took.count() <= 0 || now + ahead <= it->deadline) {
+      ++it;
+      continue;
+    }
+    if (!idle) idle = IdlePeers();
     const Manifest& m = *manifests_.at(it->unit.project);
     auto runs = [&](const Offer* o) {
       return std::any_of(o->workloads.begin(), o->workloads.end(),
                          [&](const auto& w) { return w.name == m.workload && w.version == m.workload_version; });
     };
-    auto taker = std::find_if(idle.begin(), idle.end(), runs);
-    bool late = took.count() > 0 && now + ahead > it->deadline;
-    if (!late || taker == idle.end()) {
+    auto taker = std::find_if(idle->begin(), idle->end(), runs);
+    if (taker == idle->end()) {
       ++it;
       continue;
     }
     const Offer* to = *taker;
-    idle.erase(taker);
+    idle->erase(taker);
     ahead -= took;
     const Bytes& manifest = manifest_bytes_.at(it->unit.project);
     actions.messages.push_back(To(to->endpoint, LeaseHandoff{it->unit, ToUnixMs(it->deadline), it->holder, manifest}));

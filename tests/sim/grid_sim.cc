@@ -194,6 +194,7 @@ void GridSim::Restart(size_t i) {
   // Workers bootstrap through node 0: the coordinator, or the first worker.
   if (i != 0) config.membership.bootstrap = {nodes_[0].endpoint};
   config.holder.peer_timeout = std::chrono::seconds(15);
+  config.holder.signatures = &signatures_;
   config.faults = &faults_;
   n.store->set_faults(&faults_);
   n.node = std::make_unique<Node>(*n.identity, config, n.store->ledger(), n.store->volunteer(), n.store->peers(),

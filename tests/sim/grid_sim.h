@@ -24,6 +24,7 @@
 #include "sim/sim_faults.h"
 #include "sim/sim_network.h"
 #include "sim/sim_options.h"
+#include "sim/sim_signatures.h"
 #include "sim/sim_store.h"
 #include "sim/traffic_meter.h"
 
@@ -135,6 +136,7 @@ class GridSim {
   std::shared_ptr<TrafficMeter> traffic_;
   SimNetwork network_;
   SimFaults faults_;
+  RememberingSignatureChecker signatures_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   uint64_t seq_ = 0;
   uint64_t trace_hash_ = 14695981039346656037ull;

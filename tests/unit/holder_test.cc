@@ -517,6 +517,27 @@ TEST_F(HolderTest, AdaptiveReplicationTrustsALongRecordWithSpotChecks) {
   EXPECT_EQ(Status(id).units.verified, verified_before + 20 + alone);
 }
 
+TEST_F(HolderTest, AUnitShortOfAReplicaIsFoundBehindManyFullyLeasedOnes) {
+  Submit(Manifest(4 * kLeasesPerPeerMax, 1, 1));
+  std::map<uint8_t, std::vector<UnitKey>> held;
+  for (uint8_t p = 1; p <= 4; ++p) {
+    Join(Peer(p));
+    for (int i = 0; i < 4; ++i) {
+      for (const auto& l : Ask(Peer(p), 64).leases) held[p].push_back(l.unit);
+    }
+    ASSERT_EQ(held[p].size(), kLeasesPerPeerMax);
+  }
+  // Every unit is out, the last ones far behind the first: peer 4's offer stops listing one.
+  const UnitKey lost = held[4].at(200);
+  std::erase(held[4], lost);
+  now_ += 6s;
+  Join(Peer(4), held[4]);
+  Join(Peer(5));
+  LeaseGrant grant = Ask(Peer(5), 8);
+  ASSERT_EQ(grant.leases.size(), 1u);
+  EXPECT_EQ(grant.leases[0].unit, lost);
+}
+
 TEST_F(HolderTest, UnknownProjectStatusIsNotFound) {
   ProjectId id;
   id.bytes.fill(3);

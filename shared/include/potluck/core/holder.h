@@ -20,6 +20,7 @@
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/reputation.h"
 #include "potluck/core/verdict.h"
+#include "potluck/crypto/signature.h"
 #include "potluck/workload/workload.h"
 
 namespace potluck {
@@ -38,6 +39,8 @@ struct HolderConfig {
   Duration push_retry = std::chrono::seconds(3);
   // Fault injection (see faults.h): null, so never, outside the simulator. Not owned.
   Faults* faults = nullptr;
+  // Checks claims' signatures; null: VerifySignature(). Not owned.
+  SignatureChecker* signatures = nullptr;
 };
 
 struct HolderCounters {
@@ -138,6 +141,9 @@ class Holder {
     TimePoint submitted;
     std::unordered_map<uint64_t, UnitLedger> units;  // only units leased or claimed so far
     std::set<uint64_t> open;                         // touched units still pending
+    // Of the open units, those of our share that want more leases than they have: what a
+    // grant looks through, so that units leased to all their replicas cost it nothing.
+    std::set<uint64_t> short_of_replicas;
     std::set<uint64_t> disputed;                     // units with more than one result hash
     std::set<uint64_t> failed_units;
     uint64_t fresh_cursor = 0;                       // units from here on were never touched here
@@ -166,8 +172,14 @@ class Holder {
   // True if `peer`'s claim of `hash` for unit `index` is in the ledger already.
   static bool HoldsClaim(const Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
   bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
+  bool SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
+  // Whether unit `index` is ours to lease, pending, not leased alone, and leased to fewer
+  // peers than its claims want; Reindex() keeps `short_of_replicas` in step with it and is
+  // called wherever a unit's leases, claims, state or share change.
+  bool WantsLeases(const Project& project, uint64_t index, const UnitLedger& unit) const;
+  void Reindex(Project& project, uint64_t index, const UnitLedger& unit);
   // The quorum rule's view of where `peer` computes: empty until it dialled us.
   std::string NetworkOfPeer(const PeerId& peer) const;
   // Whether `peer` may take `unit` without sharing a network with its other replicas.

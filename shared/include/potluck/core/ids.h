@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
 #include <cstring>
@@ -18,7 +19,20 @@ template <typename Tag>
 struct Id32 {
   std::array<uint8_t, 32> bytes{};
 
-  auto operator<=>(const Id32&) const = default;
+  // Byte order, as memcmp would give, but word by word and inlined: ids key the maps every
+  // message looks peers, projects and units up in.
+  std::strong_ordering operator<=>(const Id32& o) const {
+    for (size_t i = 0; i < bytes.size(); i += 8) {
+      uint64_t a, b;
+      std::memcpy(&a, bytes.data() + i, 8);
+      std::memcpy(&b, o.bytes.data() + i, 8);
+      if (a == b) continue;
+      if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(a) <=> __builtin_bswap64(b);
+      return a <=> b;
+    }
+    return std::strong_ordering::equal;
+  }
+  bool operator==(const Id32& o) const { return std::memcmp(bytes.data(), o.bytes.data(), bytes.size()) == 0; }
   std::string Hex() const { return ToHex(bytes); }
   // The first 12 hex digits: enough to tell ids apart in logs and tables.
   std::string Short() const { return Hex().substr(0, 12); }

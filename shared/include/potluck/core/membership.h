@@ -60,7 +60,8 @@ class Membership final : public Directory {
   Actions OnPeersRequest(const Inbound& in, TimePoint now);
 
   // Offers that were new or newer in the last OnGossip() call, for the holder to read.
-  const std::vector<Offer>& fresh() const { return fresh_; }
+  // They point into the view: valid until the next call of OnGossip() or Tick().
+  const std::vector<const Offer*>& fresh() const { return fresh_; }
 
   // Our own offer as of `now`, then every live offer of other peers: what a PeersRequest is
   // answered with.
@@ -78,10 +79,18 @@ class Membership final : public Directory {
   struct Known {
     Offer offer;
     Source source;
+    size_t slot = 0;  // where it stands in its group, holders_ or others_
   };
 
   Offer OwnOffer(TimePoint now) const;
   Gossip Sample(TimePoint now);
+  // `count` distinct entries of `from` (all of them if it has no more), in random order.
+  std::vector<const Known*> PickRandom(const std::vector<Known*>& from, size_t count);
+  // The group an offer is sampled from, by whether it holds work; Enlist() after it joins
+  // offers_ or changes group, Delist() before it leaves or changes.
+  std::vector<Known*>& GroupOf(const Known& known);
+  void Enlist(Known& known);
+  void Delist(Known& known);
   void Merge(const Offer& offer, bool direct, TimePoint now);
   void Expire(TimePoint now);
   Outgoing PushOwnOffer(const std::string& endpoint, TimePoint now);
@@ -95,11 +104,13 @@ class Membership final : public Directory {
   std::map<PeerId, Known> offers_;
   mutable std::vector<const Offer*> alive_;  // Alive(), kept until offers_ gains or loses a peer
   mutable bool alive_stale_ = true;
+  // Every entry of offers_, in one of two groups for sampling: holders with work and the rest.
+  std::vector<Known*> holders_, others_;
   size_t relayed_count_ = 0;
   std::map<std::string, TimePoint> pinned_;  // endpoint -> until when
   std::vector<std::string> remembered_;
   std::vector<std::string> discovered_;
-  std::vector<Offer> fresh_;
+  std::vector<const Offer*> fresh_;
   TimePoint next_round_{};
 };
 

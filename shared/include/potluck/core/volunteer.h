@@ -125,6 +125,8 @@ class Volunteer {
   std::optional<ProjectId> AddManifest(const Bytes& signed_manifest);
   // Passes waiting leases we cannot finish before their deadlines to idle peers.
   void HandOffLateLeases(TimePoint now, Actions& actions);
+  // Peers with a live offer, free slots and no leases: who a late lease may go to.
+  std::vector<const Offer*> IdlePeers() const;
   void OnAck(const ClaimAck& ack);
   void MaybeStartTask(TimePoint now, Actions& actions);
   void StartTask(TimePoint now, Actions& actions);

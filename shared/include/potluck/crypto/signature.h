@@ -27,4 +27,13 @@ Bytes CancelStatement(const Id32<ProjectTag>& project);
 // True if `signature` is `peer`'s signature of `message`.
 bool VerifySignature(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
 
+// What a holder checks claims' signatures with: VerifySignature() unless the runtime hands it
+// another. The simulator does, to check each claim once for all its holders, which share one
+// process.
+class SignatureChecker {
+ public:
+  virtual ~SignatureChecker() = default;
+  virtual bool Check(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature) = 0;
+};
+
 }  // namespace potluck
