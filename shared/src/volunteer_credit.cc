@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "potluck/core/volunteer.h"
 
@@ -30,12 +31,9 @@ void Volunteer::RecordClaim(const UnitKey& unit, const ResultHash& hash, double 
   // the grid already had this result from us.
   if (known != credit_units_.end() && known->second.verified) return;
   if (known != credit_units_.end()) ForgetCreditUnit(known);
-  if (credit_units_.size() >= kCreditUnitsMax) {
-    // Only reached if almost nothing we claim verifies: forget the oldest claim.
-    ForgetCreditUnit(std::min_element(credit_units_.begin(), credit_units_.end(), [](const auto& a, const auto& b) {
-      return a.second.claimed < b.second.claimed;
-    }));
-  }
+  // Reached when more units are claimed here within a day than the table keeps (verified ones
+  // stay a day): a fast grid gets there in minutes.
+  if (credit_units_.size() >= kCreditUnitsMax) ForgetOldestCreditUnits(kCreditForgetBatch);
   // The figure comes from the kernel runner; a broken one must not poison the totals.
   if (!std::isfinite(cpu_seconds) || cpu_seconds < 0) cpu_seconds = 0;
   VolunteerStore::CreditRow row{unit, hash, cpu_seconds, now, false};
@@ -97,6 +95,17 @@ void Volunteer::DropOldCreditUnits(TimePoint now) {
     if (now - it->second.claimed >= keep) ForgetCreditUnit(it);
     it = next;
   }
+}
+
+void Volunteer::ForgetOldestCreditUnits(size_t count) {
+  using Entry = std::map<UnitKey, VolunteerStore::CreditRow>::iterator;
+  std::vector<Entry> entries;
+  entries.reserve(credit_units_.size());
+  for (auto it = credit_units_.begin(); it != credit_units_.end(); ++it) entries.push_back(it);
+  count = std::min(count, entries.size());
+  auto older = [](const Entry& a, const Entry& b) { return a->second.claimed < b->second.claimed; };
+  std::nth_element(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(count), entries.end(), older);
+  for (size_t i = 0; i < count; ++i) ForgetCreditUnit(entries[i]);
 }
 
 void Volunteer::ForgetCreditUnit(std::map<UnitKey, VolunteerStore::CreditRow>::iterator it) {

@@ -49,8 +49,10 @@ constexpr Duration kPendingCreditTtl = std::chrono::hours(24 * 30);
 // A verified unit is remembered this long after its claim, so that the notices of the other
 // holders, or a recomputation of it, count nothing; its credit stays in the totals.
 constexpr Duration kVerifiedCreditTtl = std::chrono::hours(24);
-// Units remembered for credit at once; beyond, the oldest claim is forgotten.
+// Units remembered for credit at once; beyond, the oldest claims are forgotten, this many at a
+// time, so that finding them (a pass over the table) is paid once per batch, not per claim.
 constexpr size_t kCreditUnitsMax = 100000;
+constexpr size_t kCreditForgetBatch = kCreditUnitsMax / 100;
 // Peers remembered per project as its holders, whose verified notices we believe.
 constexpr size_t kHoldersSeenPerProjectMax = 64;
 
@@ -148,6 +150,7 @@ class Volunteer {
   bool KnownHolder(const PeerId& peer, const ProjectId& project) const;
   void DropOldCreditUnits(TimePoint now);
   void ForgetCreditUnit(std::map<UnitKey, VolunteerStore::CreditRow>::iterator it);
+  void ForgetOldestCreditUnits(size_t count);
 
   PeerId self_;
   const Signer& signer_;
