@@ -32,7 +32,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 # Computed by dpkg-shlibdeps from what the programs link, plus adduser for the scripts.
 depends_names=$(tr ',|' '\n' <<<"$depends" | awk '{print $1}')
-for package in libc6 libzmq5 libsodium23 libsqlite3-0 libtbb12 libcpp-httplib0.11 adduser; do
+for package in libc6 libzmq5 libsodium23 libsqlite3-0 libtbb12 libevent-extra-2.1-7 adduser; do
   grep -qxF "$package" <<<"$depends_names" || fail "Depends lacks $package"
 done
 info=$(dpkg-deb -I "$deb")
