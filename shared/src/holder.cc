@@ -141,10 +141,10 @@ Actions Holder::OnWorkRequest(const Inbound& in, uint32_t slots, TimePoint now) 
   Actions actions;
   // A peer we have no offer from yet gets nothing; gossip brings its offer within a round.
   LeaseGrant grant = directory_.OfferOf(in.from) ? Grant(in.from, slots, now) : LeaseGrant{};
-  if (grant.leases.empty()) {
-    hungry_[in.from] = slots;
-  } else {
+  if (!grant.leases.empty()) {
     hungry_.erase(in.from);
+  } else if (hungry_.size() < kHungryPeersMax || hungry_.contains(in.from)) {
+    hungry_[in.from] = slots;
   }
   actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(grant))});
   return actions;
@@ -518,8 +518,17 @@ void Holder::ExpireLeases(TimePoint now) {
   }
 }
 
+bool Holder::HasWorkToGrant() const {
+  return std::any_of(projects_.begin(), projects_.end(), [](const auto& entry) {
+    const Project& p = entry.second;
+    return !p.cancelled && (!p.short_of_replicas.empty() || p.fresh_cursor < p.manifest.units);
+  });
+}
+
 void Holder::ServeHungryPeers(TimePoint now, Actions& actions) {
-  for (auto it = hungry_.begin(); it != hungry_.end();) {
+  // At the end of a project every worker waits here, and each claim would try them all
+  // against the same few units: stop once nothing is left to lease.
+  for (auto it = hungry_.begin(); it != hungry_.end() && HasWorkToGrant();) {
     if (!directory_.OfferOf(it->first)) {
       it = hungry_.erase(it);
       continue;

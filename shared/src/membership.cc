@@ -234,8 +234,8 @@ Actions Membership::Tick(TimePoint now) {
   // live peer serves, so a node that knows nobody keeps trying them.
   std::vector<const Offer*> reachable;
   reachable.reserve(offers_.size());
-  for (const Offer* offer : Alive()) {
-    if (offer->peer != self_ && !offer->endpoint.empty()) reachable.push_back(offer);
+  for (const auto& [id, known] : offers_) {
+    if (!known.offer.endpoint.empty()) reachable.push_back(&known.offer);
   }
   std::vector<const Offer*> chosen;
   std::sample(reachable.begin(), reachable.end(), std::back_inserter(chosen), config_.fanout, rng_);

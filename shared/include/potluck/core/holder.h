@@ -81,6 +81,7 @@ constexpr size_t kResultBytesMax = 1 << 20;
 constexpr size_t kLeasesPerPeerMax = 256;
 constexpr size_t kLedgerPushEntriesMax = 256;
 constexpr size_t kVerifiedNoticeItemsMax = 256;
+constexpr size_t kHungryPeersMax = 100000;  // peers remembered as waiting for work
 
 class Holder {
  public:
@@ -186,7 +187,10 @@ class Holder {
   bool NetworkFree(const Project& project, const UnitLedger& unit, const PeerId& peer) const;
   // Adaptive replication: whether a fresh unit goes to `peer` as its only replica.
   bool LeaseAlone(const Project& project, const PeerId& peer);
+  // Leases for the peers that asked while we had none, once we have some again.
   void ServeHungryPeers(TimePoint now, Actions& actions);
+  // Whether a project has units to lease: some short of replicas, or some not yet begun.
+  bool HasWorkToGrant() const;
   void DropLease(Project& project, uint64_t index, UnitLedger& unit, const PeerId& peer);
   void ExpireLeases(TimePoint now);
   void Decide(Project& project, uint64_t index, UnitLedger& unit, TimePoint now);
