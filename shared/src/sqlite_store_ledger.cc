@@ -81,6 +81,25 @@ Status SqliteStore::ScanResults(const ProjectId& project,
   return scan->status();
 }
 
+Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey& unit) {
+  // The claims table's UNIQUE (project, unit, peer) index finds them.
+  auto scan = db_->Prepare(
+      "SELECT peer, hash, signature, network, alone FROM claims WHERE project = ?1 AND unit = ?2 ORDER BY rowid");
+  scan->Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
+  std::vector<ClaimRow> out;
+  while (scan->Step()) {
+    auto peer = IdColumn<PeerId>(*scan, 0);
+    auto hash = IdColumn<ResultHash>(*scan, 1);
+    Bytes signature = scan->Blob(2);
+    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size()) return Corrupt("a stored claim is damaged");
+    ClaimRow row{unit, peer.value(), hash.value(), {}, scan->Text(3), scan->Int(4) != 0};
+    std::copy(signature.begin(), signature.end(), row.signature.begin());
+    out.push_back(std::move(row));
+  }
+  if (!scan->status().ok()) return scan->status();
+  return out;
+}
+
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
                                                                        size_t limit) {
   auto scan = db_->Prepare(
