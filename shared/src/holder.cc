@@ -435,26 +435,6 @@ bool Holder::HoldsClaim(Project& p, uint64_t index, const PeerId& peer, const Re
   return std::any_of(claims.begin(), claims.end(), [&](const auto& c) { return c.peer == peer && c.hash == hash; });
 }
 
-bool Holder::LoadClaims(const Project& p, uint64_t index, UnitLedger& unit) {
-  if (!unit.claims_in_store) return true;
-  auto rows = store_.UnitClaims({p.id, index});
-  if (!rows.ok()) {
-    spdlog::error("cannot read the claims of {}#{}: {}", p.id.Short(), index, rows.status().message());
-    return false;
-  }
-  unit.claims.clear();
-  for (auto& row : rows.value()) unit.claims.push_back({row.peer, row.hash, std::move(row.network), row.alone});
-  unit.claims_in_store = false;
-  return true;
-}
-
-void Holder::ShedClaims(Project& p, uint64_t index) {
-  auto it = p.units.find(index);
-  if (it == p.units.end() || it->second.state != UnitState::kVerified || p.disputed.contains(index)) return;
-  std::vector<ClaimRecord>().swap(it->second.claims);
-  it->second.claims_in_store = true;
-}
-
 void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now) {
   Verdict v = potluck::Decide(unit.claims, p.manifest.policy);
   if (v.state == UnitState::kPending) {

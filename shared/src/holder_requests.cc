@@ -149,14 +149,4 @@ Result<ProjectTroubles> Holder::Troubles(const ProjectId& id, size_t list_max) c
   return troubles;
 }
 
-Result<ResultHash> Holder::AgreedHash(Project& p, uint64_t index, const std::vector<ResultHash>& hashes) {
-  UnitLedger& unit = p.units.at(index);
-  // Undisputed, so its claims share one hash: with one result stored, that is it.
-  if (unit.claims_in_store && hashes.size() == 1) return hashes.front();
-  if (!LoadClaims(p, index, unit)) return Corrupt("cannot read the claims of unit " + std::to_string(index));
-  const ResultHash agreed = potluck::Decide(unit.claims, p.manifest.policy).hash;
-  ShedClaims(p, index);
-  return agreed;
-}
-
 }  // namespace potluck

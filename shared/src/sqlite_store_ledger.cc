@@ -1,5 +1,7 @@
 #include "potluck/store/sqlite_store.h"
 
+#include <algorithm>
+
 namespace potluck {
 
 using internal::IdColumn;
@@ -82,21 +84,28 @@ Status SqliteStore::ScanResults(const ProjectId& project,
 }
 
 Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey& unit) {
-  // The claims table's UNIQUE (project, unit, peer) index finds them.
-  auto scan = db_->Prepare(
-      "SELECT peer, hash, signature, network, alone FROM claims WHERE project = ?1 AND unit = ?2 ORDER BY rowid");
-  scan->Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
-  std::vector<ClaimRow> out;
-  while (scan->Step()) {
-    auto peer = IdColumn<PeerId>(*scan, 0);
-    auto hash = IdColumn<ResultHash>(*scan, 1);
-    Bytes signature = scan->Blob(2);
-    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size()) return Corrupt("a stored claim is damaged");
-    ClaimRow row{unit, peer.value(), hash.value(), {}, scan->Text(3), scan->Int(4) != 0};
+  Statement& scan = *unit_claims_;
+  scan.Reset();
+  scan.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
+  std::vector<std::pair<int64_t, ClaimRow>> by_rowid;
+  while (scan.Step()) {
+    auto peer = IdColumn<PeerId>(scan, 1);
+    auto hash = IdColumn<ResultHash>(scan, 2);
+    Bytes signature = scan.Blob(3);
+    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size()) {
+      scan.Reset();
+      return Corrupt("a stored claim is damaged");
+    }
+    ClaimRow row{unit, peer.value(), hash.value(), {}, scan.Text(4), scan.Int(5) != 0};
     std::copy(signature.begin(), signature.end(), row.signature.begin());
-    out.push_back(std::move(row));
+    by_rowid.emplace_back(scan.Int(0), std::move(row));
   }
-  if (!scan->status().ok()) return scan->status();
+  const Status status = scan.status();
+  scan.Reset();
+  if (!status.ok()) return status;
+  std::sort(by_rowid.begin(), by_rowid.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ClaimRow> out;
+  for (auto& [rowid, row] : by_rowid) out.push_back(std::move(row));
   return out;
 }
 

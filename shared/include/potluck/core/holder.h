@@ -177,13 +177,6 @@ class Holder {
   // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
   bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
   bool TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
-  // Reads the claims of a unit that keeps them only in the store back into memory; false (and
-  // logged) if the store cannot give them.
-  bool LoadClaims(const Project& project, uint64_t index, UnitLedger& unit);
-  // Leaves the claims of unit `index` to the store alone if it is verified and undisputed.
-  void ShedClaims(Project& project, uint64_t index);
-  // The agreed hash of verified unit `index` among `hashes`, the hashes of its stored results.
-  Result<ResultHash> AgreedHash(Project& project, uint64_t index, const std::vector<ResultHash>& hashes);
   bool SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
@@ -214,6 +207,15 @@ class Holder {
   void Score(const std::vector<ClaimRecord>& claims, const ResultHash& agreed);
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
+
+  // holder_stored_claims.cc: verified units whose claims are kept only in the store
+  // Reads the claims of a unit that keeps them only in the store back into memory; false (and
+  // logged) if the store cannot give them.
+  bool LoadClaims(const Project& project, uint64_t index, UnitLedger& unit);
+  // Leaves the claims of unit `index` to the store alone if it is verified and undisputed.
+  void ShedClaims(Project& project, uint64_t index);
+  // The agreed hash of verified unit `index` among `hashes`, the hashes of its stored results.
+  Result<ResultHash> AgreedHash(Project& project, uint64_t index, const std::vector<ResultHash>& hashes);
 
   // holder_notices.cc: telling peers which of their claims verified, for their credit
   void NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed);
