@@ -45,21 +45,44 @@ const Offer* Membership::OfferOf(const PeerId& peer) const {
   return it == offers_.end() ? nullptr : &it->second.offer;
 }
 
-std::vector<const Offer*> Membership::Alive() const {
-  // Offers change in place, so the list only changes when a peer comes or goes, or we first
-  // issue our own offer.
+namespace {
+
+void SortById(std::vector<const Offer*>& offers) {
+  std::sort(offers.begin(), offers.end(), [](const Offer* a, const Offer* b) { return a->peer < b->peer; });
+}
+
+}  // namespace
+
+// Offers change in place, so the lists only change when a peer comes or goes, or joins or
+// leaves the holders; callers ask for them with every message.
+const std::vector<const Offer*>& Membership::Alive() const {
   if (alive_stale_) {
     alive_.clear();
     alive_.reserve(offers_.size() + 1);
-    for (const auto& [id, known] : offers_) alive_.push_back(&known.offer);  // in id order already
-    if (own_issued_.peer == self_) {
-      auto at = std::lower_bound(alive_.begin(), alive_.end(), self_,
-                                 [](const Offer* o, const PeerId& id) { return o->peer < id; });
-      alive_.insert(at, &own_issued_);
-    }
+    for (const auto& [id, known] : offers_) alive_.push_back(&known.offer);
+    if (own_issued_.peer == self_) alive_.push_back(&own_issued_);
+    SortById(alive_);
     alive_stale_ = false;
   }
   return alive_;
+}
+
+const std::vector<const Offer*>& Membership::Holding() const {
+  if (holding_stale_) {
+    holding_.clear();
+    for (const Known* known : holders_) holding_.push_back(&known->offer);
+    if (own_issued_.peer == self_ && !own_issued_.holds.empty()) holding_.push_back(&own_issued_);
+    SortById(holding_);
+    holding_stale_ = false;
+  }
+  return holding_;
+}
+
+void Membership::IssueOwnOffer(Offer offer) {
+  const bool first = own_issued_.peer != self_;
+  alive_stale_ |= first;
+  holding_stale_ |= first || own_issued_.holds.empty() != offer.holds.empty();
+  own_issued_ = std::move(offer);
 }
 
 void Membership::Merge(const Offer& offer, bool direct, TimePoint now) {
@@ -119,8 +142,7 @@ void Membership::Expire(TimePoint now) {
 
 Gossip Membership::Sample(TimePoint now) {
   Gossip gossip;
-  alive_stale_ |= own_issued_.peer != self_;  // our own offer joins Alive() once issued
-  own_issued_ = OwnOffer(now);
+  IssueOwnOffer(OwnOffer(now));
   const size_t limit = 1 + std::min(config_.gossip_offers, kGossipOffersMax - 1);
   gossip.offers.reserve(limit);
   gossip.offers.push_back(own_issued_);
@@ -137,12 +159,14 @@ std::vector<Membership::Known*>& Membership::GroupOf(const Known& known) {
 
 void Membership::Enlist(Known& known) {
   auto& group = GroupOf(known);
+  holding_stale_ |= &group == &holders_;
   known.slot = group.size();
   group.push_back(&known);
 }
 
 void Membership::Delist(Known& known) {
   auto& group = GroupOf(known);
+  holding_stale_ |= &group == &holders_;
   Known* last = group.back();
   group[known.slot] = last;
   last->slot = known.slot;
@@ -169,8 +193,7 @@ std::vector<const Membership::Known*> Membership::PickRandom(const std::vector<K
 }
 
 Outgoing Membership::PushOwnOffer(const std::string& endpoint, TimePoint now) {
-  alive_stale_ |= own_issued_.peer != self_;  // our own offer joins Alive() once issued
-  own_issued_ = OwnOffer(now);
+  IssueOwnOffer(OwnOffer(now));
   // Request id 0: a push that asks for nothing back.
   return {{PeerId{}, endpoint}, Envelope{self_, 0, Gossip{{own_issued_}}}};
 }
@@ -211,8 +234,8 @@ Actions Membership::Tick(TimePoint now) {
   // live peer serves, so a node that knows nobody keeps trying them.
   std::vector<const Offer*> reachable;
   reachable.reserve(offers_.size());
-  for (const auto& [id, known] : offers_) {
-    if (!known.offer.endpoint.empty()) reachable.push_back(&known.offer);
+  for (const Offer* offer : Alive()) {
+    if (offer->peer != self_ && !offer->endpoint.empty()) reachable.push_back(offer);
   }
   std::vector<const Offer*> chosen;
   std::sample(reachable.begin(), reachable.end(), std::back_inserter(chosen), config_.fanout, rng_);
@@ -266,15 +289,16 @@ std::vector<Offer> Membership::Everyone(TimePoint now) const {
   std::vector<Offer> all;
   all.reserve(offers_.size() + 1);
   all.push_back(OwnOffer(now));
-  for (const auto& [id, known] : offers_) all.push_back(known.offer);
+  for (const Offer* offer : Alive()) {
+    if (offer->peer != self_) all.push_back(*offer);
+  }
   return all;
 }
 
 Actions Membership::OnPeersRequest(const Inbound& in, TimePoint now) {
   Gossip all;
   all.offers = Everyone(now);
-  alive_stale_ |= own_issued_.peer != self_;
-  own_issued_ = all.offers.front();
+  IssueOwnOffer(all.offers.front());
   Actions actions;
   actions.messages.push_back({{in.from, in.link}, Envelope{self_, in.message.request_id, std::move(all)}});
   return actions;

@@ -294,8 +294,8 @@ void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
   if (!accepting_work_ || request_sent_ || leases_held() + std::max<size_t>(1, wanted / 4) > wanted) return;
   // Holders announce the projects with work left in their offers.
   std::vector<const std::string*> holders;
-  for (const Offer* offer : directory_.Alive()) {
-    if (offer->holds.empty() || offer->endpoint.empty()) continue;
+  for (const Offer* offer : directory_.Holding()) {
+    if (offer->endpoint.empty()) continue;
     auto idle = idle_until_.find(offer->endpoint);
     if (idle == idle_until_.end() || idle->second <= now) holders.push_back(&offer->endpoint);
   }
@@ -306,14 +306,14 @@ void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
   request_sent_ = now;
 }
 
-std::string Volunteer::RouteFor(const Unsent& unsent) const {
+std::string Volunteer::RouteFor(const std::string& holder, const ProjectId& project) const {
   std::string fallback;
   for (const Offer* offer : directory_.Alive()) {
-    if (offer->endpoint == unsent.holder) return unsent.holder;
-    bool holds = std::find(offer->holds.begin(), offer->holds.end(), unsent.claim.unit.project) != offer->holds.end();
+    if (offer->endpoint == holder) return holder;
+    bool holds = std::find(offer->holds.begin(), offer->holds.end(), project) != offer->holds.end();
     if (holds && fallback.empty() && !offer->endpoint.empty()) fallback = offer->endpoint;
   }
-  return fallback.empty() ? unsent.holder : fallback;
+  return fallback.empty() ? holder : fallback;
 }
 
 void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
@@ -326,10 +326,13 @@ void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
     fresh_work_ = Duration(0);
   }
   std::map<std::string, ClaimBatch> batches;
+  std::map<std::pair<std::string, ProjectId>, std::string> routes;  // a claim's holder and project -> where to
   for (auto& [unit, unsent] : outbox_) {
     const bool fresh = unsent.last_sent == TimePoint{};
     if (fresh ? !fresh_due : !force && now - unsent.last_sent < config_.claim_retry) continue;
-    ClaimBatch& batch = batches[RouteFor(unsent)];
+    auto route = routes.try_emplace({unsent.holder, unit.project});
+    if (route.second) route.first->second = RouteFor(unsent.holder, unit.project);
+    ClaimBatch& batch = batches[route.first->second];
     if (batch.claims.size() >= kClaimBatchMax) {
       if (fresh && fresh_claims_++ == 0) fresh_since_ = now;  // goes with the next batch
       continue;

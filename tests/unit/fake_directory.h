@@ -20,14 +20,22 @@ class FakeDirectory final : public Directory {
     auto it = offers_.find(peer);
     return it == offers_.end() ? nullptr : &it->second;
   }
-  std::vector<const Offer*> Alive() const override {
-    std::vector<const Offer*> out;
-    for (const auto& [id, offer] : offers_) out.push_back(&offer);
-    return out;
+  const std::vector<const Offer*>& Alive() const override {
+    alive_.clear();
+    for (const auto& [id, offer] : offers_) alive_.push_back(&offer);
+    return alive_;
+  }
+  const std::vector<const Offer*>& Holding() const override {
+    holding_.clear();
+    for (const auto& [id, offer] : offers_) {
+      if (!offer.holds.empty()) holding_.push_back(&offer);
+    }
+    return holding_;
   }
 
  private:
   std::map<PeerId, Offer> offers_;
+  mutable std::vector<const Offer*> alive_, holding_;
 };
 
 // The key pair test peer `b` always has: the same ids in every run.

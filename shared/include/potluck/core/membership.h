@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "potluck/core/actions.h"
@@ -27,7 +28,7 @@ struct MembershipConfig {
   Duration offer_ttl = std::chrono::seconds(10);
   size_t remembered_peers_max = 64;    // endpoints tried from the store after a restart
   size_t relayed_offers_max = 128;     // offers of non-holders heard from someone else
-  size_t gossip_offers = 32;           // others' offers per gossip message, holders' first
+  size_t gossip_offers = 8;            // others' offers per gossip message, holders' first
   Duration pin_for = std::chrono::seconds(30);  // how long a pinned endpoint hears our offer
 };
 
@@ -71,7 +72,8 @@ class Membership final : public Directory {
   size_t peer_count() const { return offers_.size(); }
   size_t relayed_count() const { return relayed_count_; }
   const Offer* OfferOf(const PeerId& peer) const override;
-  std::vector<const Offer*> Alive() const override;
+  const std::vector<const Offer*>& Alive() const override;
+  const std::vector<const Offer*>& Holding() const override;
 
  private:
   // How an offer came to be kept, which decides whether it counts against the relayed bound.
@@ -83,6 +85,8 @@ class Membership final : public Directory {
   };
 
   Offer OwnOffer(TimePoint now) const;
+  // Makes `offer` our last issued one, the one Alive() and Holding() list for us.
+  void IssueOwnOffer(Offer offer);
   Gossip Sample(TimePoint now);
   // `count` distinct entries of `from` (all of them if it has no more), in random order.
   std::vector<const Known*> PickRandom(const std::vector<Known*>& from, size_t count);
@@ -101,9 +105,10 @@ class Membership final : public Directory {
   std::mt19937_64 rng_;
   Offer own_;
   Offer own_issued_;  // as last sent, so OfferOf(self) answers like for anyone else
-  std::map<PeerId, Known> offers_;
-  mutable std::vector<const Offer*> alive_;  // Alive(), kept until offers_ gains or loses a peer
-  mutable bool alive_stale_ = true;
+  std::unordered_map<PeerId, Known, Id32Hash> offers_;
+  // Alive() and Holding(), kept until a peer comes or goes or joins or leaves the holders.
+  mutable std::vector<const Offer*> alive_, holding_;
+  mutable bool alive_stale_ = true, holding_stale_ = true;
   // Every entry of offers_, in one of two groups for sampling: holders with work and the rest.
   std::vector<Known*> holders_, others_;
   size_t relayed_count_ = 0;

@@ -135,8 +135,8 @@ class Volunteer {
   size_t TasksWanted() const;
   void MaybeRequestWork(TimePoint now, Actions& actions);
   void SendDueClaims(TimePoint now, bool force, Actions& actions);
-  // Where results for `unsent` go: its holder if alive, else another live holder of the project.
-  std::string RouteFor(const Unsent& unsent) const;
+  // Where results for a claim go: its holder if alive, else another live holder of its project.
+  std::string RouteFor(const std::string& holder, const ProjectId& project) const;
   Outgoing To(const std::string& endpoint, Body body);
 
   // volunteer_credit.cc
