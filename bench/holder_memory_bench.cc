@@ -29,21 +29,24 @@ namespace {
 constexpr uint32_t kLeasesPerRequest = 64;  // what a worker asks for
 constexpr uint64_t kReportEvery = 100'000;  // verified units between two figures
 
+// The two peers' offers, set once before the project is submitted; they hold nothing.
 class Peers final : public Directory {
  public:
-  void Put(const Offer& offer) { offers_[offer.peer] = offer; }
+  void Put(const Offer& offer) {
+    offers_[offer.peer] = offer;
+    alive_.clear();
+    for (const auto& [id, o] : offers_) alive_.push_back(&o);
+  }
   const Offer* OfferOf(const PeerId& peer) const override {
     auto it = offers_.find(peer);
     return it == offers_.end() ? nullptr : &it->second;
   }
-  std::vector<const Offer*> Alive() const override {
-    std::vector<const Offer*> out;
-    for (const auto& [id, offer] : offers_) out.push_back(&offer);
-    return out;
-  }
+  const std::vector<const Offer*>& Alive() const override { return alive_; }
+  const std::vector<const Offer*>& Holding() const override { return holding_; }
 
  private:
   std::map<PeerId, Offer> offers_;
+  std::vector<const Offer*> alive_, holding_;
 };
 
 class AcceptAll final : public SignatureChecker {
