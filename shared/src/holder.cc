@@ -68,6 +68,7 @@ Status Holder::Load(TimePoint now) {
         p.disputed.insert(index);
       }
     }
+    for (auto& [index, unit] : p.units) ShedClaims(p, index);
     spdlog::info("project {} loaded: {}/{} units verified", id.Short(), p.verified, p.manifest.units);
   }
   return Status::Ok();
@@ -287,15 +288,15 @@ void Holder::OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint 
   if (unit == p->second.units.end()) return;
   auto& leases = unit->second.leases;
   auto lease = std::find_if(leases.begin(), leases.end(), [&](const auto& l) { return l.peer == in.from; });
-  if (lease == leases.end()) return;
+  if (lease == leases.end() || !LoadClaims(p->second, moved.unit.index, unit->second)) return;
   const TimePoint deadline = lease->deadline;
   DropLease(p->second, moved.unit.index, unit->second, in.from);
   auto same = [&](const auto& x) { return x.peer == moved.to; };
   // The new peer may already hold or have computed a replica: then it is one lease fewer.
-  if (std::any_of(leases.begin(), leases.end(), same) ||
-      std::any_of(unit->second.claims.begin(), unit->second.claims.end(), same)) {
-    return;
-  }
+  const bool has_replica = std::any_of(leases.begin(), leases.end(), same) ||
+                           std::any_of(unit->second.claims.begin(), unit->second.claims.end(), same);
+  ShedClaims(p->second, moved.unit.index);
+  if (has_replica) return;
   leases.push_back({moved.to, deadline, now});
   Reindex(p->second, moved.unit.index, unit->second);
   lease_deadlines_.insert({deadline, {moved.unit, moved.to}});
@@ -320,6 +321,13 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
 }
 
 bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
+  const bool accepted = TakeClaim(peer, claim, std::move(network), alone, now);
+  auto it = projects_.find(claim.unit.project);
+  if (it != projects_.end()) ShedClaims(it->second, claim.unit.index);
+  return accepted;
+}
+
+bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
   auto it = projects_.find(claim.unit.project);
   // A claim counts only with its computing peer's signature, so no holder can make one up.
   // One we hold already (same peer, same hash) was checked when it came first; checking its
@@ -336,6 +344,10 @@ bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string net
   Project& p = it->second;
   const uint64_t index = claim.unit.index;
   UnitLedger& unit = p.units[index];
+  if (!LoadClaims(p, index, unit)) {
+    ++counters_.claims_refused;
+    return false;
+  }
   if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(index);
   // A claim on the lease this holder gave out alone verifies its unit by itself.
   alone = alone || std::any_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer && l.alone; });
@@ -416,9 +428,9 @@ bool Holder::SignedBy(const PeerId& peer, std::span<const uint8_t> message, cons
                             : VerifySignature(peer, message, signature);
 }
 
-bool Holder::HoldsClaim(const Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {
+bool Holder::HoldsClaim(Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {
   auto unit = p.units.find(index);
-  if (unit == p.units.end()) return false;
+  if (unit == p.units.end() || !LoadClaims(p, index, unit->second)) return false;
   const auto& claims = unit->second.claims;
   return std::any_of(claims.begin(), claims.end(), [&](const auto& c) { return c.peer == peer && c.hash == hash; });
 }

@@ -86,13 +86,32 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
 
   if (!p.workload) return NotFound("workload " + p.manifest.workload + " is not built into this node");
   auto aggregator = p.workload->NewAggregator(p.manifest.params, p.manifest.units);
+  // Results come in unit order, one per distinct hash: a unit's are gathered, then the agreed
+  // one goes to the aggregator.
   Status failure;
+  std::optional<uint64_t> gathering;
+  std::vector<ResultHash> hashes;
+  std::vector<Bytes> results;
+  auto add_agreed = [&] {
+    if (!gathering || !failure.ok()) return;
+    auto agreed = AgreedHash(p, *gathering, hashes);
+    if (!agreed.ok()) failure = agreed.status();
+    for (size_t i = 0; failure.ok() && i < hashes.size(); ++i) {
+      if (hashes[i] == agreed.value()) failure = aggregator->Add(*gathering, results[i]);
+    }
+    gathering.reset();
+    hashes.clear();
+    results.clear();
+  };
   Status scan = store_.ScanResults(id, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
+    if (gathering != index) add_agreed();
     auto unit = p.units.find(index);
     if (!failure.ok() || unit == p.units.end() || unit->second.state != UnitState::kVerified) return;
-    if (potluck::Decide(unit->second.claims, p.manifest.policy).hash != hash) return;
-    failure = aggregator->Add(index, bytes);
+    gathering = index;
+    hashes.push_back(hash);
+    results.push_back(bytes);
   });
+  add_agreed();
   if (!scan.ok()) return scan;
   if (!failure.ok()) return failure;
   s.result_json = aggregator->Finish().dump();

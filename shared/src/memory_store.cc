@@ -69,6 +69,21 @@ Status MemoryStore::ScanResults(const ProjectId& project,
   return Status::Ok();
 }
 
+Result<std::vector<LedgerStore::ClaimRow>> MemoryStore::UnitClaims(const UnitKey& unit) {
+  std::vector<ClaimRow> out;
+  auto ledger = ledgers_.find(unit.project);
+  if (ledger == ledgers_.end()) return out;
+  std::vector<size_t> positions;
+  const auto& claim_at = ledger->second.claim_at;
+  for (auto it = claim_at.lower_bound({unit.index, PeerId{}}); it != claim_at.end() && it->first.first == unit.index;
+       ++it) {
+    positions.push_back(it->second);
+  }
+  std::sort(positions.begin(), positions.end());
+  for (size_t at : positions) out.push_back(*ledger->second.claims[at]);
+  return out;
+}
+
 Result<std::vector<LedgerStore::StoredClaim>> MemoryStore::ClaimsAfter(const ProjectId& project, uint64_t after,
                                                                        size_t limit) {
   std::vector<StoredClaim> out;

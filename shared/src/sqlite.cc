@@ -54,6 +54,7 @@ Status Statement::Run() {
 void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  if (stmt_) status_ = Status::Ok();  // a failed prepare stays failed
 }
 
 int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }

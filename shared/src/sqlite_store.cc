@@ -92,6 +92,11 @@ Status SqliteStore::Prepare() {
        "VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
+      // No ORDER BY: with one, SQLite reads the claims of the whole project through
+      // claims_by_seq, already in rowid order, instead of the unit's few through the UNIQUE
+      // index; UnitClaims sorts them.
+      {&unit_claims_,
+       "SELECT rowid, peer, hash, signature, network, alone FROM claims WHERE project = ?1 AND unit = ?2"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},

@@ -1,5 +1,7 @@
 #include "potluck/store/sqlite_store.h"
 
+#include <algorithm>
+
 namespace potluck {
 
 using internal::IdColumn;
@@ -79,6 +81,32 @@ Status SqliteStore::ScanResults(const ProjectId& project,
     fn(static_cast<uint64_t>(scan->Int(0)), hash.value(), scan->Blob(2));
   }
   return scan->status();
+}
+
+Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey& unit) {
+  Statement& scan = *unit_claims_;
+  scan.Reset();
+  scan.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
+  std::vector<std::pair<int64_t, ClaimRow>> by_rowid;
+  while (scan.Step()) {
+    auto peer = IdColumn<PeerId>(scan, 1);
+    auto hash = IdColumn<ResultHash>(scan, 2);
+    Bytes signature = scan.Blob(3);
+    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size()) {
+      scan.Reset();
+      return Corrupt("a stored claim is damaged");
+    }
+    ClaimRow row{unit, peer.value(), hash.value(), {}, scan.Text(4), scan.Int(5) != 0};
+    std::copy(signature.begin(), signature.end(), row.signature.begin());
+    by_rowid.emplace_back(scan.Int(0), std::move(row));
+  }
+  const Status status = scan.status();
+  scan.Reset();
+  if (!status.ok()) return status;
+  std::sort(by_rowid.begin(), by_rowid.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ClaimRow> out;
+  for (auto& [rowid, row] : by_rowid) out.push_back(std::move(row));
+  return out;
 }
 
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,

@@ -433,6 +433,41 @@ TEST_F(HolderTest, RestartKeepsVerifiedUnitsAndLeases) {
   EXPECT_EQ(c.leases[0].unit.index, 2u);
 }
 
+// A verified unit keeps its claims only in the store: a late claim, a copy of a held one and
+// the results must find them there, before and after a restart.
+TEST_F(HolderTest, LateClaimsOfAVerifiedUnitMeetItsStoredClaims) {
+  ProjectId id = Submit(Manifest(1));
+  for (uint8_t p = 1; p <= 3; ++p) Join(Peer(p));
+  UnitKey unit{id, 0};
+  Claim(Peer(1), unit, 0);
+  Claim(Peer(2), unit, 0);
+  ASSERT_EQ(Status(id).units.verified, 1u);
+  for (int restarted = 0; restarted < 2; ++restarted) {
+    // A copy with no valid signature is known as held only if the claims were read back.
+    potluck::Claim copy = testing::SignedClaim(Peer(1), unit, SquareWorkload::Encode(0));
+    copy.signature.fill(0);
+    Send(Peer(1), ClaimBatch{{copy}});
+    EXPECT_EQ(holder_->counters().claims_duplicate, 1u);
+    EXPECT_EQ(holder_->counters().claims_refused, 0u);
+    auto results = holder_->Describe(id, true, now_);
+    ASSERT_TRUE(results.ok());
+    EXPECT_EQ(results->summary, "sum 0");
+    holder_ = NewHolder();
+    ASSERT_TRUE(holder_->Load(now_).ok());
+  }
+  Claim(Peer(3), unit, 7);  // late and wrong
+  EXPECT_EQ(holder_->counters().results_rejected, 1u);
+  EXPECT_EQ(Status(id).units.verified, 1u);
+  EXPECT_EQ(holder_->reputation().Of(Peer(3)).disagreed, 1u);
+  // Peer 2 signs a second, different result: the stored first one is what proves it lied.
+  Claim(Peer(2), unit, 9);
+  EXPECT_EQ(holder_->counters().claims_contradicting, 1u);
+  auto troubles = holder_->Troubles(id, 10);
+  ASSERT_TRUE(troubles.ok());
+  ASSERT_EQ(troubles->disputed.size(), 1u);
+  EXPECT_EQ(troubles->disputed[0].results, 3u);
+}
+
 TEST_F(HolderTest, HungryPeerIsServedWhenAProjectArrives) {
   Join(Peer(1));
   EXPECT_TRUE(Ask(Peer(1), 2).leases.empty());

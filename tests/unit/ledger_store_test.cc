@@ -92,6 +92,30 @@ TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
   EXPECT_TRUE(store->ClaimsAfter(project, rest->back().seq, 10)->empty());
 }
 
+TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
+  auto store = std::move(SqliteStore::Open(":memory:").value());
+  UnitKey unit{Filled<ProjectId>(1), 7};
+  store->Begin();
+  for (uint8_t peer : {3, 1, 2}) {
+    LedgerStore::ClaimRow row{unit, Filled<PeerId>(peer), Filled<ResultHash>(5), {}, "net", peer == 1};
+    row.signature.fill(peer);
+    store->PutClaim(row, Bytes{5});
+  }
+  store->PutClaim({{unit.project, 8}, Filled<PeerId>(4), Filled<ResultHash>(5)}, Bytes{5});
+  store->ReplaceClaim({unit, Filled<PeerId>(3), Filled<ResultHash>(4)}, Bytes{4});  // stored anew: last
+  ASSERT_TRUE(store->Commit().ok());
+  auto claims = store->UnitClaims(unit);
+  ASSERT_TRUE(claims.ok());
+  ASSERT_EQ(claims->size(), 3u);
+  EXPECT_EQ(claims->at(0).peer, Filled<PeerId>(1));
+  EXPECT_TRUE(claims->at(0).alone);
+  EXPECT_EQ(claims->at(0).network, "net");
+  EXPECT_EQ(claims->at(1).signature[0], 2);
+  EXPECT_EQ(claims->at(2).peer, Filled<PeerId>(3));
+  EXPECT_EQ(claims->at(2).hash, Filled<ResultHash>(4));
+  EXPECT_TRUE(store->UnitClaims({unit.project, 9})->empty());
+}
+
 TEST(PeerStoreTest, PeersSurviveAndCanBeDropped) {
   auto store = std::move(SqliteStore::Open(":memory:").value());
   store->Begin();

@@ -109,6 +109,18 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
       EXPECT_EQ(ca[i].result, cb[i].result);
     }
   }
+  for (UnitKey unit : {UnitKey{Project(1), 7}, UnitKey{Project(2), 0}, UnitKey{Project(1), 8}}) {
+    auto ua = sqlite->UnitClaims(unit).value();
+    auto ub = memory.UnitClaims(unit).value();
+    ASSERT_EQ(ua.size(), ub.size()) << "unit " << unit.index;
+    for (size_t i = 0; i < ua.size(); ++i) {
+      EXPECT_EQ(ua[i].peer, ub[i].peer);
+      EXPECT_EQ(ua[i].hash, ub[i].hash);
+      EXPECT_EQ(ua[i].signature, ub[i].signature);
+      EXPECT_EQ(ua[i].alone, ub[i].alone);
+    }
+  }
+  EXPECT_EQ(memory.UnitClaims({Project(1), 7}).value().size(), 3u);
   std::vector<std::tuple<uint64_t, ResultHash, Bytes>> ra, rb;
   ASSERT_TRUE(sqlite->ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { ra.emplace_back(i, h, r); }).ok());
   ASSERT_TRUE(memory.ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { rb.emplace_back(i, h, r); }).ok());

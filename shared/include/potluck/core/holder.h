@@ -123,9 +123,13 @@ class Holder {
     bool alone = false;  // adaptive replication: the only replica, see ClaimRecord::alone
   };
   struct UnitLedger {
-    std::vector<ClaimRecord> claims;
+    std::vector<ClaimRecord> claims;  // empty while `claims_in_store`
     std::vector<ActiveLease> leases;
     UnitState state = UnitState::kPending;
+    // A verified unit no claim disputes keeps its claims only in the store, read back on the
+    // rare paths that need them (a late claim, a moved lease): most of a large project's units
+    // are such, and their claims would be most of a holder's memory.
+    bool claims_in_store = false;
   };
   struct CoHolder {
     std::string endpoint;
@@ -169,10 +173,11 @@ class Holder {
   Actions OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now);
   void OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now);
   Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
-  // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
   // True if `peer`'s claim of `hash` for unit `index` is in the ledger already.
-  static bool HoldsClaim(const Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
+  bool HoldsClaim(Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
+  // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
   bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
+  bool TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
   bool SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
@@ -206,6 +211,15 @@ class Holder {
   void Score(const std::vector<ClaimRecord>& claims, const ResultHash& agreed);
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
+
+  // holder_stored_claims.cc: verified units whose claims are kept only in the store
+  // Reads the claims of a unit that keeps them only in the store back into memory; false (and
+  // logged) if the store cannot give them.
+  bool LoadClaims(const Project& project, uint64_t index, UnitLedger& unit);
+  // Leaves the claims of unit `index` to the store alone if it is verified and undisputed.
+  void ShedClaims(Project& project, uint64_t index);
+  // The agreed hash of verified unit `index` among `hashes`, the hashes of its stored results.
+  Result<ResultHash> AgreedHash(Project& project, uint64_t index, const std::vector<ResultHash>& hashes);
 
   // holder_notices.cc: telling peers which of their claims verified, for their credit
   void NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed);

@@ -59,6 +59,10 @@ class LedgerStore {
   virtual Status ScanResults(const ProjectId& project,
                              const std::function<void(uint64_t index, const ResultHash&, const Bytes&)>& fn) = 0;
 
+  // The claims of one unit in the order they were stored (a replaced claim counts from its
+  // replacement), with their signatures: a holder keeps a verified unit's claims only here.
+  virtual Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) = 0;
+
   // Claims of `project` in the order they were stored, from sequence number `after` on (the
   // first is 1), with their result bytes: what one holder sends another to merge ledgers.
   struct StoredClaim {

@@ -33,6 +33,7 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   void DropLease(const UnitKey& unit, const PeerId& peer) override;
   Status ScanResults(const ProjectId& project,
                      const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
+  Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
   Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) override;
 
   // VolunteerStore

@@ -32,6 +32,7 @@ class Statement {
   bool Step();
   // Steps to the end and resets, for statements that return no rows.
   Status Run();
+  // Ready to run again: bindings and the last run's error cleared.
   void Reset();
 
   int64_t Int(int col) const;

@@ -38,6 +38,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   void MarkClaimAlone(const UnitKey& unit, const PeerId& peer) override;
   Status ScanResults(const ProjectId& project,
                      const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
+  Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
   Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) override;
 
   // VolunteerStore (sqlite_store_volunteer.cc)
@@ -70,7 +71,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   std::unique_ptr<Database> db_;
   Transaction tx_;
   Faults* faults_ = nullptr;
-  std::unique_ptr<Statement> put_cancelled_;
+  std::unique_ptr<Statement> put_cancelled_, unit_claims_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_, replace_claim_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
