@@ -135,6 +135,42 @@ TEST_F(MembershipTest, FanoutBoundsTheGossipPartnersPerRound) {
 }
 
 
+TEST_F(MembershipTest, HoldingListsThePeersWithWorkInIdOrderAndFollowsTheirOffers) {
+  auto m = Make();
+  const ProjectId project{Blake2b256(Bytes{1})};
+  auto holding = [&] {
+    std::vector<PeerId> ids;
+    for (const Offer* offer : m->Holding()) ids.push_back(offer->peer);
+    return ids;
+  };
+  Offer two = OfferOf(2, now_), three = OfferOf(3, now_), four = OfferOf(4, now_);
+  two.holds = four.holds = {project};
+  Gossip(*m, {two, three, four}, 0);
+  std::vector<PeerId> expected{TestPeer(2), TestPeer(4)};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(holding(), expected);
+
+  // Peer 2's project is done; then peer 3 takes one on.
+  Gossip(*m, {OfferOf(2, now_ + 1s)}, 0);
+  EXPECT_EQ(holding(), std::vector<PeerId>{TestPeer(4)});
+  three = OfferOf(3, now_ + 1s);
+  three.holds = {project};
+  Gossip(*m, {three}, 0);
+  expected = {TestPeer(3), TestPeer(4)};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(holding(), expected);
+
+  // Our own offer joins once it holds work and is issued.
+  Offer own;
+  own.endpoint = "tcp://self";
+  own.holds = {project};
+  m->SetOwnOffer(own);
+  m->Tick(now_ + 1s);
+  expected.push_back(TestPeer(1));
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(holding(), expected);
+}
+
 TEST_F(MembershipTest, StoredPeersAreTheLiveOnesUnlessEveryoneWentSilent) {
   auto m = Make();
   Gossip(*m, {OfferOf(2, now_, 5s), OfferOf(3, now_, 20s)});
