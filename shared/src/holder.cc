@@ -68,7 +68,7 @@ Status Holder::Load(TimePoint now) {
         p.disputed.insert(index);
       }
     }
-    for (auto& [index, unit] : p.units) ShedClaims(p, index);
+    for (auto it = p.units.begin(); it != p.units.end();) Settle(p, (it++)->first);
     spdlog::info("project {} loaded: {}/{} units verified", id.Short(), p.verified, p.manifest.units);
   }
   return Status::Ok();
@@ -185,7 +185,7 @@ LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
     while (grant.leases.size() < slots && p->fresh_cursor < p->manifest.units) {
       uint64_t index = p->fresh_cursor++;
       // Claimed before we leased it, or another holder's share: not ours to start.
-      if (p->units.contains(index) || !Mine(*p, index)) continue;
+      if (Touched(*p, index) || !Mine(*p, index)) continue;
       p->open.insert(index);
       Reindex(*p, index, p->units[index]);
       TryLease(*p, index, peer, now, grant);
@@ -288,15 +288,18 @@ void Holder::OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint 
   if (unit == p->second.units.end()) return;
   auto& leases = unit->second.leases;
   auto lease = std::find_if(leases.begin(), leases.end(), [&](const auto& l) { return l.peer == in.from; });
-  if (lease == leases.end() || !LoadClaims(p->second, moved.unit.index, unit->second)) return;
+  if (lease == leases.end()) return;
   const TimePoint deadline = lease->deadline;
   DropLease(p->second, moved.unit.index, unit->second, in.from);
   auto same = [&](const auto& x) { return x.peer == moved.to; };
-  // The new peer may already hold or have computed a replica: then it is one lease fewer.
-  const bool has_replica = std::any_of(leases.begin(), leases.end(), same) ||
-                           std::any_of(unit->second.claims.begin(), unit->second.claims.end(), same);
-  ShedClaims(p->second, moved.unit.index);
-  if (has_replica) return;
+  // The new peer may already hold or have computed a replica: then it is one lease fewer. A
+  // decided unit needs no more replicas.
+  if (std::any_of(leases.begin(), leases.end(), same) ||
+      std::any_of(unit->second.claims.begin(), unit->second.claims.end(), same) ||
+      unit->second.state != UnitState::kPending) {
+    Settle(p->second, moved.unit.index);
+    return;
+  }
   leases.push_back({moved.to, deadline, now});
   Reindex(p->second, moved.unit.index, unit->second);
   lease_deadlines_.insert({deadline, {moved.unit, moved.to}});
@@ -309,13 +312,20 @@ void Holder::OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint 
 
 Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint now) {
   ClaimAck ack;
+  std::vector<ProjectId> grown;  // projects the batch added claims to
   for (const Claim& claim : batch.claims) {
-    AcceptClaim(in.from, claim, NetworkOfPeer(in.from), false, now);
+    const bool accepted = AcceptClaim(in.from, claim, NetworkOfPeer(in.from), false, now);
+    if (accepted && std::find(grown.begin(), grown.end(), claim.unit.project) == grown.end()) {
+      grown.push_back(claim.unit.project);
+    }
     // Refused claims are acknowledged too: resending them would not change the answer.
     ack.units.push_back(claim.unit);
   }
   Actions actions;
   actions.messages.push_back({{in.from, in.link}, Answer(in, std::move(ack))});
+  // New claims go to the co-holders now rather than at the next push interval, so that they
+  // learn of a project's last units at once.
+  for (const ProjectId& id : grown) PushLedger(projects_.at(id), now, actions);
   ServeHungryPeers(now, actions);
   return actions;
 }
@@ -323,7 +333,7 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
 bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
   const bool accepted = TakeClaim(peer, claim, std::move(network), alone, now);
   auto it = projects_.find(claim.unit.project);
-  if (it != projects_.end()) ShedClaims(it->second, claim.unit.index);
+  if (it != projects_.end()) Settle(it->second, claim.unit.index);
   return accepted;
 }
 
@@ -343,11 +353,12 @@ bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string netwo
   }
   Project& p = it->second;
   const uint64_t index = claim.unit.index;
-  UnitLedger& unit = p.units[index];
-  if (!LoadClaims(p, index, unit)) {
+  UnitLedger* ledger = Unsettle(p, index);
+  if (!ledger) {
     ++counters_.claims_refused;
     return false;
   }
+  UnitLedger& unit = *ledger;
   if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(index);
   // A claim on the lease this holder gave out alone verifies its unit by itself.
   alone = alone || std::any_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer && l.alone; });
@@ -429,9 +440,9 @@ bool Holder::SignedBy(const PeerId& peer, std::span<const uint8_t> message, cons
 }
 
 bool Holder::HoldsClaim(Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {
-  auto unit = p.units.find(index);
-  if (unit == p.units.end() || !LoadClaims(p, index, unit->second)) return false;
-  const auto& claims = unit->second.claims;
+  UnitLedger* unit = Touched(p, index) ? Unsettle(p, index) : nullptr;
+  if (!unit) return false;
+  const auto& claims = unit->claims;
   return std::any_of(claims.begin(), claims.end(), [&](const auto& c) { return c.peer == peer && c.hash == hash; });
 }
 

@@ -126,9 +126,11 @@ Actions Holder::OnHoldAck(const Inbound& in, const HoldAck& ack, TimePoint now) 
 void Holder::PushLedgers(TimePoint now, Actions& actions) {
   if (now < next_push_) return;
   next_push_ = now + kPushInterval;
-  for (auto& [id, p] : projects_) {
-    for (auto& [peer, co] : p.co_holders) PushLedger(p, peer, co, now, actions);
-  }
+  for (auto& [id, p] : projects_) PushLedger(p, now, actions);
+}
+
+void Holder::PushLedger(Project& p, TimePoint now, Actions& actions) {
+  for (auto& [peer, co] : p.co_holders) PushLedger(p, peer, co, now, actions);
 }
 
 void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint now, Actions& actions) {

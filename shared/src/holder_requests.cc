@@ -106,7 +106,9 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
   Status scan = store_.ScanResults(id, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
     if (gathering != index) add_agreed();
     auto unit = p.units.find(index);
-    if (!failure.ok() || unit == p.units.end() || unit->second.state != UnitState::kVerified) return;
+    const bool verified =
+        p.settled.Contains(index) || (unit != p.units.end() && unit->second.state == UnitState::kVerified);
+    if (!failure.ok() || !verified) return;
     gathering = index;
     hashes.push_back(hash);
     results.push_back(bytes);

@@ -6,33 +6,39 @@
 
 namespace potluck {
 
-bool Holder::LoadClaims(const Project& p, uint64_t index, UnitLedger& unit) {
-  if (!unit.claims_in_store) return true;
+bool Holder::Touched(const Project& p, uint64_t index) { return p.units.contains(index) || p.settled.Contains(index); }
+
+Holder::UnitLedger* Holder::Unsettle(Project& p, uint64_t index) {
+  if (!p.settled.Contains(index)) return &p.units[index];
   auto rows = store_.UnitClaims({p.id, index});
   if (!rows.ok()) {
     spdlog::error("cannot read the claims of {}#{}: {}", p.id.Short(), index, rows.status().message());
-    return false;
+    return nullptr;
   }
-  unit.claims.clear();
+  p.settled.Erase(index);
+  UnitLedger& unit = p.units[index];
+  unit.state = UnitState::kVerified;
   for (auto& row : rows.value()) unit.claims.push_back({row.peer, row.hash, std::move(row.network), row.alone});
-  unit.claims_in_store = false;
-  return true;
+  return &unit;
 }
 
-void Holder::ShedClaims(Project& p, uint64_t index) {
+void Holder::Settle(Project& p, uint64_t index) {
   auto it = p.units.find(index);
-  if (it == p.units.end() || it->second.state != UnitState::kVerified || p.disputed.contains(index)) return;
-  std::vector<ClaimRecord>().swap(it->second.claims);
-  it->second.claims_in_store = true;
+  if (it == p.units.end() || it->second.state != UnitState::kVerified || !it->second.leases.empty() ||
+      p.disputed.contains(index)) {
+    return;
+  }
+  p.units.erase(it);
+  p.settled.Insert(index);
 }
 
 Result<ResultHash> Holder::AgreedHash(Project& p, uint64_t index, const std::vector<ResultHash>& hashes) {
-  UnitLedger& unit = p.units.at(index);
   // Undisputed, so its claims share one hash: with one result stored, that is it.
-  if (unit.claims_in_store && hashes.size() == 1) return hashes.front();
-  if (!LoadClaims(p, index, unit)) return Corrupt("cannot read the claims of unit " + std::to_string(index));
-  const ResultHash agreed = potluck::Decide(unit.claims, p.manifest.policy).hash;
-  ShedClaims(p, index);
+  if (p.settled.Contains(index) && hashes.size() == 1) return hashes.front();
+  UnitLedger* unit = Unsettle(p, index);
+  if (!unit) return Corrupt("cannot read the claims of unit " + std::to_string(index));
+  const ResultHash agreed = potluck::Decide(unit->claims, p.manifest.policy).hash;
+  Settle(p, index);
   return agreed;
 }
 

@@ -19,6 +19,7 @@
 #include "potluck/core/faults.h"
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/reputation.h"
+#include "potluck/core/unit_ranges.h"
 #include "potluck/core/verdict.h"
 #include "potluck/crypto/signature.h"
 #include "potluck/workload/workload.h"
@@ -123,13 +124,9 @@ class Holder {
     bool alone = false;  // adaptive replication: the only replica, see ClaimRecord::alone
   };
   struct UnitLedger {
-    std::vector<ClaimRecord> claims;  // empty while `claims_in_store`
+    std::vector<ClaimRecord> claims;
     std::vector<ActiveLease> leases;
     UnitState state = UnitState::kPending;
-    // A verified unit no claim disputes keeps its claims only in the store, read back on the
-    // rare paths that need them (a late claim, a moved lease): most of a large project's units
-    // are such, and their claims would be most of a holder's memory.
-    bool claims_in_store = false;
   };
   struct CoHolder {
     std::string endpoint;
@@ -144,7 +141,11 @@ class Holder {
     Manifest manifest;
     const Workload* workload = nullptr;
     TimePoint submitted;
-    std::unordered_map<uint64_t, UnitLedger> units;  // only units leased or claimed so far
+    std::unordered_map<uint64_t, UnitLedger> units;  // units leased or claimed so far, but settled ones
+    // Verified units no claim disputes and nobody holds a lease of: most of a large project's
+    // units. They are only an index here; their claims stay in the store, read back on the rare
+    // paths that need them (a late or repeated claim, results with more than one hash).
+    UnitRanges settled;
     std::set<uint64_t> open;                         // touched units still pending
     // Of the open units, those of our share that want more leases than they have: what a
     // grant looks through, so that units leased to all their replicas cost it nothing.
@@ -212,12 +213,14 @@ class Holder {
   static bool Runs(const Offer& offer, const Manifest& manifest);
   Envelope Answer(const Inbound& in, Body body) const;
 
-  // holder_stored_claims.cc: verified units whose claims are kept only in the store
-  // Reads the claims of a unit that keeps them only in the store back into memory; false (and
-  // logged) if the store cannot give them.
-  bool LoadClaims(const Project& project, uint64_t index, UnitLedger& unit);
-  // Leaves the claims of unit `index` to the store alone if it is verified and undisputed.
-  void ShedClaims(Project& project, uint64_t index);
+  // holder_stored_claims.cc: settled units, whose claims are kept only in the store
+  // Whether unit `index` was leased or claimed here.
+  static bool Touched(const Project& project, uint64_t index);
+  // The ledger of unit `index`, a new one if it was never touched; a settled unit comes back
+  // with its claims read from the store. Null (and logged) if the store cannot give them.
+  UnitLedger* Unsettle(Project& project, uint64_t index);
+  // Leaves unit `index` to the store alone if it is verified, undisputed and leased to nobody.
+  void Settle(Project& project, uint64_t index);
   // The agreed hash of verified unit `index` among `hashes`, the hashes of its stored results.
   Result<ResultHash> AgreedHash(Project& project, uint64_t index, const std::vector<ResultHash>& hashes);
 
@@ -237,6 +240,8 @@ class Holder {
   void AddCoHolders(Project& project, const std::vector<PeerRef>& holders, const Inbound* from);
   std::vector<PeerRef> HolderRefs(const Project& project) const;
   void PushLedgers(TimePoint now, Actions& actions);
+  // Sends each co-holder of `project` the claims it has not acknowledged (as below).
+  void PushLedger(Project& project, TimePoint now, Actions& actions);
   // Sends `co` the claims it has not acknowledged, unless a push to it is still unanswered.
   void PushLedger(Project& project, const PeerId& peer, CoHolder& co, TimePoint now, Actions& actions);
   void AnswerPendingSubmits(const ProjectId& id, bool force, TimePoint now, Actions& actions);
