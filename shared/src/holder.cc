@@ -15,7 +15,8 @@ namespace {
 // Bounded so that a peer which already holds or claimed the first of them costs little per
 // request.
 constexpr size_t kShortScanMax = 512;
-constexpr size_t kRecentVerifiedMax = 100000;
+// The seconds of kThroughputWindow, and the one under way.
+constexpr size_t kRecentSecondsMax = std::chrono::duration_cast<std::chrono::seconds>(kThroughputWindow).count() + 1;
 
 }  // namespace
 
@@ -468,8 +469,12 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
     ++counters_.units_verified;
     counters_.results_rejected +=
         std::count_if(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.hash != v.hash; });
-    if (p.recent_verified.size() >= kRecentVerifiedMax) p.recent_verified.pop_front();
-    p.recent_verified.push_back(now);
+    const TimePoint second = std::chrono::floor<std::chrono::seconds>(now);
+    if (p.recent_verified.empty() || p.recent_verified.back().first != second) {
+      if (p.recent_verified.size() >= kRecentSecondsMax) p.recent_verified.pop_front();
+      p.recent_verified.push_back({second, 0});
+    }
+    ++p.recent_verified.back().second;
     spdlog::debug("unit {}#{} verified by {} peers ({}/{})", p.id.Short(), index, v.agreeing, p.verified,
                  p.manifest.units);
   } else {

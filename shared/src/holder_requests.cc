@@ -6,11 +6,6 @@
 #include "potluck/core/holder.h"
 
 namespace potluck {
-namespace {
-
-constexpr Duration kThroughputWindow = std::chrono::seconds(60);
-
-}  // namespace
 
 Actions Holder::OnCancel(const Inbound& in, const CancelProject& cancel, TimePoint now) {
   Actions actions;
@@ -77,11 +72,13 @@ Result<ProjectStatus> Holder::Describe(const ProjectId& id, bool with_result, Ti
   }
   s.units.waiting = s.units.total - s.units.verified - s.units.failed - s.units.in_flight;
   s.workers = static_cast<uint32_t>(workers.size());
-  while (!p.recent_verified.empty() && now - p.recent_verified.front() > kThroughputWindow) {
+  while (!p.recent_verified.empty() && now - p.recent_verified.front().first > kThroughputWindow) {
     p.recent_verified.pop_front();
   }
+  uint64_t recent = 0;
+  for (const auto& [second, count] : p.recent_verified) recent += count;
   Duration window = std::min<Duration>(kThroughputWindow, std::max<Duration>(now - p.submitted, Duration(1000)));
-  s.verified_per_second = static_cast<double>(p.recent_verified.size()) * 1000.0 / static_cast<double>(window.count());
+  s.verified_per_second = static_cast<double>(recent) * 1000.0 / static_cast<double>(window.count());
   if (!with_result) return s;
 
   if (!p.workload) return NotFound("workload " + p.manifest.workload + " is not built into this node");

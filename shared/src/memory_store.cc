@@ -105,7 +105,9 @@ Result<VolunteerStore::Snapshot> MemoryStore::LoadVolunteer() {
   for (const auto& [id, manifest] : manifests_) snap.manifests.push_back(manifest);
   for (const auto& [unit, lease] : held_leases_) snap.leases.push_back(lease);
   for (const auto& [unit, row] : outbox_) snap.outbox.push_back(row);
-  for (const auto& [unit, row] : credit_) snap.credit.push_back(row);
+  for (const auto& [unit, row] : credit_) {
+    if (!row.verified) snap.credit.push_back(row);
+  }
   snap.units_verified = units_verified_;
   snap.cpu_seconds_verified = cpu_seconds_verified_;
   return snap;
@@ -139,7 +141,25 @@ void MemoryStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
   cpu_seconds_verified_ += cpu_seconds;
 }
 
+bool MemoryStore::CreditVerified(const UnitKey& unit) {
+  auto it = credit_.find(unit);
+  return it != credit_.end() && it->second.verified;
+}
+
 void MemoryStore::DropCredit(const UnitKey& unit) { credit_.erase(unit); }
+
+void MemoryStore::DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) {
+  std::vector<std::map<UnitKey, CreditRow>::iterator> verified;
+  for (auto it = credit_.begin(); it != credit_.end(); ++it) {
+    if (it->second.verified) verified.push_back(it);
+  }
+  // Newest claims first; what lies beyond `keep_max` goes, as does anything too old.
+  std::stable_sort(verified.begin(), verified.end(),
+                   [](const auto& a, const auto& b) { return a->second.claimed > b->second.claimed; });
+  for (size_t i = 0; i < verified.size(); ++i) {
+    if (i >= keep_max || verified[i]->second.claimed < claimed_before) credit_.erase(verified[i]);
+  }
+}
 
 // Peers
 

@@ -66,7 +66,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   if (Status s = PrepareDataDir(config.data_dir); !s.ok()) return s;
   auto identity = Identity::LoadOrCreate(config.data_dir);
   if (!identity.ok()) return identity.status();
-  auto opened = SqliteStore::Open(config.data_dir / "node.db");
+  auto opened = SqliteStore::Open(config.data_dir / "node.db", config.store_page_cache_kib);
   if (!opened.ok()) return opened.status();
   SqliteStore& store = *opened.value();
 

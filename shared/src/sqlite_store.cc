@@ -58,9 +58,13 @@ Status SqliteStore::Commit() {
   return tx_.Commit();
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path, size_t page_cache_kib) {
   auto db = Database::Open(path);
   if (!db.ok()) return db.status();
+  // A negative size is in KiB rather than pages.
+  if (Status s = db.value()->Exec("PRAGMA cache_size = -" + std::to_string(page_cache_kib)); !s.ok()) {
+    return Status(s.code(), path.string() + ": " + s.message());
+  }
   if (Status s = db.value()->Exec(kSchema); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
   // Databases from before claims recorded their network gain the columns, empty.
   if (!db.value()->Prepare("SELECT network, alone FROM claims LIMIT 0")->valid()) {
@@ -110,6 +114,12 @@ Status SqliteStore::Prepare() {
       {&mark_credit_verified_, "UPDATE credit SET verified = 1 WHERE project = ?1 AND unit = ?2"},
       {&add_verified_credit_, "UPDATE credit_verified SET units = units + 1, cpu_seconds = cpu_seconds + ?1"},
       {&drop_credit_, "DELETE FROM credit WHERE project = ?1 AND unit = ?2"},
+      {&credit_verified_, "SELECT 1 FROM credit WHERE project = ?1 AND unit = ?2 AND verified = 1"},
+      // Rows keep the rowid of their claim (marking one verified updates it in place), so the
+      // highest rowids are the most recent claims.
+      {&drop_verified_credit_,
+       "DELETE FROM credit WHERE verified = 1 AND (claimed_unix_ms < ?1 OR rowid <= (SELECT rowid FROM credit "
+       "WHERE verified = 1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2))"},
       {&put_peer_, "INSERT OR REPLACE INTO peers VALUES (?1, ?2, ?3)"},
       {&drop_peer_, "DELETE FROM peers WHERE id = ?1"},
   };

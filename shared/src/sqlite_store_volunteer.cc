@@ -34,7 +34,8 @@ Result<VolunteerStore::Snapshot> SqliteStore::LoadVolunteer() {
   }
   if (!outbox->status().ok()) return outbox->status();
 
-  auto credit = db_->Prepare("SELECT project, unit, hash, cpu_seconds, claimed_unix_ms, verified FROM credit");
+  auto credit =
+      db_->Prepare("SELECT project, unit, hash, cpu_seconds, claimed_unix_ms, verified FROM credit WHERE verified = 0");
   while (credit->Step()) {
     auto project = IdColumn<ProjectId>(*credit, 0);
     auto hash = IdColumn<ResultHash>(*credit, 2);
@@ -99,8 +100,21 @@ void SqliteStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
   Write(*add_verified_credit_, cpu_seconds);
 }
 
+bool SqliteStore::CreditVerified(const UnitKey& unit) {
+  Statement& query = *credit_verified_;
+  query.Reset();
+  query.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
+  const bool verified = query.Step();
+  query.Reset();
+  return verified;
+}
+
 void SqliteStore::DropCredit(const UnitKey& unit) {
   Write(*drop_credit_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+}
+
+void SqliteStore::DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) {
+  Write(*drop_verified_credit_, ToUnixMs(claimed_before), static_cast<int64_t>(keep_max));
 }
 
 }  // namespace potluck

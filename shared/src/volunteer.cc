@@ -95,7 +95,7 @@ bool Volunteer::Holds(const UnitKey& unit) const {
 // moment ago, say). A second claim from the same peer counts once, so computing it again would
 // only waste the unit's time; the lease lapses at the holder when our offer does not list it.
 bool Volunteer::AlreadyClaimed(const UnitKey& unit) const {
-  return outbox_.contains(unit) || credit_units_.contains(unit);
+  return outbox_.contains(unit) || pending_credit_.contains(unit) || store_.CreditVerified(unit);
 }
 
 std::optional<ProjectId> Volunteer::AddManifest(const Bytes& bytes) {

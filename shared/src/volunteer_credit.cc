@@ -18,48 +18,43 @@ constexpr Duration kCreditPruneInterval = std::chrono::hours(1);
 void Volunteer::LoadCredit(const VolunteerStore::Snapshot& snapshot, TimePoint now) {
   units_verified_ = snapshot.units_verified;
   cpu_seconds_verified_ = snapshot.cpu_seconds_verified;
-  for (const auto& row : snapshot.credit) {
-    credit_units_[row.unit] = row;
-    units_pending_ += !row.verified;
-  }
+  for (const auto& row : snapshot.credit) pending_credit_[row.unit] = row;
   DropOldCreditUnits(now);
 }
 
 void Volunteer::RecordClaim(const UnitKey& unit, const ResultHash& hash, double cpu_seconds, TimePoint now) {
-  auto known = credit_units_.find(unit);
   // Computed again after it verified (a lease given twice while holders' views differed):
   // the grid already had this result from us.
-  if (known != credit_units_.end() && known->second.verified) return;
-  if (known != credit_units_.end()) ForgetCreditUnit(known);
-  // Reached when more units are claimed here within a day than the table keeps (verified ones
-  // stay a day): a fast grid gets there in minutes.
-  if (credit_units_.size() >= kCreditUnitsMax) ForgetOldestCreditUnits(kCreditForgetBatch);
+  if (store_.CreditVerified(unit)) return;
+  if (auto known = pending_credit_.find(unit); known != pending_credit_.end()) ForgetCreditUnit(known);
+  // Reached when more units await their verdict than the table keeps: holders that never answer.
+  if (pending_credit_.size() >= kCreditUnitsMax) ForgetOldestCreditUnits(kCreditForgetBatch);
   // The figure comes from the kernel runner; a broken one must not poison the totals.
   if (!std::isfinite(cpu_seconds) || cpu_seconds < 0) cpu_seconds = 0;
   VolunteerStore::CreditRow row{unit, hash, cpu_seconds, now, false};
   store_.PutCredit(row);
-  credit_units_[unit] = row;
-  ++units_pending_;
+  pending_credit_[unit] = row;
 }
 
 void Volunteer::OnOwnVerifiedNotice(const VerifiedNotice& notice) { OnVerifiedNotice(self_, notice, /*trusted=*/true); }
 
 void Volunteer::OnVerifiedNotice(const PeerId& from, const VerifiedNotice& notice, bool trusted) {
   for (const auto& item : notice.items) {
-    auto it = credit_units_.find(item.unit);
-    // A unit we never claimed, or counted already (each holder sends a notice), earns nothing;
-    // nor does a verdict on a hash other than ours, or word from a peer not holding the project.
-    if (it == credit_units_.end() || it->second.verified || it->second.hash != item.hash) continue;
+    auto it = pending_credit_.find(item.unit);
+    // A unit we never claimed, or counted already (each holder sends a notice, and verified
+    // units leave this table), earns nothing; nor does a verdict on a hash other than ours, or
+    // word from a peer not holding the project.
+    if (it == pending_credit_.end() || it->second.hash != item.hash) continue;
     if (!trusted && !KnownHolder(from, item.unit.project)) {
       spdlog::debug("ignored a verified notice for {}#{} from {}: not a holder", item.unit.project.Short(),
                     item.unit.index, from.Short());
       continue;
     }
-    it->second.verified = true;
-    --units_pending_;
     ++units_verified_;
     cpu_seconds_verified_ += it->second.cpu_seconds;
     store_.MarkCreditVerified(item.unit, it->second.cpu_seconds);
+    pending_credit_.erase(it);
+    ++verified_since_prune_;
     spdlog::info("unit {}#{} verified, {} units verified here", item.unit.project.Short(), item.unit.index,
                  units_verified_);
   }
@@ -87,12 +82,13 @@ bool Volunteer::KnownHolder(const PeerId& peer, const ProjectId& project) const 
 }
 
 void Volunteer::DropOldCreditUnits(TimePoint now) {
-  if (now < next_credit_prune_) return;
+  if (now < next_credit_prune_ && verified_since_prune_ < kVerifiedCreditPruneEvery) return;
   next_credit_prune_ = now + kCreditPruneInterval;
-  for (auto it = credit_units_.begin(); it != credit_units_.end();) {
-    const Duration keep = it->second.verified ? kVerifiedCreditTtl : kPendingCreditTtl;
+  verified_since_prune_ = 0;
+  store_.DropVerifiedCredit(now - kVerifiedCreditTtl, kCreditUnitsMax);
+  for (auto it = pending_credit_.begin(); it != pending_credit_.end();) {
     auto next = std::next(it);
-    if (now - it->second.claimed >= keep) ForgetCreditUnit(it);
+    if (now - it->second.claimed >= kPendingCreditTtl) ForgetCreditUnit(it);
     it = next;
   }
 }
@@ -100,8 +96,8 @@ void Volunteer::DropOldCreditUnits(TimePoint now) {
 void Volunteer::ForgetOldestCreditUnits(size_t count) {
   using Entry = std::map<UnitKey, VolunteerStore::CreditRow>::iterator;
   std::vector<Entry> entries;
-  entries.reserve(credit_units_.size());
-  for (auto it = credit_units_.begin(); it != credit_units_.end(); ++it) entries.push_back(it);
+  entries.reserve(pending_credit_.size());
+  for (auto it = pending_credit_.begin(); it != pending_credit_.end(); ++it) entries.push_back(it);
   count = std::min(count, entries.size());
   auto older = [](const Entry& a, const Entry& b) { return a->second.claimed < b->second.claimed; };
   std::nth_element(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(count), entries.end(), older);
@@ -109,9 +105,8 @@ void Volunteer::ForgetOldestCreditUnits(size_t count) {
 }
 
 void Volunteer::ForgetCreditUnit(std::map<UnitKey, VolunteerStore::CreditRow>::iterator it) {
-  units_pending_ -= !it->second.verified;
   store_.DropCredit(it->first);
-  credit_units_.erase(it);
+  pending_credit_.erase(it);
 }
 
 }  // namespace potluck

@@ -179,13 +179,36 @@ TEST(VolunteerStoreTest, CreditSurvivesReopeningAndOutlivesItsRows) {
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->units_verified, 2u);
   EXPECT_DOUBLE_EQ(snap->cpu_seconds_verified, 3.0);
-  ASSERT_EQ(snap->credit.size(), 2u);
-  for (const auto& row : snap->credit) {
-    EXPECT_EQ(row.verified, row.unit == a);
-    EXPECT_DOUBLE_EQ(row.cpu_seconds, 1.5);
-    EXPECT_EQ(row.claimed, FromUnixMs(100));
-    EXPECT_EQ(row.hash, Filled<ResultHash>(5));
+  // Only the unit waiting for its verdict comes back; the verified one stays in the store.
+  ASSERT_EQ(snap->credit.size(), 1u);
+  const auto& row = snap->credit[0];
+  EXPECT_EQ(row.unit, c);
+  EXPECT_FALSE(row.verified);
+  EXPECT_DOUBLE_EQ(row.cpu_seconds, 1.5);
+  EXPECT_EQ(row.claimed, FromUnixMs(100));
+  EXPECT_EQ(row.hash, Filled<ResultHash>(5));
+  EXPECT_TRUE(store->CreditVerified(a));
+  EXPECT_FALSE(store->CreditVerified(b));
+  EXPECT_FALSE(store->CreditVerified(c));
+}
+
+TEST(VolunteerStoreTest, VerifiedCreditIsPrunedByAgeAndCount) {
+  TempDir dir;
+  auto store = std::move(SqliteStore::Open(dir.path() / "worker.db").value());
+  auto unit = [](uint64_t i) { return UnitKey{Filled<ProjectId>(1), i}; };
+  store->Begin();
+  for (uint64_t i = 0; i < 10; ++i) {
+    store->PutCredit({unit(i), Filled<ResultHash>(5), 1.0, FromUnixMs(static_cast<int64_t>(1000 * i))});
+    if (i != 9) store->MarkCreditVerified(unit(i), 1.0);  // unit 9 still waits
   }
+  store->DropVerifiedCredit(FromUnixMs(2000), 5);  // units 0 and 1 are too old; 2 and 3 too many
+  ASSERT_TRUE(store->Commit().ok());
+  for (uint64_t i = 0; i < 9; ++i) EXPECT_EQ(store->CreditVerified(unit(i)), i >= 4) << "unit " << i;
+  auto snap = store->LoadVolunteer();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->credit.size(), 1u);
+  EXPECT_EQ(snap->credit[0].unit, unit(9));
+  EXPECT_EQ(snap->units_verified, 9u);
 }
 
 }  // namespace

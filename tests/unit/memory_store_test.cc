@@ -58,6 +58,7 @@ void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
   volunteer.PutCredit({{Project(1), 6}, Hash(6), 2.5, kNow, false});
   volunteer.MarkCreditVerified({Project(1), 5}, 1.5);
   volunteer.DropCredit({Project(1), 6});
+  volunteer.PutCredit({{Project(1), 7}, Hash(7), 0.5, kNow, false});
 
   peers.PutPeer({TestPeer(1), "tcp://one", kNow});
   peers.PutPeer({TestPeer(2), "tcp://two", kNow + 2s});
@@ -136,8 +137,11 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
   EXPECT_EQ(va.leases[0].holder, vb.leases[0].holder);
   ASSERT_EQ(vb.outbox.size(), 1u);
   EXPECT_EQ(va.outbox[0].result, vb.outbox[0].result);
+  ASSERT_EQ(va.credit.size(), 1u);  // only the unit still waiting for its verdict
   ASSERT_EQ(vb.credit.size(), 1u);
-  EXPECT_EQ(va.credit[0].verified, vb.credit[0].verified);
+  EXPECT_EQ(va.credit[0].unit, vb.credit[0].unit);
+  for (uint64_t i : {5, 6, 7}) EXPECT_EQ(sqlite->CreditVerified({Project(1), i}), memory.CreditVerified({Project(1), i}));
+  EXPECT_TRUE(memory.CreditVerified({Project(1), 5}));
   EXPECT_EQ(va.units_verified, vb.units_verified);
   EXPECT_EQ(va.cpu_seconds_verified, vb.cpu_seconds_verified);
   EXPECT_EQ(sqlite->LoadCheckpoint({Project(1), 3}).value(), memory.LoadCheckpoint({Project(1), 3}).value());
@@ -150,6 +154,24 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
   for (size_t i = 0; i < pa.size(); ++i) {
     EXPECT_EQ(pa[i].id, pb[i].id);
     EXPECT_EQ(pa[i].endpoint, pb[i].endpoint);
+  }
+}
+
+TEST(MemoryStoreTest, PrunesVerifiedCreditByAgeAndCountAsSqliteStoreDoes) {
+  MemoryStore memory;
+  auto sqlite = std::move(SqliteStore::Open(":memory:").value());
+  sqlite->Begin();
+  for (VolunteerStore* store : std::initializer_list<VolunteerStore*>{&memory, sqlite.get()}) {
+    for (uint8_t i = 0; i < 10; ++i) {
+      store->PutCredit({{Project(1), i}, Hash(i), 1.0, kNow + i * 1s, false});
+      if (i != 9) store->MarkCreditVerified({Project(1), i}, 1.0);
+    }
+    store->DropVerifiedCredit(kNow + 2s, 5);
+  }
+  ASSERT_TRUE(sqlite->Commit().ok());
+  for (uint8_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(memory.CreditVerified({Project(1), i}), i >= 4 && i < 9) << "unit " << int{i};
+    EXPECT_EQ(sqlite->CreditVerified({Project(1), i}), memory.CreditVerified({Project(1), i})) << "unit " << int{i};
   }
 }
 

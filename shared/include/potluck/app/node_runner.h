@@ -12,6 +12,7 @@
 #include "potluck/app/metrics.h"
 #include "potluck/core/node.h"
 #include "potluck/net/zmq_transport.h"
+#include "potluck/store/sqlite_store.h"
 
 namespace potluck {
 
@@ -49,6 +50,8 @@ struct NodeRunConfig {
   std::string advertise;  // the endpoint peers should dial; empty: the endpoint bound
   LinkSecurity security = LinkSecurity::kCurve;
   NodeConfig node;        // its endpoint is filled in
+  // The most memory SQLite may keep as page cache for the node's store.
+  size_t store_page_cache_kib = SqliteStore::kPageCacheKibDefault;
   // With no other peer known this long after start, give up: a wrong bootstrap endpoint
   // should be an error, not a silent wait. Zero: wait for peers forever.
   Duration join_timeout{0};

@@ -83,6 +83,8 @@ constexpr size_t kLeasesPerPeerMax = 256;
 constexpr size_t kLedgerPushEntriesMax = 256;
 constexpr size_t kVerifiedNoticeItemsMax = 256;
 constexpr size_t kHungryPeersMax = 100000;  // peers remembered as waiting for work
+// A project's throughput figure counts the units verified this long before it is asked for.
+constexpr Duration kThroughputWindow = std::chrono::seconds(60);
 
 class Holder {
  public:
@@ -156,7 +158,8 @@ class Holder {
     uint64_t verified = 0, failed = 0;
     std::set<PeerId> contributors;                   // peers whose claims it holds
     uint64_t claims_stored = 0;                      // here, loaded or accepted
-    std::deque<TimePoint> recent_verified;           // for the throughput figure
+    // Units verified in each second of the throughput figure's window: (start of the second, count).
+    std::deque<std::pair<TimePoint, uint32_t>> recent_verified;
     std::map<PeerId, CoHolder> co_holders;
     std::vector<PeerId> live_holders;                // sorted, with us: who leases which units
     TimePoint next_recruit{};

@@ -46,13 +46,17 @@ constexpr size_t kTasksStartedMax = 64;
 // A claimed unit whose verdict has not reached us this long after the claim never will: it
 // failed, disagreed, or its notices were lost.
 constexpr Duration kPendingCreditTtl = std::chrono::hours(24 * 30);
-// A verified unit is remembered this long after its claim, so that the notices of the other
-// holders, or a recomputation of it, count nothing; its credit stays in the totals.
+// A verified unit is remembered (in the store only) this long after its claim, so that the
+// notices of the other holders, or a recomputation of it, count nothing; its credit stays in
+// the totals.
 constexpr Duration kVerifiedCreditTtl = std::chrono::hours(24);
-// Units remembered for credit at once; beyond, the oldest claims are forgotten, this many at a
-// time, so that finding them (a pass over the table) is paid once per batch, not per claim.
+// Units awaiting their verdict remembered at once, and verified units kept in the store; beyond,
+// the oldest claims are forgotten, this many at a time, so that finding them (a pass over the
+// table) is paid once per batch, not per claim.
 constexpr size_t kCreditUnitsMax = 100000;
 constexpr size_t kCreditForgetBatch = kCreditUnitsMax / 100;
+// Verified units between two prunes of the store's verified rows.
+constexpr size_t kVerifiedCreditPruneEvery = kCreditUnitsMax / 10;
 // Peers remembered per project as its holders, whose verified notices we believe.
 constexpr size_t kHoldersSeenPerProjectMax = 64;
 
@@ -93,7 +97,7 @@ class Volunteer {
   // and delivers the leases it holds. True at first.
   void set_accepting_work(bool accepting) { accepting_work_ = accepting; }
   bool accepting_work() const { return accepting_work_; }
-  Credit credit() const { return {units_verified_, cpu_seconds_verified_, units_pending_}; }
+  Credit credit() const { return {units_verified_, cpu_seconds_verified_, pending_credit_.size()}; }
 
   bool running() const { return !started_.empty(); }
   size_t leases_held() const { return queue_.size() + started_.size(); }
@@ -179,8 +183,8 @@ class Volunteer {
   uint64_t units_computed_ = 0;
   uint64_t leases_handed_off_ = 0;
   bool accepting_work_ = true;
-  std::map<UnitKey, VolunteerStore::CreditRow> credit_units_;  // claimed here, recently
-  uint64_t units_pending_ = 0;  // of credit_units_, those not verified
+  std::map<UnitKey, VolunteerStore::CreditRow> pending_credit_;  // claimed here, not verified yet
+  size_t verified_since_prune_ = 0;
   uint64_t units_verified_ = 0;
   double cpu_seconds_verified_ = 0;
   // Peers seen holding each project we have a manifest of. Offers drop a project once it is

@@ -41,7 +41,7 @@ class VolunteerStore {
     std::vector<Bytes> manifests;
     std::vector<LeaseRow> leases;
     std::vector<OutboxRow> outbox;
-    std::vector<CreditRow> credit;
+    std::vector<CreditRow> credit;  // the units claimed here that have not verified yet
     uint64_t units_verified = 0;
     double cpu_seconds_verified = 0;
   };
@@ -64,7 +64,13 @@ class VolunteerStore {
   // Marks the unit's row verified and adds one unit and `cpu_seconds` to the verified totals,
   // which outlive the row.
   virtual void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) = 0;
+  // Whether the unit's row is there and verified. Verified rows stay only in the store, so that
+  // the volunteer's memory does not grow with the units it computed.
+  virtual bool CreditVerified(const UnitKey& unit) = 0;
   virtual void DropCredit(const UnitKey& unit) = 0;
+  // Drops the verified rows of units claimed before `claimed_before`, and all but the
+  // `keep_max` most recently claimed ones.
+  virtual void DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) = 0;
 };
 
 }  // namespace potluck

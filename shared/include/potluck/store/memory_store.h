@@ -47,7 +47,9 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   void DropOutbox(const UnitKey& unit) override;
   void PutCredit(const CreditRow& row) override;
   void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) override;
+  bool CreditVerified(const UnitKey& unit) override;
   void DropCredit(const UnitKey& unit) override;
+  void DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) override;
 
   // PeerStore
   Result<std::vector<PeerRow>> LoadPeers() override;

@@ -16,8 +16,12 @@ namespace potluck {
 
 class SqliteStore final : public Durable, public LedgerStore, public VolunteerStore, public PeerStore {
  public:
-  // Opens or creates the tables in `path` (":memory:" for tests).
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path);
+  // SQLite's own default page cache: what a coordinator, which reads its ledgers back, keeps.
+  static constexpr size_t kPageCacheKibDefault = 2000;
+  // Opens or creates the tables in `path` (":memory:" for tests), with a page cache of at most
+  // `page_cache_kib` KiB.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
+                                                   size_t page_cache_kib = kPageCacheKibDefault);
 
   void Begin() override { tx_.Begin(); }
   // Fails, rolling the turn back, when the fault point kStoreCommitFails fires.
@@ -52,7 +56,9 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   void DropOutbox(const UnitKey& unit) override;
   void PutCredit(const CreditRow& row) override;
   void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) override;
+  bool CreditVerified(const UnitKey& unit) override;
   void DropCredit(const UnitKey& unit) override;
+  void DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) override;
 
   // PeerStore (sqlite_store_peers.cc)
   Result<std::vector<PeerRow>> LoadPeers() override;
@@ -76,7 +82,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
       mark_claim_alone_, replace_claim_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
       put_checkpoint_, drop_checkpoint_;
-  std::unique_ptr<Statement> put_credit_, mark_credit_verified_, add_verified_credit_, drop_credit_;
+  std::unique_ptr<Statement> put_credit_, mark_credit_verified_, add_verified_credit_, drop_credit_,
+      credit_verified_, drop_verified_credit_;
   std::unique_ptr<Statement> put_peer_, drop_peer_;
 };
 
