@@ -222,6 +222,10 @@ void KernelRunner::Watch() {
       budget = 0;
       throttled_ = false;
       UpdateGate();
+      // Nothing to watch until a unit starts: an idle worker should not wake 100 times a second.
+      wake_.wait(lock, [&] { return running_ || shutting_down_; });
+      last = std::chrono::steady_clock::now();
+      last_cpu = ProcessCpuSeconds();
       continue;
     }
     if (!gate_closed_) running_->computing += std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
@@ -272,6 +276,7 @@ void KernelRunner::Loop() {
       memory_baseline_ = ProcessResidentBytes();
       cpu_at_start_ = ProcessCpuSeconds();
       view_ = nullptr;
+      wake_.notify_all();  // the watcher waits for a unit to start
     }
     if (wake) waker_->Wake();
     Result<Bytes> result = Compute(task);

@@ -62,10 +62,17 @@ MachineReading MachineWatcher::Read(TimePoint now, const WorkerSettings& setting
     auto parsed = activity::Schedule::Parse(settings.schedule);
     if (parsed.ok()) schedule_ = std::move(parsed.value());
     schedule_text_ = settings.schedule;
+    next_change_for_.reset();
   }
   const auto local = activity::LocalTimeOf(std::chrono::system_clock::time_point(now.time_since_epoch()));
   reading.schedule_allows = schedule_.Allows(local);
-  if (auto change = schedule_.NextChange(local)) reading.schedule_changes_at = DayAndTime(*change);
+  const auto minute = std::chrono::floor<std::chrono::minutes>(local);
+  if (next_change_for_ != minute) {
+    auto change = schedule_.NextChange(local);
+    next_change_ = change ? DayAndTime(*change) : "";
+    next_change_for_ = minute;
+  }
+  reading.schedule_changes_at = next_change_;
 
   if (settings.limits.disk_mb > 0 && now >= next_disk_reading_) {
     data_bytes_ = FolderBytes(data_dir_);

@@ -37,6 +37,10 @@ class MachineWatcher {
   std::optional<Duration> idle_for_;
   std::map<std::string, std::string> schedule_text_;
   activity::Schedule schedule_;
+  // The schedule's next change, as of the minute it was found for: a search over a week of
+  // minutes, done again only when the minute or the schedule changes.
+  std::optional<activity::LocalMinutes> next_change_for_;
+  std::string next_change_;
   TimePoint next_disk_reading_{};
   uint64_t data_bytes_ = 0;
 };
