@@ -32,8 +32,8 @@ constexpr size_t kClaimBatchMax = 64;
 // the oldest has waited kClaimWaitMax, or when no unit is left to compute: a holder then pays
 // its commit, replication and answer once per batch rather than once per short unit, and a
 // long unit's claim leaves at once.
-constexpr Duration kClaimBatchWork = std::chrono::milliseconds(50);
-constexpr Duration kClaimWaitMax = std::chrono::milliseconds(50);
+constexpr Duration kClaimBatchWork = std::chrono::milliseconds(200);
+constexpr Duration kClaimWaitMax = std::chrono::milliseconds(200);
 // With short units the volunteer holds leases for about this much work, so that its kernel
 // never waits for a holder's answer, up to kLeasesHeldMax (a holder grants at most
 // kLeasesPerPeerMax to one peer).
@@ -41,7 +41,7 @@ constexpr Duration kWorkHeldAhead = std::chrono::milliseconds(500);
 constexpr size_t kLeasesHeldMax = 256;
 // ... and hands its runner about this much work at once, up to kTasksStartedMax, so that one
 // commit of the event loop covers many short units instead of one each.
-constexpr Duration kWorkStartedAhead = std::chrono::milliseconds(20);
+constexpr Duration kWorkStartedAhead = std::chrono::milliseconds(100);
 constexpr size_t kTasksStartedMax = 64;
 // A claimed unit whose verdict has not reached us this long after the claim never will: it
 // failed, disagreed, or its notices were lost.
