@@ -6,8 +6,8 @@ Runs the same number of tasks through each system and prints rates and ratios:
               quorum 2) against Dask (LocalCluster, 2 processes x 1 thread, client.map +
               gather) and Celery (Redis broker and result backend, 2 prefork processes);
   efficiency  units that burn a set CPU time: useful kernel CPU time / (cores x wall time);
-  memory      an idle worker's resident memory, and the coordinator's while it holds a
-              project of a million units.
+  memory      an idle worker's resident memory (and its CPU use), and the coordinator's while
+              it holds a project of a million units.
 Everything listens on 127.0.0.1 on ports picked free at start; every process started here is
 stopped at the end. A benchmark, not a test: it prints what it measured and asserts nothing.
 """
@@ -29,6 +29,7 @@ import time
 # Every wait in this script is bounded.
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
+IDLE_CPU_WINDOW_S = 5  # how long an idle worker's CPU time is sampled
 
 
 def log(text):
@@ -329,6 +330,11 @@ def main():
         idle_end = [rss_mb(w.pid) for w in grid.workers]
         log("idle worker RSS: " + "; ".join(f"worker {i}: {a:.1f} MB at start, {b:.1f} MB after the runs"
                                              for i, (a, b) in enumerate(zip(idle_start, idle_end))))
+        cpu_before = [cpu_seconds(w.pid) for w in grid.workers]
+        time.sleep(IDLE_CPU_WINDOW_S)
+        log("idle worker CPU: " + "; ".join(
+            f"worker {i}: {(cpu_seconds(w.pid) - c) / IDLE_CPU_WINDOW_S * 1000:.1f} ms a second"
+            for i, (w, c) in enumerate(zip(grid.workers, cpu_before))))
         grid.close()
         grid = None
 
