@@ -87,9 +87,9 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
     if (config.wrap_executor) return config.wrap_executor(std::move(runner));
     return runner;
   };
+  std::optional<TimePoint> out_of_work_since;  // since the last unit, until the heap is trimmed
   // Once stopping, the supervisor must not release kernels a program held on its way out (the
   // screensaver holds them the moment the user comes back, before the loop sees `stop`).
-  std::optional<TimePoint> out_of_work_since;  // since the last unit, until the heap is trimmed
   run.on_tick = [&](Node& node, TimePoint now) {
     if (!stop.load()) supervisor.Tick(node, now);
     // Out of work for a while (the project's last messages done): the heap's free pages go back
