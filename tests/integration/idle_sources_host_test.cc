@@ -1,11 +1,14 @@
 // The idle sources against real servers: an X server (Xvfb, moved with xdotool) and a private
 // D-Bus with a stand-in for logind that this test serves itself with sd-bus.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -134,6 +137,18 @@ TEST(X11IdleSourceHostTest, DisplayThatDoesNotAnswerIsUnavailable) {
 
 // A dbus-daemon configured like a system bus that lets everyone do everything, on a socket in
 // a temp folder.
+// Whether a server accepts connections on a Unix socket: its file appears at bind(), before listen().
+bool AcceptsConnections(const fs::path& socket_path) {
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
+  const bool connected = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
 class PrivateSystemBus {
  public:
   PrivateSystemBus(const std::string& dbus_daemon, const TempDir& dir, const std::string& tag)
@@ -156,7 +171,7 @@ class PrivateSystemBus {
         std::vector<std::string>{dbus_daemon, "--config-file=" + config.string(), "--nofork", "--nopidfile",
                                  "--nosyslog"},
         dir.path() / (tag + ".log"));
-    ready_ = Eventually([&] { return fs::exists(socket_) || daemon_->Poll(); }, 15s) && !daemon_->Poll();
+    ready_ = Eventually([&] { return AcceptsConnections(socket_) || daemon_->Poll(); }, 15s) && !daemon_->Poll();
   }
 
   bool ready() const { return ready_; }
