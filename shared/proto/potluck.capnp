@@ -96,6 +96,14 @@ struct Claim {
   hash @1 :Data;
   result @2 :Data;
   signature @3 :Data;
+  proof @4 :ClaimProof;  # unset when the signature covers this claim alone
+}
+
+# Where a claim sits in the tree of claims one signature covers (see claim_tree.h).
+struct ClaimProof {
+  position @0 :UInt32;
+  leaves @1 :UInt32;
+  path @2 :List(Data);  # 32-byte sibling hashes, from the leaf up
 }
 
 struct ClaimBatch {

@@ -106,12 +106,29 @@ void WriteClaim(wire::Claim::Builder b, const Claim& c) {
   b.setHash(AsData(c.hash.bytes.data(), 32));
   b.setResult(AsData(c.result.data(), c.result.size()));
   b.setSignature(AsData(c.signature.data(), c.signature.size()));
+  if (c.proof.leaves == 0) return;
+  auto proof = b.initProof();
+  proof.setPosition(c.proof.position);
+  proof.setLeaves(c.proof.leaves);
+  auto path = proof.initPath(static_cast<unsigned>(c.proof.path.size()));
+  for (size_t i = 0; i < c.proof.path.size(); ++i) path.set(static_cast<unsigned>(i), AsData(c.proof.path[i].data(), 32));
 }
 
 Claim ReadClaim(wire::Claim::Reader c) {
   Claim claim{ReadUnit(c.getUnit()), ReadId<ResultTag>(c.getHash(), "claim.hash"), ReadBytes(c.getResult()), {}};
   if (c.getSignature().size() != claim.signature.size()) throw DecodeError{"claim.signature is not 64 bytes"};
   std::memcpy(claim.signature.data(), c.getSignature().begin(), claim.signature.size());
+  if (!c.hasProof()) return claim;
+  auto proof = c.getProof();
+  // A tree of at most kClaimTreeLeavesMax leaves is at most 16 levels high.
+  if (proof.getPath().size() > 16) throw DecodeError{"claim.proof.path is too long"};
+  claim.proof.position = proof.getPosition();
+  claim.proof.leaves = proof.getLeaves();
+  for (auto h : proof.getPath()) {
+    if (h.size() != 32) throw DecodeError{"claim.proof.path holds a hash that is not 32 bytes"};
+    claim.proof.path.emplace_back();
+    std::memcpy(claim.proof.path.back().data(), h.begin(), 32);
+  }
   return claim;
 }
 

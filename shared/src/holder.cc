@@ -347,7 +347,7 @@ bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string netwo
   if (it == projects_.end() || claim.unit.index >= it->second.manifest.units ||
       (!HoldsClaim(it->second, claim.unit.index, peer, claim.hash) &&
        (claim.result.size() > kResultBytesMax || ResultHash{Blake2b256(claim.result)} != claim.hash ||
-        !SignedBy(peer, ClaimStatement(claim.unit, claim.hash), claim.signature)))) {
+        !ClaimSigned(peer, claim)))) {
     ++counters_.claims_refused;
     spdlog::warn("refused a claim from {} for {}#{}", peer.Short(), claim.unit.project.Short(), claim.unit.index);
     return false;
@@ -373,7 +373,8 @@ bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string netwo
   unit.claims.push_back({peer, claim.hash, network, alone});
   Reindex(p, claim.unit.index, unit);
   p.contributors.insert(peer);
-  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, std::move(network), alone}, claim.result);
+  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, claim.proof, std::move(network), alone},
+                  claim.result);
   ++p.claims_stored;
   ++counters_.claims_accepted;
   if (unit.state == UnitState::kPending) {
@@ -407,7 +408,8 @@ void Holder::OnSecondClaim(Project& p, UnitLedger& unit, ClaimRecord& held, cons
     held.hash = claim.hash;
     held.alone = held.alone || alone;
     p.disputed.insert(index);
-    store_.ReplaceClaim({claim.unit, held.peer, claim.hash, claim.signature, held.network, held.alone}, claim.result);
+    store_.ReplaceClaim({claim.unit, held.peer, claim.hash, claim.signature, claim.proof, held.network, held.alone},
+                        claim.result);
     ++p.claims_stored;
   }
   if (unit.state == UnitState::kPending) {
@@ -435,9 +437,19 @@ bool Holder::Revise(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   return true;
 }
 
-bool Holder::SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature) {
-  return config_.signatures ? config_.signatures->Check(peer, message, signature)
-                            : VerifySignature(peer, message, signature);
+bool Holder::ClaimSigned(const PeerId& peer, const Claim& claim) {
+  const std::optional<Bytes> statement = SignedClaimStatement(claim.unit, claim.hash, claim.proof);
+  if (!statement) return false;
+  // The claims of one batch share a signature and arrive together, in a batch or a push: it is
+  // checked for the first of them, and the rest are found here.
+  auto good = std::find_if(good_signatures_.begin(), good_signatures_.end(), [&](const GoodSignature& g) {
+    return g.peer == peer && g.signature == claim.signature && g.statement == *statement;
+  });
+  if (good != good_signatures_.end()) return true;
+  const bool ok = config_.signatures ? config_.signatures->Check(peer, *statement, claim.signature)
+                                     : VerifySignature(peer, *statement, claim.signature);
+  if (ok) good_signatures_[next_good_signature_++ % good_signatures_.size()] = {peer, claim.signature, *statement};
+  return ok;
 }
 
 bool Holder::HoldsClaim(Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {

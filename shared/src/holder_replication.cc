@@ -149,8 +149,9 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
   }
   LedgerPush push{p.id, HolderRefs(p), {}, stored->back().seq};
   for (auto& s : stored.value()) {
-    push.entries.push_back({s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature},
-                            s.claim.network, s.claim.alone});
+    push.entries.push_back(
+        {s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature, std::move(s.claim.proof)},
+         s.claim.network, s.claim.alone});
   }
   counters_.claims_pushed += push.entries.size();
   actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});

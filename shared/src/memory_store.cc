@@ -14,6 +14,7 @@ Result<LedgerStore::Snapshot> MemoryStore::LoadLedger() {
       if (!claim) continue;
       snap.claims.push_back(*claim);
       snap.claims.back().signature = {};  // as SqliteStore: the snapshot is for verdicts, not relaying
+      snap.claims.back().proof = {};
     }
   }
   for (const auto& [key, deadline] : ledger_leases_) {

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS projects (
 -- claims for ledger exchange between holders.
 CREATE TABLE IF NOT EXISTS claims (
   project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
-  network TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0,
+  network TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0, proof BLOB NOT NULL DEFAULT x'',
   UNIQUE (project, unit, peer));
 -- Ledger exchange reads a project's claims after a rowid: without this index each read scanned
 -- every claim of the project (35 ms at 200,000 claims, against 0.2 ms with it).
@@ -33,10 +33,10 @@ CREATE TABLE IF NOT EXISTS held_leases (
 -- The latest kernel checkpoint of a held unit, so a restarted worker resumes it.
 CREATE TABLE IF NOT EXISTS checkpoints (
   project BLOB NOT NULL, unit INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (project, unit));
--- Computed results that no holder has acknowledged yet.
+-- Computed results that no holder has acknowledged yet. They are signed as they are sent.
 CREATE TABLE IF NOT EXISTS outbox (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, result BLOB NOT NULL, holder TEXT NOT NULL,
-  signature BLOB NOT NULL, PRIMARY KEY (project, unit));
+  PRIMARY KEY (project, unit));
 -- Credit: the units computed and claimed here, until a month after the claim (a day once
 -- verified: kept that long only so a second notice or a recomputation counts nothing), and the
 -- totals of those verified, in one row that outlives them.
@@ -66,12 +66,24 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     return Status(s.code(), path.string() + ": " + s.message());
   }
   if (Status s = db.value()->Exec(kSchema); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
-  // Databases from before claims recorded their network gain the columns, empty.
-  if (!db.value()->Prepare("SELECT network, alone FROM claims LIMIT 0")->valid()) {
-    Status s = db.value()->Exec(
-        "ALTER TABLE claims ADD COLUMN network TEXT NOT NULL DEFAULT '';"
-        "ALTER TABLE claims ADD COLUMN alone INTEGER NOT NULL DEFAULT 0;");
-    if (!s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  // Older databases change to this schema: claims gain their networks and proofs (none for those
+  // from when every claim was signed alone), and the outbox drops its signatures (claims are
+  // signed as they are sent).
+  struct Migration {
+    const char* probe;
+    bool apply_when_valid;  // whether the probe's query working means the change is due
+    const char* change;
+  };
+  const Migration migrations[] = {
+      {"SELECT network, alone FROM claims LIMIT 0", false,
+       "ALTER TABLE claims ADD COLUMN network TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE claims ADD COLUMN alone INTEGER NOT NULL DEFAULT 0;"},
+      {"SELECT proof FROM claims LIMIT 0", false, "ALTER TABLE claims ADD COLUMN proof BLOB NOT NULL DEFAULT x''"},
+      {"SELECT signature FROM outbox LIMIT 0", true, "ALTER TABLE outbox DROP COLUMN signature"},
+  };
+  for (const Migration& m : migrations) {
+    if (db.value()->Prepare(m.probe)->valid() != m.apply_when_valid) continue;
+    if (Status s = db.value()->Exec(m.change); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
   if (Status s = store->Prepare(); !s.ok()) return s;
@@ -88,19 +100,19 @@ Status SqliteStore::Prepare() {
       {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3, ?4)"},
       {&put_cancelled_, "UPDATE projects SET cancelled = 1 WHERE id = ?1"},
       {&put_claim_,
-       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, network, alone) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, proof, network, alone) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       // A rowid past every other, even the replaced row's, so ClaimsAfter hands it on again.
       {&replace_claim_,
-       "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, network, alone) "
-       "VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+       "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, proof, network, alone) "
+       "VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       // No ORDER BY: with one, SQLite reads the claims of the whole project through
       // claims_by_seq, already in rowid order, instead of the unit's few through the UNIQUE
       // index; UnitClaims sorts them.
       {&unit_claims_,
-       "SELECT rowid, peer, hash, signature, network, alone FROM claims WHERE project = ?1 AND unit = ?2"},
+       "SELECT rowid, peer, hash, signature, network, alone, proof FROM claims WHERE project = ?1 AND unit = ?2"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},
@@ -108,7 +120,7 @@ Status SqliteStore::Prepare() {
       {&drop_held_lease_, "DELETE FROM held_leases WHERE project = ?1 AND unit = ?2"},
       {&put_checkpoint_, "INSERT OR REPLACE INTO checkpoints VALUES (?1, ?2, ?3)"},
       {&drop_checkpoint_, "DELETE FROM checkpoints WHERE project = ?1 AND unit = ?2"},
-      {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
       {&put_credit_, "INSERT OR REPLACE INTO credit VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&mark_credit_verified_, "UPDATE credit SET verified = 1 WHERE project = ?1 AND unit = ?2"},

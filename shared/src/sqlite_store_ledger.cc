@@ -23,7 +23,7 @@ Result<LedgerStore::Snapshot> SqliteStore::LoadLedger() {
     auto peer = IdColumn<PeerId>(*claims, 2);
     auto hash = IdColumn<ResultHash>(*claims, 3);
     if (!project.ok() || !peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
-    snap.claims.push_back({{project.value(), static_cast<uint64_t>(claims->Int(1))}, peer.value(), hash.value(), {},
+    snap.claims.push_back({{project.value(), static_cast<uint64_t>(claims->Int(1))}, peer.value(), hash.value(), {}, {},
                            claims->Text(4), claims->Int(5) != 0});
   }
   if (!claims->status().ok()) return claims->status();
@@ -54,7 +54,8 @@ void SqliteStore::ReplaceClaim(const ClaimRow& c, const Bytes& result) { WriteCl
 void SqliteStore::WriteClaim(Statement& statement, const ClaimRow& c, const Bytes& result) {
   auto index = static_cast<int64_t>(c.unit.index);
   Write(statement, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
-        std::span<const uint8_t>(c.signature), c.network, int64_t{c.alone});
+        std::span<const uint8_t>(c.signature), std::span<const uint8_t>(EncodeClaimProof(c.proof)), c.network,
+        int64_t{c.alone});
   Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
 }
 
@@ -92,11 +93,12 @@ Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey
     auto peer = IdColumn<PeerId>(scan, 1);
     auto hash = IdColumn<ResultHash>(scan, 2);
     Bytes signature = scan.Blob(3);
-    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size()) {
+    auto proof = DecodeClaimProof(scan.Blob(6));
+    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok()) {
       scan.Reset();
       return Corrupt("a stored claim is damaged");
     }
-    ClaimRow row{unit, peer.value(), hash.value(), {}, scan.Text(4), scan.Int(5) != 0};
+    ClaimRow row{unit, peer.value(), hash.value(), {}, std::move(proof.value()), scan.Text(4), scan.Int(5) != 0};
     std::copy(signature.begin(), signature.end(), row.signature.begin());
     by_rowid.emplace_back(scan.Int(0), std::move(row));
   }
@@ -112,7 +114,8 @@ Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
                                                                        size_t limit) {
   auto scan = db_->Prepare(
-      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone FROM claims c JOIN results r "
+      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone, c.proof FROM claims c "
+      "JOIN results r "
       "ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
       "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3");
   scan->Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
@@ -123,9 +126,11 @@ Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const Pro
     if (!peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
     Bytes signature = scan->Blob(5);
     if (signature.size() != Signature{}.size()) return Corrupt("a stored claim signature is damaged");
+    auto proof = DecodeClaimProof(scan->Blob(8));
+    if (!proof.ok()) return proof.status();
     StoredClaim stored{static_cast<uint64_t>(scan->Int(0)),
                        {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value(), {},
-                        scan->Text(6), scan->Int(7) != 0},
+                        std::move(proof.value()), scan->Text(6), scan->Int(7) != 0},
                        scan->Blob(4)};
     std::copy(signature.begin(), signature.end(), stored.claim.signature.begin());
     out.push_back(std::move(stored));

@@ -20,17 +20,13 @@ Result<VolunteerStore::Snapshot> SqliteStore::LoadVolunteer() {
   }
   if (!leases->status().ok()) return leases->status();
 
-  auto outbox = db_->Prepare("SELECT project, unit, hash, result, holder, signature FROM outbox");
+  auto outbox = db_->Prepare("SELECT project, unit, hash, result, holder FROM outbox");
   while (outbox->Step()) {
     auto project = IdColumn<ProjectId>(*outbox, 0);
     auto hash = IdColumn<ResultHash>(*outbox, 2);
     if (!project.ok() || !hash.ok()) return Corrupt("a stored result is damaged");
-    Bytes signature = outbox->Blob(5);
-    if (signature.size() != Signature{}.size()) return Corrupt("a stored result signature is damaged");
-    OutboxRow row{{project.value(), static_cast<uint64_t>(outbox->Int(1))}, hash.value(), outbox->Blob(3),
-                  outbox->Text(4), {}};
-    std::copy(signature.begin(), signature.end(), row.signature.begin());
-    snap.outbox.push_back(std::move(row));
+    snap.outbox.push_back(
+        {{project.value(), static_cast<uint64_t>(outbox->Int(1))}, hash.value(), outbox->Blob(3), outbox->Text(4)});
   }
   if (!outbox->status().ok()) return outbox->status();
 
@@ -83,7 +79,7 @@ Result<Bytes> SqliteStore::LoadCheckpoint(const UnitKey& unit) {
 
 void SqliteStore::PutOutbox(const OutboxRow& r) {
   Write(*put_outbox_, IdSpan(r.unit.project), static_cast<int64_t>(r.unit.index), IdSpan(r.hash),
-        std::span<const uint8_t>(r.result), std::string_view(r.holder), std::span<const uint8_t>(r.signature));
+        std::span<const uint8_t>(r.result), std::string_view(r.holder));
 }
 
 void SqliteStore::DropOutbox(const UnitKey& unit) {

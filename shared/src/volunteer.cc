@@ -23,7 +23,7 @@ Status Volunteer::Load(TimePoint now) {
     queue_.push_back({row.unit, row.deadline, row.holder});
   }
   for (auto& row : snapshot->outbox) {
-    outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result), row.signature}, row.holder, TimePoint{}};
+    outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result)}, row.holder, TimePoint{}};
   }
   LoadCredit(snapshot.value(), now);
   if (!queue_.empty() || !outbox_.empty()) {
@@ -207,8 +207,8 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     const double us = std::chrono::duration<double, std::micro>(took).count();
     unit_us_ = unit_samples_++ == 0 ? us : (unit_us_ * 15 + us) / 16;
     ResultHash hash{Blake2b256(result.value())};
-    Claim claim{unit, hash, result.value(), signer_.Sign(ClaimStatement(unit, hash))};
-    store_.PutOutbox({unit, claim.hash, claim.result, lease.holder, claim.signature});
+    Claim claim{unit, hash, result.value()};  // signed with its batch as it is sent
+    store_.PutOutbox({unit, claim.hash, claim.result, lease.holder});
     outbox_[unit] = {std::move(claim), lease.holder, TimePoint{}};
     if (fresh_claims_++ == 0) fresh_since_ = now;
     fresh_work_ += took;
@@ -340,7 +340,21 @@ void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
     batch.claims.push_back(unsent.claim);
     unsent.last_sent = now;
   }
-  for (auto& [holder, batch] : batches) actions.messages.push_back(To(holder, std::move(batch)));
+  for (auto& [holder, batch] : batches) {
+    Sign(batch);
+    actions.messages.push_back(To(holder, std::move(batch)));
+  }
+}
+
+void Volunteer::Sign(ClaimBatch& batch) const {
+  std::vector<std::pair<UnitKey, ResultHash>> statements;
+  statements.reserve(batch.claims.size());
+  for (const Claim& claim : batch.claims) statements.emplace_back(claim.unit, claim.hash);
+  SignedClaims signed_claims = SignClaims(signer_, statements);
+  for (size_t i = 0; i < batch.claims.size(); ++i) {
+    batch.claims[i].signature = signed_claims.signature;
+    batch.claims[i].proof = std::move(signed_claims.proofs[i]);
+  }
 }
 
 }  // namespace potluck

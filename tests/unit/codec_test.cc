@@ -42,7 +42,8 @@ TEST(CodecTest, EveryMessageKindRoundTrips) {
       CancelProject{project, {}},
       WorkRequest{3},
       LeaseGrant{{{{project, 5}, 123456}}, {Bytes{1, 2, 3}}},
-      ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}}}},
+      ClaimBatch{{{{project, 9}, ResultHash{}, Bytes{9, 9}},
+                  {{project, 10}, ResultHash{}, Bytes{1}, {}, {2, 3, {Hash256{}, Hash256{7}}}}}},
       ClaimAck{{{project, 9}}},
       VerifiedNotice{{{{project, 9}, ResultHash{}}, {{project, 10}, ResultHash{}}}},
       SubmitProject{Bytes{4, 5}},
@@ -75,6 +76,17 @@ TEST(CodecTest, VerifiedNoticeKeepsEveryUnitAndHash) {
   EXPECT_EQ(got.items[0].unit, (UnitKey{project, 1}));
   EXPECT_EQ(got.items[0].hash, hash);
   EXPECT_EQ(got.items[1].unit.index, 1ull << 40);
+}
+
+TEST(CodecTest, ClaimKeepsItsProof) {
+  ClaimProof proof{5, 6, {Hash256{1}, Hash256{2}, Hash256{3}}};
+  auto out = DecodeEnvelope(EncodeEnvelope({Peer(1), 0, ClaimBatch{{{{ProjectId{}, 1}, ResultHash{}, Bytes{}, {}, proof},
+                                                                  {{ProjectId{}, 2}, ResultHash{}, Bytes{}}}}}));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  const auto& got = std::get<ClaimBatch>(out->body);
+  ASSERT_EQ(got.claims.size(), 2u);
+  EXPECT_EQ(got.claims[0].proof, proof);
+  EXPECT_EQ(got.claims[1].proof, ClaimProof{});
 }
 
 TEST(CodecTest, GarbageIsRefusedNotFatal) {

@@ -69,6 +69,22 @@ inline Claim SignedClaim(const PeerId& peer, const UnitKey& unit, const Bytes& r
   return Claim{unit, hash, result, SignerOf(peer).Sign(ClaimStatement(unit, hash))};
 }
 
+// Claims of `peer` signed together, as a volunteer sends a batch.
+inline std::vector<Claim> SignedTogether(const PeerId& peer, const std::vector<std::pair<UnitKey, Bytes>>& results) {
+  std::vector<Claim> claims;
+  std::vector<std::pair<UnitKey, ResultHash>> statements;
+  for (const auto& [unit, result] : results) {
+    claims.push_back({unit, ResultHash{Blake2b256(result)}, result});
+    statements.emplace_back(unit, claims.back().hash);
+  }
+  SignedClaims signed_claims = SignClaims(SignerOf(peer), statements);
+  for (size_t i = 0; i < claims.size(); ++i) {
+    claims[i].signature = signed_claims.signature;
+    claims[i].proof = signed_claims.proofs[i];
+  }
+  return claims;
+}
+
 // A manifest of the "square" test workload, signed by its owner, test peer 0xEE.
 inline Bytes SquareManifest(uint64_t units, QuorumPolicy policy = {}) {
   Manifest m;

@@ -332,6 +332,24 @@ TEST_F(HolderTest, ClaimSignedByAnotherPeerIsRefused) {
   EXPECT_EQ(Status(id).units.verified, 0u);
 }
 
+TEST_F(HolderTest, ClaimsSignedTogetherCountAndOneWithAnotherClaimsProofIsRefused) {
+  ProjectId id = Submit(Manifest(3));
+  Join(Peer(1));
+  Join(Peer(2));
+  std::vector<std::pair<UnitKey, Bytes>> results;
+  for (const auto& lease : Ask(Peer(1), 3).leases) results.emplace_back(lease.unit, SquareWorkload::Encode(0));
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_EQ(Ask(Peer(2), 3).leases.size(), 3u);
+  Send(Peer(1), ClaimBatch{testing::SignedTogether(Peer(1), results)});
+  std::vector<potluck::Claim> second = testing::SignedTogether(Peer(2), results);
+  std::swap(second[0].proof, second[1].proof);
+  Send(Peer(2), ClaimBatch{second});
+  EXPECT_EQ(holder_->counters().claims_refused, 2u);
+  EXPECT_EQ(Status(id).units.verified, 1u);
+  Send(Peer(2), ClaimBatch{testing::SignedTogether(Peer(2), results)});
+  EXPECT_EQ(Status(id).units.verified, 3u);
+}
+
 TEST_F(HolderTest, ForgedOrAlteredManifestIsRefused) {
   Bytes signed_manifest = Manifest(5);
   Bytes altered = signed_manifest;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "potluck/store/sqlite.h"
 #include "potluck/store/sqlite_store.h"
 
 
@@ -97,8 +98,9 @@ TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
   UnitKey unit{Filled<ProjectId>(1), 7};
   store->Begin();
   for (uint8_t peer : {3, 1, 2}) {
-    LedgerStore::ClaimRow row{unit, Filled<PeerId>(peer), Filled<ResultHash>(5), {}, "net", peer == 1};
+    LedgerStore::ClaimRow row{unit, Filled<PeerId>(peer), Filled<ResultHash>(5), {}, {}, "net", peer == 1};
     row.signature.fill(peer);
+    if (peer == 2) row.proof = {0, 2, {Filled<ResultHash>(6).bytes}};
     store->PutClaim(row, Bytes{5});
   }
   store->PutClaim({{unit.project, 8}, Filled<PeerId>(4), Filled<ResultHash>(5)}, Bytes{5});
@@ -111,9 +113,46 @@ TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
   EXPECT_TRUE(claims->at(0).alone);
   EXPECT_EQ(claims->at(0).network, "net");
   EXPECT_EQ(claims->at(1).signature[0], 2);
+  EXPECT_EQ(claims->at(1).proof, (ClaimProof{0, 2, {Filled<ResultHash>(6).bytes}}));
+  EXPECT_EQ(claims->at(0).proof, ClaimProof{});
+  auto stored = store->ClaimsAfter(unit.project, 0, 10);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 4u);
+  EXPECT_EQ(stored->at(1).claim.proof, claims->at(1).proof);  // peer 3 replaced its claim: last
   EXPECT_EQ(claims->at(2).peer, Filled<PeerId>(3));
   EXPECT_EQ(claims->at(2).hash, Filled<ResultHash>(4));
   EXPECT_TRUE(store->UnitClaims({unit.project, 9})->empty());
+}
+
+TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsAndUnsentResults) {
+  TempDir dir;
+  const auto path = dir.path() / "old.db";
+  {
+    // The tables as they were before claims recorded networks and proofs, with the outbox's
+    // signatures.
+    auto db = std::move(Database::Open(path).value());
+    ASSERT_TRUE(db->Exec("CREATE TABLE claims (project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, "
+                         "hash BLOB NOT NULL, signature BLOB NOT NULL, UNIQUE (project, unit, peer));"
+                         "INSERT INTO claims VALUES (zeroblob(32), 7, zeroblob(32), zeroblob(32), zeroblob(64));"
+                         "CREATE TABLE outbox (project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, "
+                         "result BLOB NOT NULL, holder TEXT NOT NULL, signature BLOB NOT NULL, "
+                         "PRIMARY KEY (project, unit));"
+                         "INSERT INTO outbox VALUES (zeroblob(32), 8, zeroblob(32), x'0707', 'tcp://h:1', zeroblob(64));")
+                    .ok());
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto claims = (*store)->UnitClaims({ProjectId{}, 7});
+  ASSERT_TRUE(claims.ok());
+  ASSERT_EQ(claims->size(), 1u);
+  EXPECT_EQ(claims->at(0).proof, ClaimProof{});
+  auto snap = (*store)->LoadVolunteer();
+  ASSERT_TRUE(snap.ok()) << snap.status().message();
+  ASSERT_EQ(snap->outbox.size(), 1u);
+  EXPECT_EQ(snap->outbox[0].result, (Bytes{7, 7}));
+  (*store)->Begin();
+  (*store)->PutOutbox({{ProjectId{}, 9}, ResultHash{}, Bytes{9}, "tcp://h:1"});
+  EXPECT_TRUE((*store)->Commit().ok());
 }
 
 TEST(PeerStoreTest, PeersSurviveAndCanBeDropped) {

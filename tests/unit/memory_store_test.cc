@@ -33,12 +33,14 @@ void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
   ledger.PutProject({Project(1), {9}, kNow + 2s, false});  // already there: ignored
   ledger.PutCancelled(Project(2));
   for (uint8_t peer = 1; peer <= 3; ++peer) {
-    LedgerStore::ClaimRow claim{{Project(1), 7}, TestPeer(peer), Hash(peer == 3 ? 9 : 5), {}, "10.0.0.0/24", false};
+    LedgerStore::ClaimRow claim{{Project(1), 7}, TestPeer(peer), Hash(peer == 3 ? 9 : 5), {}, {}, "10.0.0.0/24",
+                                false};
     claim.signature.fill(peer);
+    if (peer == 2) claim.proof = {1, 3, {Hash256{4}, Hash256{5}}};
     ledger.PutClaim(claim, {peer, 0xAA});
     ledger.PutClaim(claim, {0xFF});  // the same claim again: stored once, bytes kept
   }
-  ledger.PutClaim({{Project(2), 0}, TestPeer(1), Hash(1), {}, "", false}, {1});
+  ledger.PutClaim({{Project(2), 0}, TestPeer(1), Hash(1), {}, {}, "", false}, {1});
   ledger.MarkClaimAlone({Project(1), 7}, TestPeer(2));
   ledger.PutLease({{Project(1), 8}, TestPeer(1), kNow});
   ledger.PutLease({{Project(1), 8}, TestPeer(1), kNow + 5s});
@@ -51,8 +53,8 @@ void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
   volunteer.PutCheckpoint({Project(1), 3}, {7, 7});
   volunteer.PutCheckpoint({Project(1), 4}, {8});
   volunteer.DropLease({Project(1), 4});  // its checkpoint goes with it
-  volunteer.PutOutbox({{Project(1), 5}, Hash(5), {5}, "tcp://a", {}});
-  volunteer.PutOutbox({{Project(1), 6}, Hash(6), {6}, "tcp://a", {}});
+  volunteer.PutOutbox({{Project(1), 5}, Hash(5), {5}, "tcp://a"});
+  volunteer.PutOutbox({{Project(1), 6}, Hash(6), {6}, "tcp://a"});
   volunteer.DropOutbox({Project(1), 6});
   volunteer.PutCredit({{Project(1), 5}, Hash(5), 1.5, kNow, false});
   volunteer.PutCredit({{Project(1), 6}, Hash(6), 2.5, kNow, false});
@@ -107,6 +109,7 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
       EXPECT_EQ(ca[i].seq, cb[i].seq);
       EXPECT_EQ(ca[i].claim.peer, cb[i].claim.peer);
       EXPECT_EQ(ca[i].claim.signature, cb[i].claim.signature);
+      EXPECT_EQ(ca[i].claim.proof, cb[i].claim.proof);
       EXPECT_EQ(ca[i].result, cb[i].result);
     }
   }
@@ -118,6 +121,7 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
       EXPECT_EQ(ua[i].peer, ub[i].peer);
       EXPECT_EQ(ua[i].hash, ub[i].hash);
       EXPECT_EQ(ua[i].signature, ub[i].signature);
+      EXPECT_EQ(ua[i].proof, ub[i].proof);
       EXPECT_EQ(ua[i].alone, ub[i].alone);
     }
   }

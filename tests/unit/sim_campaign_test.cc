@@ -74,11 +74,11 @@ struct TwoLedgers {
     Bytes result = SquareWorkload::Encode(7777);
     a->Begin();
     a->PutProject({project, manifest, FromUnixMs(0)});
-    a->PutClaim({UnitKey{project, 0}, TestPeer(1), hash, {}, "10.0.1", false}, result);
+    a->PutClaim({UnitKey{project, 0}, TestPeer(1), hash, {}, {}, "10.0.1", false}, result);
     POTLUCK_CHECK(a->Commit().ok());
     b->Begin();
     b->PutProject({project, manifest, FromUnixMs(0)});
-    b->PutClaim({UnitKey{project, 0}, TestPeer(2), hash, {}, "10.0.2", false}, result);
+    b->PutClaim({UnitKey{project, 0}, TestPeer(2), hash, {}, {}, "10.0.2", false}, result);
     POTLUCK_CHECK(b->Commit().ok());
   }
   SimChecks Check(bool saboteurs) {

@@ -5,6 +5,7 @@
 // other the claims they receive, so their ledgers converge to the union. Not thread-safe.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -182,7 +183,7 @@ class Holder {
   // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
   bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
   bool TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
-  bool SignedBy(const PeerId& peer, std::span<const uint8_t> message, const Signature& signature);
+  bool ClaimSigned(const PeerId& peer, const Claim& claim);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);
   // Whether unit `index` is ours to lease, pending, not leased alone, and leased to fewer
@@ -271,6 +272,14 @@ class Holder {
   std::map<PeerId, std::vector<VerifiedNotice::Item>> verified_notices_;
   std::mt19937_64 rng_;                     // spot checks
   HolderCounters counters_;
+  // The batch signatures last found good, newest overwriting oldest (see ClaimSigned).
+  struct GoodSignature {
+    PeerId peer;
+    Signature signature{};
+    Bytes statement;
+  };
+  std::array<GoodSignature, 16> good_signatures_{};
+  size_t next_good_signature_ = 0;
 };
 
 }  // namespace potluck

@@ -7,6 +7,7 @@
 #include "potluck/base/status.h"
 #include "potluck/base/time.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/claim_tree.h"
 #include "potluck/crypto/signature.h"
 
 namespace potluck {
@@ -26,6 +27,7 @@ class LedgerStore {
     PeerId peer;
     ResultHash hash;
     Signature signature{};  // the peer's, so the claim can be passed on to other holders
+    ClaimProof proof;       // what the signature covers, as in Claim
     std::string network;    // see ClaimRecord
     bool alone = false;
   };

@@ -139,6 +139,8 @@ class Volunteer {
   size_t TasksWanted() const;
   void MaybeRequestWork(TimePoint now, Actions& actions);
   void SendDueClaims(TimePoint now, bool force, Actions& actions);
+  // One signature for the whole batch (see claim_tree.h).
+  void Sign(ClaimBatch& batch) const;
   // Where results for a claim go: its holder if alive, else another live holder of its project.
   std::string RouteFor(const std::string& holder, const ProjectId& project) const;
   Outgoing To(const std::string& endpoint, Body body);

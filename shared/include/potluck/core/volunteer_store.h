@@ -27,7 +27,6 @@ class VolunteerStore {
     ResultHash hash;
     Bytes result;
     std::string holder;
-    Signature signature{};
   };
   // A unit computed and claimed here, and whether a holder told us it verified our hash.
   struct CreditRow {

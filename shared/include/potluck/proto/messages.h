@@ -10,6 +10,7 @@
 
 #include "potluck/base/bytes.h"
 #include "potluck/core/ids.h"
+#include "potluck/crypto/claim_tree.h"
 #include "potluck/crypto/signature.h"
 
 namespace potluck {
@@ -53,12 +54,14 @@ struct LeaseGrant {
   std::vector<Bytes> manifests;
 };
 
-// Signed by the peer that computed it: ClaimStatement(unit, hash).
+// Signed by the peer that computed it, alone or with the claims it was sent with (see
+// claim_tree.h).
 struct Claim {
   UnitKey unit;
   ResultHash hash;
   Bytes result;
   Signature signature{};
+  ClaimProof proof;
 };
 
 struct ClaimBatch {

@@ -1,0 +1,112 @@
+#include "potluck/crypto/claim_tree.h"
+
+#include <sodium.h>
+
+#include "potluck/base/byte_io.h"
+
+namespace potluck {
+namespace {
+
+// Inner nodes hash a prefix no claim statement starts with, so no node passes for a leaf.
+constexpr uint8_t kNodePrefix = 0x01;
+
+Hash256 Leaf(const UnitKey& unit, const ResultHash& hash) { return Blake2b256(ClaimStatement(unit, hash)); }
+
+Hash256 Node(const Hash256& left, const Hash256& right) {
+  Hash256 out;
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, out.size());
+  crypto_generichash_update(&state, &kNodePrefix, 1);
+  crypto_generichash_update(&state, left.data(), left.size());
+  crypto_generichash_update(&state, right.data(), right.size());
+  crypto_generichash_final(&state, out.data(), out.size());
+  return out;
+}
+
+// What the batch's signature covers: its tree's root and size.
+Bytes RootStatement(const Hash256& root, uint32_t leaves) {
+  constexpr std::string_view kDomain = "potluck-claims/1";
+  Bytes out(kDomain.begin(), kDomain.end());
+  ByteWriter writer(out);
+  writer.Raw(root);
+  writer.U32(leaves);
+  return out;
+}
+
+}  // namespace
+
+std::optional<Bytes> SignedClaimStatement(const UnitKey& unit, const ResultHash& hash, const ClaimProof& proof) {
+  if (proof.leaves == 0) {
+    if (proof.position != 0 || !proof.path.empty()) return std::nullopt;
+    return ClaimStatement(unit, hash);
+  }
+  if (proof.leaves > kClaimTreeLeavesMax || proof.position >= proof.leaves) return std::nullopt;
+  // Level by level, an odd last node goes up unpaired.
+  Hash256 node = Leaf(unit, hash);
+  uint32_t at = proof.position;
+  size_t used = 0;
+  for (uint32_t width = proof.leaves; width > 1; width = (width + 1) / 2, at /= 2) {
+    if ((at ^ 1) >= width) continue;
+    if (used == proof.path.size()) return std::nullopt;
+    const Hash256& sibling = proof.path[used++];
+    node = at % 2 == 0 ? Node(node, sibling) : Node(sibling, node);
+  }
+  if (used != proof.path.size()) return std::nullopt;
+  return RootStatement(node, proof.leaves);
+}
+
+SignedClaims SignClaims(const Signer& signer, std::span<const std::pair<UnitKey, ResultHash>> claims) {
+  SignedClaims out;
+  if (claims.size() == 1) {
+    out.signature = signer.Sign(ClaimStatement(claims[0].first, claims[0].second));
+    out.proofs.resize(1);
+    return out;
+  }
+  POTLUCK_CHECK(!claims.empty() && claims.size() <= kClaimTreeLeavesMax);
+  const auto leaves = static_cast<uint32_t>(claims.size());
+  std::vector<Hash256> level;
+  level.reserve(leaves);
+  for (const auto& [unit, hash] : claims) level.push_back(Leaf(unit, hash));
+  out.proofs.resize(leaves);
+  for (uint32_t i = 0; i < leaves; ++i) out.proofs[i] = {i, leaves, {}};
+  for (uint32_t shift = 0; level.size() > 1; ++shift) {
+    for (uint32_t i = 0; i < leaves; ++i) {
+      const size_t sibling = (i >> shift) ^ 1;
+      if (sibling < level.size()) out.proofs[i].path.push_back(level[sibling]);
+    }
+    std::vector<Hash256> up;
+    up.reserve((level.size() + 1) / 2);
+    for (size_t i = 0; i + 1 < level.size(); i += 2) up.push_back(Node(level[i], level[i + 1]));
+    if (level.size() % 2 == 1) up.push_back(level.back());
+    level = std::move(up);
+  }
+  out.signature = signer.Sign(RootStatement(level[0], leaves));
+  return out;
+}
+
+Bytes EncodeClaimProof(const ClaimProof& proof) {
+  Bytes out;
+  if (proof.leaves == 0) return out;  // signed alone: nothing to keep
+  ByteWriter writer(out);
+  writer.U32(proof.position);
+  writer.U32(proof.leaves);
+  for (const Hash256& h : proof.path) writer.Raw(h);
+  return out;
+}
+
+Result<ClaimProof> DecodeClaimProof(std::span<const uint8_t> bytes) {
+  ClaimProof proof;
+  if (bytes.empty()) return proof;
+  ByteReader reader(bytes);
+  proof.position = reader.U32();
+  proof.leaves = reader.U32();
+  if (reader.failed() || reader.remaining() % sizeof(Hash256) != 0) return Corrupt("a stored claim proof is damaged");
+  while (reader.remaining() > 0) {
+    auto h = reader.Raw(sizeof(Hash256));
+    proof.path.emplace_back();
+    std::copy(h.begin(), h.end(), proof.path.back().begin());
+  }
+  return proof;
+}
+
+}  // namespace potluck
