@@ -109,6 +109,7 @@ KernelRunner::~KernelRunner() {
     shutting_down_ = true;
     cancel_ = true;
     wake_.notify_all();
+    watch_.notify_all();
   }
   thread_.join();
   watcher_.join();
@@ -197,7 +198,9 @@ nlohmann::json KernelRunner::view() const {
 }
 
 void KernelRunner::UpdateGate() {
-  gate_closed_ = held_ || throttled_;
+  const bool closed = held_ || throttled_;
+  if (closed == gate_closed_) return;
+  gate_closed_ = closed;
   wake_.notify_all();
 }
 
@@ -211,7 +214,7 @@ void KernelRunner::Watch() {
   double last_cpu = ProcessCpuSeconds();
   double budget = 0;  // CPU seconds the duty cycle still allows
   std::unique_lock lock(mu_);
-  while (!wake_.wait_for(lock, kWatchEvery, [&] { return shutting_down_; })) {
+  while (!watch_.wait_for(lock, kWatchEvery, [&] { return shutting_down_; })) {
     const auto now = std::chrono::steady_clock::now();
     const double cpu = ProcessCpuSeconds();
     const double seconds = std::chrono::duration<double>(now - last).count();
@@ -223,7 +226,9 @@ void KernelRunner::Watch() {
       throttled_ = false;
       UpdateGate();
       // Nothing to watch until a unit starts: an idle worker should not wake 100 times a second.
-      wake_.wait(lock, [&] { return running_ || shutting_down_; });
+      watcher_idle_ = true;
+      watch_.wait(lock, [&] { return running_ || shutting_down_; });
+      watcher_idle_ = false;
       last = std::chrono::steady_clock::now();
       last_cpu = ProcessCpuSeconds();
       continue;
@@ -273,10 +278,16 @@ void KernelRunner::Loop() {
       wake = queue_.empty() && !finished_.empty();
       running_ = RunningUnit{task.unit, task.manifest->workload};
       over_memory_ = false;
-      memory_baseline_ = ProcessResidentBytes();
+      // The watcher compares memory every kWatchEvery, so units that follow each other within
+      // that share one reading of /proc.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - memory_baseline_at_ >= kWatchEvery) {
+        memory_baseline_ = ProcessResidentBytes();
+        memory_baseline_at_ = now;
+      }
       cpu_at_start_ = ProcessCpuSeconds();
       view_ = nullptr;
-      wake_.notify_all();  // the watcher waits for a unit to start
+      if (watcher_idle_) watch_.notify_one();
     }
     if (wake) waker_->Wake();
     Result<Bytes> result = Compute(task);
@@ -290,7 +301,7 @@ void KernelRunner::Loop() {
       }
       finished_.push_back({task.unit, std::move(result), cpu_seconds});
       running_.reset();
-      wake_.notify_all();
+      wake_.notify_all();  // CheckpointAndStop() waits for the unit to end
       // Units handed over together are reported together, when the last of them starts or is
       // done: one turn of the event loop (and one commit) for the lot instead of one per unit.
       // The lot is about kWorkStartedAhead of work, so no result waits long.

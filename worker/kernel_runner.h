@@ -104,6 +104,10 @@ class KernelRunner final : public TaskExecutor {
 
   mutable std::mutex mu_;
   mutable std::condition_variable wake_;  // the loop's queue, the gate, checkpoints saved
+  // The watcher's own, so that it sleeps through the loop's turns: a unit started while it was
+  // idle, or shutting down.
+  std::condition_variable watch_;
+  bool watcher_idle_ = false;
   std::deque<TaskStart> queue_;
   std::vector<TaskOutcome> finished_;
   std::vector<TaskCheckpoint> checkpoints_;
@@ -118,6 +122,7 @@ class KernelRunner final : public TaskExecutor {
   double cpu_share_ = 1;
   uint64_t memory_limit_ = 0;
   uint64_t memory_baseline_ = 0;  // resident bytes when the unit started
+  std::chrono::steady_clock::time_point memory_baseline_at_{};
   double cpu_at_start_ = 0;
   double cpu_given_before_ = 0;   // by units finished
 
