@@ -1,7 +1,6 @@
 #include "worker_node.h"
 
 #include <spdlog/spdlog.h>
-#include <malloc.h>
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
@@ -17,7 +16,6 @@ namespace potluck {
 namespace {
 
 constexpr size_t kWorkerPageCacheKib = 256;
-constexpr Duration kTrimAfterIdle = std::chrono::seconds(2);
 
 std::string HostName() {
   char name[256] = {};
@@ -64,6 +62,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   // A volunteer's machine is not ours: the worker's store mostly appends, and the OS caches the
   // file anyway, so SQLite keeps a small cache of its own.
   run.store_page_cache_kib = kWorkerPageCacheKib;
+  run.release_memory_when_idle = true;
   run.node.offer.cores = static_cast<uint32_t>(cores);
   run.node.offer.host = HostName();
   for (const Workload* w : workloads.All()) run.node.offer.workloads.push_back({std::string(w->Name()), w->Version()});
@@ -87,19 +86,10 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
     if (config.wrap_executor) return config.wrap_executor(std::move(runner));
     return runner;
   };
-  std::optional<TimePoint> out_of_work_since;  // since the last unit, until the heap is trimmed
   // Once stopping, the supervisor must not release kernels a program held on its way out (the
   // screensaver holds them the moment the user comes back, before the loop sees `stop`).
   run.on_tick = [&](Node& node, TimePoint now) {
     if (!stop.load()) supervisor.Tick(node, now);
-    // Out of work for a while (the project's last messages done): the heap's free pages go back
-    // to the machine, which is the volunteer's.
-    if (node.volunteer() && node.volunteer()->leases_held() > 0) {
-      out_of_work_since = now;
-    } else if (out_of_work_since && now - *out_of_work_since >= kTrimAfterIdle) {
-      malloc_trim(0);
-      out_of_work_since.reset();
-    }
   };
   run.stop_checkpoint_wait = config.stop_checkpoint_wait;
   return RunNode(run, workloads, stop);

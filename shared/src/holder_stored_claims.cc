@@ -5,6 +5,11 @@
 #include "potluck/core/holder.h"
 
 namespace potluck {
+namespace {
+
+constexpr size_t kUnitBucketsKeptMax = 1024;
+
+}  // namespace
 
 bool Holder::Touched(const Project& p, uint64_t index) { return p.units.contains(index) || p.settled.Contains(index); }
 
@@ -30,6 +35,8 @@ void Holder::Settle(Project& p, uint64_t index) {
   }
   p.units.erase(it);
   p.settled.Insert(index);
+  // An emptied map keeps the buckets of its largest size: a finished project gives them back.
+  if (p.units.empty() && p.units.bucket_count() > kUnitBucketsKeptMax) p.units = {};
 }
 
 Result<ResultHash> Holder::AgreedHash(Project& p, uint64_t index, const std::vector<ResultHash>& hashes) {

@@ -1,5 +1,6 @@
 #include "potluck/app/node_runner.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@ namespace potluck {
 namespace {
 
 constexpr Duration kBeaconInterval = std::chrono::seconds(2);
+// Long enough for a project's last messages to be done with.
+constexpr Duration kReleaseMemoryAfterIdle = std::chrono::seconds(2);
 
 // Serves metrics and the dashboard, from one server when they share an address, and writes
 // the endpoint each is on to DATA/metrics-endpoint and DATA/dashboard-endpoint.
@@ -108,6 +111,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   const TimePoint started = clock.Now();
   bool gave_up = false;
   bool announced = false;
+  std::optional<TimePoint> out_of_work_since;  // since the last unit, until memory is released
   LoopHooks hooks{
       .on_message = [&](const Inbound& in, TimePoint now) { return node.OnMessage(in, now); },
       .on_tick =
@@ -115,6 +119,15 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             Actions actions;
             service.KeepAlive(now);
             if (config.on_tick) config.on_tick(node, now);
+            if (config.release_memory_when_idle) {
+              if (node.volunteer() && node.volunteer()->leases_held() > 0) {
+                out_of_work_since = now;
+              } else if (out_of_work_since && now - *out_of_work_since >= kReleaseMemoryAfterIdle) {
+                store.ReleaseMemory();
+                malloc_trim(0);
+                out_of_work_since.reset();
+              }
+            }
             if (executor) {
               // Checkpoints first: a unit that finished right after saving drops its checkpoint.
               for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);

@@ -28,6 +28,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   Status Commit() override;
   // Rolls the open transaction back: what a process killed in the middle of a turn leaves.
   void Abort() { tx_.Rollback(); }
+  // Empties SQLite's page cache of this store; it refills from the file as needed.
+  void ReleaseMemory() { sqlite3_db_release_memory(db_->handle()); }
   // Fault injection (see faults.h): null, so never, outside the simulator. Not owned.
   void set_faults(Faults* faults) { faults_ = faults; }
 
