@@ -11,7 +11,11 @@
 namespace potluck {
 namespace {
 
+// How often the watcher samples the kernels' CPU time and memory: often enough for the duty cycle
+// and the memory limit, and ten times less often with neither, as the samples only feed the
+// unit's figures then (reading a process's CPU time is not cheap).
 constexpr Duration kWatchEvery = std::chrono::milliseconds(10);
+constexpr Duration kWatchEveryUnlimited = std::chrono::milliseconds(100);
 // The duty cycle lets kernels run ahead of their share by at most this much CPU time per core
 // given, so a cap of 50% alternates runs and holds of about 200 ms each.
 constexpr double kBurstCpuSecondsPerCore = 0.1;
@@ -214,13 +218,9 @@ void KernelRunner::Watch() {
   double last_cpu = ProcessCpuSeconds();
   double budget = 0;  // CPU seconds the duty cycle still allows
   std::unique_lock lock(mu_);
-  while (!watch_.wait_for(lock, kWatchEvery, [&] { return shutting_down_; })) {
-    const auto now = std::chrono::steady_clock::now();
-    const double cpu = ProcessCpuSeconds();
-    const double seconds = std::chrono::duration<double>(now - last).count();
-    const double used = cpu - last_cpu;
-    last = now;
-    last_cpu = cpu;
+  for (;;) {
+    const Duration every = cpu_share_ < 1 || memory_limit_ > 0 ? kWatchEvery : kWatchEveryUnlimited;
+    if (watch_.wait_for(lock, every, [&] { return shutting_down_; })) return;
     if (!running_) {
       budget = 0;
       throttled_ = false;
@@ -233,6 +233,12 @@ void KernelRunner::Watch() {
       last_cpu = ProcessCpuSeconds();
       continue;
     }
+    const auto now = std::chrono::steady_clock::now();
+    const double cpu = ProcessCpuSeconds();
+    const double seconds = std::chrono::duration<double>(now - last).count();
+    const double used = cpu - last_cpu;
+    last = now;
+    last_cpu = cpu;
     if (!gate_closed_) running_->computing += std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
     running_->cpu_seconds = cpu - cpu_at_start_;
     if (cpu_share_ < 1) {
