@@ -53,12 +53,19 @@ int main(int argc, char** argv) {
   Bytes result(24, 1);
   ResultHash hash;
   Claim claim{{project, 2}, hash, result, owner.Sign(ClaimStatement({project, 2}, hash))};
+  const std::pair<UnitKey, ResultHash> together[] = {{{project, 5}, hash}, {{project, 6}, hash}, {{project, 7}, hash}};
+  const SignedClaims signed_together = SignClaims(owner, together);
+  std::vector<Claim> batch;
+  for (size_t i = 0; i < std::size(together); ++i) {
+    batch.push_back({together[i].first, hash, result, signed_together.signature, signed_together.proofs[i]});
+  }
   const std::pair<const char*, Body> bodies[] = {
       {"gossip", Gossip{{offer}}},
       {"peers", PeersRequest{}},
       {"work", WorkRequest{2}},
       {"grant", LeaseGrant{{{{project, 3}, 1'700'000'100'000}}, {signed_manifest}}},
       {"claims", ClaimBatch{{claim}}},
+      {"claims_signed_together", ClaimBatch{batch}},
       {"ack", ClaimAck{{{project, 2}}}},
       {"verified", VerifiedNotice{{{{project, 2}, hash}}}},
       {"submit", SubmitProject{signed_manifest}},
