@@ -1,6 +1,7 @@
 #include "potluck/crypto/claim_tree.h"
 
-#include <sodium.h>
+#include <algorithm>
+#include <array>
 
 #include "potluck/base/byte_io.h"
 
@@ -13,14 +14,11 @@ constexpr uint8_t kNodePrefix = 0x01;
 Hash256 Leaf(const UnitKey& unit, const ResultHash& hash) { return Blake2b256(ClaimStatement(unit, hash)); }
 
 Hash256 Node(const Hash256& left, const Hash256& right) {
-  Hash256 out;
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, out.size());
-  crypto_generichash_update(&state, &kNodePrefix, 1);
-  crypto_generichash_update(&state, left.data(), left.size());
-  crypto_generichash_update(&state, right.data(), right.size());
-  crypto_generichash_final(&state, out.data(), out.size());
-  return out;
+  std::array<uint8_t, 1 + 2 * sizeof(Hash256)> in;
+  in[0] = kNodePrefix;
+  std::copy(left.begin(), left.end(), in.begin() + 1);
+  std::copy(right.begin(), right.end(), in.begin() + 1 + left.size());
+  return Blake2b256(in);
 }
 
 // What the batch's signature covers: its tree's root and size.
