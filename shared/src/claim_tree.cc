@@ -21,16 +21,6 @@ Hash256 Node(const Hash256& left, const Hash256& right) {
   return Blake2b256(in);
 }
 
-// What the batch's signature covers: its tree's root and size.
-Bytes RootStatement(const Hash256& root, uint32_t leaves) {
-  constexpr std::string_view kDomain = "potluck-claims/1";
-  Bytes out(kDomain.begin(), kDomain.end());
-  ByteWriter writer(out);
-  writer.Raw(root);
-  writer.U32(leaves);
-  return out;
-}
-
 }  // namespace
 
 std::optional<Bytes> SignedClaimStatement(const UnitKey& unit, const ResultHash& hash, const ClaimProof& proof) {
@@ -50,7 +40,7 @@ std::optional<Bytes> SignedClaimStatement(const UnitKey& unit, const ResultHash&
     node = at % 2 == 0 ? Node(node, sibling) : Node(sibling, node);
   }
   if (used != proof.path.size()) return std::nullopt;
-  return RootStatement(node, proof.leaves);
+  return ClaimRootStatement(node, proof.leaves);
 }
 
 SignedClaims SignClaims(const Signer& signer, std::span<const std::pair<UnitKey, ResultHash>> claims) {
@@ -78,7 +68,7 @@ SignedClaims SignClaims(const Signer& signer, std::span<const std::pair<UnitKey,
     if (level.size() % 2 == 1) up.push_back(level.back());
     level = std::move(up);
   }
-  out.signature = signer.Sign(RootStatement(level[0], leaves));
+  out.signature = signer.Sign(ClaimRootStatement(level[0], leaves));
   return out;
 }
 

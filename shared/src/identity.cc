@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -74,6 +75,12 @@ Bytes ClaimStatement(const UnitKey& unit, const ResultHash& hash) {
   std::array<uint8_t, 8> index;
   for (size_t i = 0; i < 8; ++i) index[i] = static_cast<uint8_t>(unit.index >> (8 * i));
   return Statement("potluck-claim/1", {unit.project.bytes, index, hash.bytes});
+}
+
+Bytes ClaimRootStatement(std::span<const uint8_t, 32> root, uint32_t leaves) {
+  std::array<uint8_t, 4> size;
+  for (size_t i = 0; i < 4; ++i) size[i] = static_cast<uint8_t>(leaves >> (8 * i));
+  return Statement("potluck-claims/1", {root, size});
 }
 
 Bytes CancelStatement(const ProjectId& project) { return Statement("potluck-cancel/1", {project.bytes}); }

@@ -21,6 +21,9 @@ class Signer {
 
 // What a volunteer signs for a claim: "unit (project, index) gave result hash H".
 Bytes ClaimStatement(const UnitKey& unit, const Id32<ResultTag>& hash);
+// What a volunteer signs for a batch of claims: the root of their tree and its size (see
+// claim_tree.h).
+Bytes ClaimRootStatement(std::span<const uint8_t, 32> root, uint32_t leaves);
 // What an owner signs to cancel a project.
 Bytes CancelStatement(const Id32<ProjectTag>& project);
 
