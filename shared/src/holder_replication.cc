@@ -141,7 +141,7 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
   if (co.push_sent && now - *co.push_sent < config_.push_retry) return;
   if (co.caught_up_at == p.claims_stored) return;  // nothing stored since it had it all
   if (Buggify(config_.faults, FaultPoint::kReplicationSlow)) return;
-  auto stored = store_.ClaimsAfter(p.id, co.acked_seq, kLedgerPushEntriesMax);
+  auto stored = store_.ClaimsAfter(p.id, co.acked_seq, kLedgerPushEntriesMax, kLedgerPushResultBytesMax);
   if (!stored.ok()) return;
   if (stored->empty()) {
     co.caught_up_at = p.claims_stored;

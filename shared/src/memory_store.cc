@@ -86,15 +86,19 @@ Result<std::vector<LedgerStore::ClaimRow>> MemoryStore::UnitClaims(const UnitKey
 }
 
 Result<std::vector<LedgerStore::StoredClaim>> MemoryStore::ClaimsAfter(const ProjectId& project, uint64_t after,
-                                                                       size_t limit) {
+                                                                       size_t limit, size_t result_bytes_max) {
   std::vector<StoredClaim> out;
   auto ledger = ledgers_.find(project);
   if (ledger == ledgers_.end()) return out;
   const auto& claims = ledger->second.claims;
+  size_t result_bytes = 0;
   for (uint64_t seq = after + 1; seq <= claims.size() && out.size() < limit; ++seq) {
     if (!claims[seq - 1]) continue;
     const ClaimRow& claim = *claims[seq - 1];
-    out.push_back({seq, claim, ledger->second.results.at({claim.unit.index, claim.hash})});
+    const Bytes& result = ledger->second.results.at({claim.unit.index, claim.hash});
+    result_bytes += result.size();
+    if (!out.empty() && result_bytes > result_bytes_max) break;
+    out.push_back({seq, claim, result});
   }
   return out;
 }

@@ -112,7 +112,7 @@ Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey
 }
 
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
-                                                                       size_t limit) {
+                                                                       size_t limit, size_t result_bytes_max) {
   auto scan = db_->Prepare(
       "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone, c.proof FROM claims c "
       "JOIN results r "
@@ -120,7 +120,11 @@ Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const Pro
       "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3");
   scan->Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
   std::vector<StoredClaim> out;
+  size_t result_bytes = 0;
   while (scan->Step()) {
+    Bytes result = scan->Blob(4);
+    result_bytes += result.size();
+    if (!out.empty() && result_bytes > result_bytes_max) break;
     auto peer = IdColumn<PeerId>(*scan, 2);
     auto hash = IdColumn<ResultHash>(*scan, 3);
     if (!peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
@@ -131,7 +135,7 @@ Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const Pro
     StoredClaim stored{static_cast<uint64_t>(scan->Int(0)),
                        {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value(), {},
                         std::move(proof.value()), scan->Text(6), scan->Int(7) != 0},
-                       scan->Blob(4)};
+                       std::move(result)};
     std::copy(signature.begin(), signature.end(), stored.claim.signature.begin());
     out.push_back(std::move(stored));
   }

@@ -325,24 +325,33 @@ void Volunteer::SendDueClaims(TimePoint now, bool force, Actions& actions) {
     fresh_claims_ = 0;
     fresh_work_ = Duration(0);
   }
-  std::map<std::string, ClaimBatch> batches;
+  // Everything due goes now, in as many batches to each holder as it fills.
+  struct Filling {
+    ClaimBatch batch;
+    size_t result_bytes = 0;
+  };
+  std::map<std::string, std::vector<Filling>> batches;
   std::map<std::pair<std::string, ProjectId>, std::string> routes;  // a claim's holder and project -> where to
   for (auto& [unit, unsent] : outbox_) {
     const bool fresh = unsent.last_sent == TimePoint{};
     if (fresh ? !fresh_due : !force && now - unsent.last_sent < config_.claim_retry) continue;
     auto route = routes.try_emplace({unsent.holder, unit.project});
     if (route.second) route.first->second = RouteFor(unsent.holder, unit.project);
-    ClaimBatch& batch = batches[route.first->second];
-    if (batch.claims.size() >= kClaimBatchMax) {
-      if (fresh && fresh_claims_++ == 0) fresh_since_ = now;  // goes with the next batch
-      continue;
+    std::vector<Filling>& to_holder = batches[route.first->second];
+    const size_t result_bytes = unsent.claim.result.size();
+    if (to_holder.empty() || to_holder.back().batch.claims.size() >= kClaimBatchMax ||
+        to_holder.back().result_bytes + result_bytes > kClaimBatchResultBytesMax) {
+      to_holder.emplace_back();
     }
-    batch.claims.push_back(unsent.claim);
+    to_holder.back().batch.claims.push_back(unsent.claim);
+    to_holder.back().result_bytes += result_bytes;
     unsent.last_sent = now;
   }
-  for (auto& [holder, batch] : batches) {
-    Sign(batch);
-    actions.messages.push_back(To(holder, std::move(batch)));
+  for (auto& [holder, to_holder] : batches) {
+    for (Filling& filling : to_holder) {
+      Sign(filling.batch);
+      actions.messages.push_back(To(holder, std::move(filling.batch)));
+    }
   }
 }
 

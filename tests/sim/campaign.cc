@@ -29,7 +29,7 @@ SimOptions OptionsForSeed(const CampaignSpec& spec, uint64_t seed) {
 }
 
 RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace,
-                  std::function<void(Duration, uint64_t)> progress) {
+                  std::function<void(const SimProgress&)> progress) {
   RunReport report;
   report.seed = seed;
   report.mix = MixForSeed(spec, seed);

@@ -41,7 +41,7 @@ struct RunReport {
 };
 
 RunReport RunSeed(const CampaignSpec& spec, uint64_t seed, std::function<void(const std::string&)> trace = {},
-                  std::function<void(Duration, uint64_t decided)> progress = {});
+                  std::function<void(const SimProgress&)> progress = {});
 // "seed 17 mix lossy ok finish 52.3s messages 12345 trace 0123456789abcdef", then one indented
 // line per problem found.
 std::string RunLine(const RunReport& report);

@@ -16,6 +16,7 @@ constexpr Duration kStep = std::chrono::milliseconds(10);  // the virtual clock'
 constexpr Duration kTickEvery = std::chrono::milliseconds(100);
 constexpr Duration kSubmitAfter = std::chrono::seconds(5);  // the nodes find each other first
 constexpr Duration kSubmitRetry = std::chrono::seconds(3);
+constexpr Duration kProgressEvery = std::chrono::seconds(10);
 constexpr Duration kComputeMin = std::chrono::milliseconds(50), kComputeMax = std::chrono::milliseconds(2000);
 
 std::array<double, kFaultPointCount> FaultRates(const SimOptions& o) {
@@ -122,7 +123,7 @@ SimOutcome GridSim::Run() {
     TickAll();
     if (submitted_at_) MaybeCrash();
     // Once a virtual second: asking every holder costs time in proportion to the open units.
-    if (progress_ && (now_ - start_) % std::chrono::seconds(10) == Duration(0)) progress_(now_ - start_, decided_);
+    if (progress_ && (now_ - start_) % kProgressEvery == Duration(0)) ReportProgress();
     if (submitted_at_ && (now_ - start_) % std::chrono::seconds(1) == Duration(0) && Finished(project)) {
       finished_at = now_;
       break;
@@ -150,6 +151,34 @@ void GridSim::MaybeSubmit(const Bytes& manifest) {
 
 void GridSim::TickAll() {
   for (size_t i = 0; i < nodes_.size(); ++i) Step(i, [&](Node& n, TimePoint local) { return n.Tick(local); });
+}
+
+void GridSim::ReportProgress() {
+  SimProgress p;
+  p.virtual_time = now_ - start_;
+  p.decided = decided_;
+  p.replicas_started = replicas_started_;
+  p.grants = grants_;
+  p.empty_grants = empty_grants_;
+  size_t computing = 0;
+  for (const SimNode& n : nodes_) {
+    computing += n.computes ? 1 : 0;
+    if (!n.up()) continue;
+    const HolderCounters& c = n.node->holder().counters();
+    p.holders.leases_granted += c.leases_granted;
+    p.holders.leases_expired += c.leases_expired;
+    p.holders.leases_unconfirmed += c.leases_unconfirmed;
+    p.holders.leases_moved += c.leases_moved;
+    p.holders.claims_accepted += c.claims_accepted;
+    p.holders.claims_duplicate += c.claims_duplicate;
+  }
+  const Duration handed = computing_handed_ - computing_at_last_progress_;
+  computing_at_last_progress_ = computing_handed_;
+  if (computing > 0) {
+    p.busy_share = std::chrono::duration<double>(handed).count() /
+                   (static_cast<double>(computing) * std::chrono::duration<double>(kProgressEvery).count());
+  }
+  progress_(p);
 }
 
 void GridSim::MaybeCrash() {
@@ -267,7 +296,10 @@ void GridSim::Dispatch(size_t from, Actions actions) {
     // each starts when the one before it ends (the volunteer hands over the next one early).
     std::uniform_int_distribution<int64_t> compute_ms(kComputeMin.count(), kComputeMax.count());
     SimNode& node = nodes_[from];
-    node.busy_until = std::max(now_, node.busy_until) + Duration(compute_ms(rng_));
+    const Duration computing(compute_ms(rng_));
+    node.busy_until = std::max(now_, node.busy_until) + computing;
+    computing_handed_ += computing;
+    ++replicas_started_;
     events_.push({node.busy_until, seq_++, from, from, node.generation, true, task.unit, {}});
   }
 }
@@ -289,6 +321,10 @@ void GridSim::Deliver(const Event& e) {
   if (e.task_done) return TaskDone(e);
   ++messages_;
   Note(e.message.message.body.index());
+  if (const auto* grant = std::get_if<LeaseGrant>(&e.message.message.body)) {
+    ++grants_;
+    empty_grants_ += grant->leases.empty() ? 1 : 0;
+  }
   Trace([&] { return "node " + std::to_string(e.from) + " -> node " + std::to_string(e.to) + " " + BodyName(e.message.message.body); });
   Step(e.to, [&](Node& node, TimePoint local) { return node.OnMessage(e.message, local); });
 }

@@ -62,6 +62,16 @@ struct SimOutcome {
 // The CPU seconds the simulated kernel reports for a unit: the same each time it is computed.
 inline double SimCpuSeconds(uint64_t index) { return 0.25 * static_cast<double>(1 + index % 8); }
 
+// How far a long run is, every 10 virtual seconds (GridSim::set_progress).
+struct SimProgress {
+  Duration virtual_time{0};
+  uint64_t decided = 0;          // units verified or failed, as the furthest holder sees them
+  uint64_t replicas_started = 0;  // handed to the nodes' cores since the start
+  double busy_share = 0;         // of the computing nodes' time, over the last 10 virtual seconds
+  uint64_t grants = 0, empty_grants = 0;  // lease grants delivered, and those without a lease
+  HolderCounters holders;        // summed over the nodes up now
+};
+
 // Nodes in one simulation at most.
 constexpr int kSimNodesMax = 200'000;
 
@@ -81,9 +91,8 @@ class GridSim {
 
   // Hands each event of the run, one line each, to `trace`.
   void set_trace(std::function<void(const std::string&)> trace) { trace_out_ = std::move(trace); }
-  // Every 10 virtual seconds of a run: the virtual time, and the units decided (verified or
-  // failed) as the furthest holder sees them. For following long runs.
-  void set_progress(std::function<void(Duration, uint64_t decided)> progress) { progress_ = std::move(progress); }
+  // Every 10 virtual seconds of a run: how far it is. For following long runs.
+  void set_progress(std::function<void(const SimProgress&)> progress) { progress_ = std::move(progress); }
   // Runs the project to its end or the time limit, lets the grid settle, and checks it. Once.
   SimOutcome Run();
 
@@ -115,6 +124,7 @@ class GridSim {
   void Deliver(const Event& e);
   void TaskDone(const Event& e);
   void TickAll();
+  void ReportProgress();
   void Settle(const ProjectId& project);
   bool Finished(const ProjectId& project);
   bool LedgersEqual(const ProjectId& project);
@@ -147,8 +157,11 @@ class GridSim {
   bool submit_acknowledged_ = false;
   TimePoint next_submit_{};
   std::function<void(const std::string&)> trace_out_;
-  std::function<void(Duration, uint64_t)> progress_;
+  std::function<void(const SimProgress&)> progress_;
   uint64_t decided_ = 0;  // the most units any holder had decided at the last look
+  uint64_t replicas_started_ = 0, grants_ = 0, empty_grants_ = 0;
+  Duration computing_handed_{0};  // the nodes' cores' time taken by the units handed to them
+  Duration computing_at_last_progress_{0};
 };
 
 }  // namespace potluck::testing

@@ -148,12 +148,19 @@ int RunCampaign(const CampaignSpec& spec, SeedRange seeds, bool trace, bool quie
   for (uint64_t seed = seeds.first;; ++seed) {
     std::function<void(const std::string&)> print;
     if (trace) print = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
-    std::function<void(Duration, uint64_t)> follow;
+    std::function<void(const SimProgress&)> follow;
     if (progress) {
-      follow = [wall_start](Duration virtual_time, uint64_t decided) {
+      follow = [wall_start](const SimProgress& p) {
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-        std::fprintf(stderr, "%.0f virtual s: %" PRIu64 " units decided (%.0f s wall)\n",
-                     std::chrono::duration<double>(virtual_time).count(), decided, wall);
+        std::fprintf(stderr,
+                     "%.0f virtual s: %" PRIu64 " units decided (%.0f s wall); %" PRIu64
+                     " replicas started, cores %.0f%% busy; %" PRIu64 " grants, %" PRIu64
+                     " empty; leases %" PRIu64 " granted, %" PRIu64 " lapsed, %" PRIu64 " unconfirmed, %" PRIu64
+                     " moved; claims %" PRIu64 " accepted, %" PRIu64 " duplicate\n",
+                     std::chrono::duration<double>(p.virtual_time).count(), p.decided, wall, p.replicas_started,
+                     100 * p.busy_share, p.grants, p.empty_grants, p.holders.leases_granted, p.holders.leases_expired,
+                     p.holders.leases_unconfirmed, p.holders.leases_moved, p.holders.claims_accepted,
+                     p.holders.claims_duplicate);
       };
     }
     RunReport report = RunSeed(spec, seed, print, follow);

@@ -4,6 +4,7 @@
 #include "fake_directory.h"
 #include "potluck/core/holder.h"
 #include "potluck/crypto/hash.h"
+#include "potluck/proto/codec.h"
 #include "potluck/store/sqlite_store.h"
 #include "test_workload.h"
 
@@ -70,6 +71,8 @@ class HolderReplicationTest : public ::testing::Test {
         others.push_back(std::move(out));
         continue;
       }
+      // As the transport would: a frame over the limit never arrives.
+      EXPECT_LE(EncodeEnvelope(out.message).size(), kFrameBytesMax) << "a message too large to send";
       std::string link = out.to.endpoint.empty() ? Endpoint(sender) : "";
       Actions next = On(to, [&](Holder& h) { return h.OnMessage({sender, link, out.message}, now_); });
       for (auto& m : next.messages) queue.push_back({to, std::move(m)});
@@ -154,6 +157,25 @@ TEST_F(HolderReplicationTest, LiveHoldersLeaseDisjointSharesOfFreshUnits) {
   for (uint64_t i : from_a) EXPECT_FALSE(from_b.contains(i)) << "unit " << i << " leased by both holders";
   EXPECT_EQ(from_a.size() + from_b.size(), 100u);
   (void)project;
+}
+
+TEST_F(HolderReplicationTest, ClaimsWithLargeResultsReachTheOtherHolderInPushesThatFitAFrame) {
+  constexpr uint64_t kUnits = 40;  // 40 MB of results: more than two frames' worth
+  ProjectId project = SubmitToA(kUnits);
+  for (uint64_t i = 0; i < kUnits; ++i) {
+    Bytes result(kResultBytesMax, static_cast<uint8_t>(i));
+    Claim claim = testing::SignedClaim(TestPeer(1), {project, i}, result);
+    // B is away: A's first push is lost, and it waits for the retry.
+    On(kA, [&](Holder& h) { return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimBatch{{claim}}}}, now_); });
+  }
+  now_ += HolderConfig{}.push_retry + 1s;
+  Exchange(On(kA, [&](Holder& h) { return h.Tick(now_); }), kA);
+  std::set<uint64_t> at_b;
+  ASSERT_TRUE(stores_[kB]->ScanResults(project, [&](uint64_t index, const ResultHash&, const Bytes& bytes) {
+    EXPECT_EQ(bytes.size(), kResultBytesMax);
+    at_b.insert(index);
+  }).ok());
+  EXPECT_EQ(at_b.size(), kUnits);
 }
 
 TEST_F(HolderReplicationTest, SurvivingHolderTakesOverTheShareOfALostOne) {

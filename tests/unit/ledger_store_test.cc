@@ -9,6 +9,8 @@
 namespace potluck {
 namespace {
 
+constexpr size_t kNoByteLimit = SIZE_MAX;
+
 template <typename Id>
 Id Filled(uint8_t b) {
   Id id;
@@ -82,15 +84,31 @@ TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
     store->PutClaim({{project, static_cast<uint64_t>(10 - i)}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes{i});
   }
   ASSERT_TRUE(store->Commit().ok());
-  auto first = store->ClaimsAfter(project, 0, 3);
+  auto first = store->ClaimsAfter(project, 0, 3, kNoByteLimit);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->size(), 3u);
   EXPECT_EQ(first->at(0).claim.unit.index, 10u);
   EXPECT_EQ(first->at(2).result, Bytes{2});
-  auto rest = store->ClaimsAfter(project, first->back().seq, 10);
+  auto rest = store->ClaimsAfter(project, first->back().seq, 10, kNoByteLimit);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ(rest->at(1).claim.unit.index, 6u);
-  EXPECT_TRUE(store->ClaimsAfter(project, rest->back().seq, 10)->empty());
+  EXPECT_TRUE(store->ClaimsAfter(project, rest->back().seq, 10, kNoByteLimit)->empty());
+}
+
+TEST(LedgerStoreTest, ClaimsForLedgerExchangeStopAtTheResultBytesAllowed) {
+  auto store = std::move(SqliteStore::Open(":memory:").value());
+  ProjectId project = Filled<ProjectId>(1);
+  store->Begin();
+  for (uint8_t i = 0; i < 4; ++i) {
+    store->PutClaim({{project, i}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes(100, i));
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(store->ClaimsAfter(project, 0, 10, 250)->size(), 2u);
+  EXPECT_EQ(store->ClaimsAfter(project, 0, 10, 300)->size(), 3u);
+  // A first claim over the allowance still goes, alone: otherwise it would never go.
+  auto first = store->ClaimsAfter(project, 0, 10, 50);
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ(first->at(0).result.size(), 100u);
 }
 
 TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
@@ -115,7 +133,7 @@ TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
   EXPECT_EQ(claims->at(1).signature[0], 2);
   EXPECT_EQ(claims->at(1).proof, (ClaimProof{0, 2, {Filled<ResultHash>(6).bytes}}));
   EXPECT_EQ(claims->at(0).proof, ClaimProof{});
-  auto stored = store->ClaimsAfter(unit.project, 0, 10);
+  auto stored = store->ClaimsAfter(unit.project, 0, 10, kNoByteLimit);
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 4u);
   EXPECT_EQ(stored->at(1).claim.proof, claims->at(1).proof);  // peer 3 replaced its claim: last

@@ -13,6 +13,7 @@ using namespace std::chrono_literals;
 using testing::TestPeer;
 
 const TimePoint kNow = FromUnixMs(1'700'000'000'000);
+constexpr size_t kNoByteLimit = SIZE_MAX;
 
 ProjectId Project(uint8_t b) {
   ProjectId id;
@@ -101,10 +102,13 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
   ASSERT_EQ(b.leases.size(), 1u);
   EXPECT_EQ(a.leases[0].deadline, b.leases[0].deadline);
 
-  for (uint64_t after : {0, 1, 3}) {
-    auto ca = sqlite->ClaimsAfter(Project(1), after, 2).value();
-    auto cb = memory.ClaimsAfter(Project(1), after, 2).value();
-    ASSERT_EQ(ca.size(), cb.size()) << "after " << after;
+  // Each result is 2 bytes: 3 allow one, 0 still the first.
+  EXPECT_EQ(memory.ClaimsAfter(Project(1), 0, 3, 3)->size(), 1u);
+  for (auto [after, bytes_max] : {std::pair<uint64_t, size_t>{0, kNoByteLimit}, {1, kNoByteLimit}, {3, kNoByteLimit},
+                                  {0, 4}, {0, 3}, {0, 0}}) {
+    auto ca = sqlite->ClaimsAfter(Project(1), after, 2, bytes_max).value();
+    auto cb = memory.ClaimsAfter(Project(1), after, 2, bytes_max).value();
+    ASSERT_EQ(ca.size(), cb.size()) << "after " << after << ", " << bytes_max << " bytes";
     for (size_t i = 0; i < ca.size(); ++i) {
       EXPECT_EQ(ca[i].seq, cb[i].seq);
       EXPECT_EQ(ca[i].claim.peer, cb[i].claim.peer);

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numeric>
+#include <set>
 
 #include "fake_directory.h"
+#include "potluck/core/holder.h"
 #include "potluck/crypto/hash.h"
+#include "potluck/proto/codec.h"
 #include "potluck/store/sqlite_store.h"
 #include "test_workload.h"
 
@@ -109,6 +113,35 @@ TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
   Step([&] { return v->OnMessage({kHolder, kHolderEndpoint, Envelope{kHolder, 2, ClaimAck{{{project_, 3}}}}}, now_); });
   EXPECT_EQ(v->outbox_size(), 0u);
   EXPECT_EQ(Make()->outbox_size(), 0u);
+}
+
+TEST_F(VolunteerTest, ClaimsWithLargeResultsGoInBatchesThatFitAFrame) {
+  constexpr uint64_t kUnits = 40;  // 40 MB of results: more than two frames' worth
+  manifest_ = testing::SquareManifest(kUnits);
+  project_ = OpenManifest(manifest_)->id;
+  Announce(kHolder, kHolderEndpoint, {project_}, {});
+  {
+    auto v = Make(kUnits);
+    Step([&] { return v->Start(now_); });
+    std::vector<uint64_t> units(kUnits);
+    std::iota(units.begin(), units.end(), 0);
+    Grant(*v, units);
+    for (uint64_t i = 0; i < kUnits; ++i) {
+      Step([&] { return v->OnTaskDone({project_, i}, Bytes(kResultBytesMax, static_cast<uint8_t>(i)), 0, now_); });
+    }
+  }  // stopped before any acknowledgement: every claim goes again at the start
+  auto v = Make(kUnits);
+  std::set<uint64_t> sent;
+  Actions actions = Step([&] { return v->Start(now_); });
+  for (int retry = 0; retry < 10 && sent.size() < kUnits; ++retry) {
+    for (const Outgoing* out : Sent<ClaimBatch>(actions)) {
+      EXPECT_LE(EncodeEnvelope(out->message).size(), kFrameBytesMax) << "a batch too large to send";
+      for (const Claim& claim : std::get<ClaimBatch>(out->message.body).claims) sent.insert(claim.unit.index);
+    }
+    now_ += VolunteerConfig{}.claim_retry;
+    actions = Step([&] { return v->Tick(now_); });
+  }
+  EXPECT_EQ(sent.size(), kUnits);
 }
 
 TEST_F(VolunteerTest, AUnitRestartedAfterACrashGetsItsCheckpointBack) {

@@ -81,7 +81,10 @@ struct ProjectTroubles {
 constexpr size_t kResultBytesMax = 1 << 20;
 // Leases one peer may hold from this holder at once, whatever it asks for.
 constexpr size_t kLeasesPerPeerMax = 256;
-constexpr size_t kLedgerPushEntriesMax = 256;
+// One ledger push carries at most this many claims and results' bytes, so that it stays well
+// inside a frame (kFrameBytesMax) whatever the workload returns.
+constexpr size_t kLedgerPushEntriesMax = 4096;
+constexpr size_t kLedgerPushResultBytesMax = 8 << 20;
 constexpr size_t kVerifiedNoticeItemsMax = 256;
 constexpr size_t kHungryPeersMax = 100000;  // peers remembered as waiting for work
 // A project's throughput figure counts the units verified this long before it is asked for.

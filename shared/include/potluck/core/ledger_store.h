@@ -67,12 +67,15 @@ class LedgerStore {
 
   // Claims of `project` in the order they were stored, from sequence number `after` on (the
   // first is 1), with their result bytes: what one holder sends another to merge ledgers.
+  // At most `limit` of them, and no more than `result_bytes_max` of results unless the first
+  // alone has more.
   struct StoredClaim {
     uint64_t seq;
     ClaimRow claim;
     Bytes result;
   };
-  virtual Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) = 0;
+  virtual Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit,
+                                                        size_t result_bytes_max) = 0;
 };
 
 }  // namespace potluck

@@ -28,6 +28,9 @@ struct VolunteerConfig {
 
 
 constexpr size_t kClaimBatchMax = 64;
+// A batch also stops at this many bytes of results, so that it stays well inside a frame
+// (kFrameBytesMax) whatever the workload returns; claims due beyond either go in more batches.
+constexpr size_t kClaimBatchResultBytesMax = 8 << 20;
 // New claims go out once they carry this much computing, once kClaimBatchMax of them wait, once
 // the oldest has waited kClaimWaitMax, or when no unit is left to compute: a holder then pays
 // its commit, replication and answer once per batch rather than once per short unit, and a

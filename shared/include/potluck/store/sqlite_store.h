@@ -45,7 +45,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   Status ScanResults(const ProjectId& project,
                      const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
   Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
-  Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit) override;
+  Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit,
+                                                size_t result_bytes_max) override;
 
   // VolunteerStore (sqlite_store_volunteer.cc)
   Result<VolunteerStore::Snapshot> LoadVolunteer() override;
