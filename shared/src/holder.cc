@@ -603,6 +603,9 @@ Result<Holder::Project*> Holder::AddProject(const Bytes& manifest_bytes, TimePoi
   p.workload = workload;
   p.submitted = now;
   p.live_holders = {self_};
+  // A holder just recruited has not yet heard its co-holders' offers, and would take them for
+  // gone and recruit others in their place: it waits as long as between recruitments first.
+  p.next_recruit = now + kRecruitInterval;
   store_.PutProject({p.id, manifest_bytes, now});
   return &p;
 }
@@ -630,6 +633,17 @@ Actions Holder::OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoi
   pending_submits_.insert({id.value(), {in, now + config_.submit_wait}});
   AnswerPendingSubmits(id.value(), /*force=*/false, now, actions);
   return actions;
+}
+
+std::vector<std::string> Holder::CoHolderEndpoints() const {
+  std::vector<std::string> out;
+  for (const auto& [id, p] : projects_) {
+    if (p.cancelled || p.verified + p.failed >= p.manifest.units) continue;
+    for (const auto& [peer, co] : p.co_holders) out.push_back(co.endpoint);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::vector<ProjectId> Holder::OpenProjects() const {

@@ -9,7 +9,6 @@
 namespace potluck {
 namespace {
 
-constexpr Duration kRecruitInterval = std::chrono::seconds(5);
 constexpr Duration kPushInterval = std::chrono::milliseconds(500);
 
 // Orders candidate holders by closeness to the project, so that different projects land on

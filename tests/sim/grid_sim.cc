@@ -164,6 +164,7 @@ void GridSim::ReportProgress() {
   for (const SimNode& n : nodes_) {
     computing += n.computes ? 1 : 0;
     if (!n.up()) continue;
+    p.project_holders += n.node->holder().Projects().empty() ? 0 : 1;
     const HolderCounters& c = n.node->holder().counters();
     p.holders.leases_granted += c.leases_granted;
     p.holders.leases_expired += c.leases_expired;

@@ -70,6 +70,7 @@ struct SimProgress {
   double busy_share = 0;         // of the computing nodes' time, over the last 10 virtual seconds
   uint64_t grants = 0, empty_grants = 0;  // lease grants delivered, and those without a lease
   HolderCounters holders;        // summed over the nodes up now
+  size_t project_holders = 0;    // nodes up that hold the project
 };
 
 // Nodes in one simulation at most.

@@ -156,11 +156,11 @@ int RunCampaign(const CampaignSpec& spec, SeedRange seeds, bool trace, bool quie
                      "%.0f virtual s: %" PRIu64 " units decided (%.0f s wall); %" PRIu64
                      " replicas started, cores %.0f%% busy; %" PRIu64 " grants, %" PRIu64
                      " empty; leases %" PRIu64 " granted, %" PRIu64 " lapsed, %" PRIu64 " unconfirmed, %" PRIu64
-                     " moved; claims %" PRIu64 " accepted, %" PRIu64 " duplicate\n",
+                     " moved; claims %" PRIu64 " accepted, %" PRIu64 " duplicate; %zu holders\n",
                      std::chrono::duration<double>(p.virtual_time).count(), p.decided, wall, p.replicas_started,
                      100 * p.busy_share, p.grants, p.empty_grants, p.holders.leases_granted, p.holders.leases_expired,
                      p.holders.leases_unconfirmed, p.holders.leases_moved, p.holders.claims_accepted,
-                     p.holders.claims_duplicate);
+                     p.holders.claims_duplicate, p.project_holders);
       };
     }
     RunReport report = RunSeed(spec, seed, print, follow);

@@ -178,6 +178,31 @@ TEST_F(HolderReplicationTest, ClaimsWithLargeResultsReachTheOtherHolderInPushesT
   EXPECT_EQ(at_b.size(), kUnits);
 }
 
+TEST_F(HolderReplicationTest, ARecruitedHolderWaitsToHearItsCoHoldersBeforeRecruitingOthers) {
+  SubmitToA(10);
+  directory_.Remove(kA);  // B has not heard A's offer yet
+  auto hold_requests = [](const Actions& actions) {
+    return std::count_if(actions.messages.begin(), actions.messages.end(),
+                         [](const Outgoing& out) { return std::holds_alternative<HoldRequest>(out.message.body); });
+  };
+  EXPECT_EQ(hold_requests(On(kB, [&](Holder& h) { return h.Tick(now_); })), 0);
+  now_ += kRecruitInterval;
+  EXPECT_EQ(hold_requests(On(kB, [&](Holder& h) { return h.Tick(now_); })), 1) << "A silent that long is gone";
+}
+
+TEST_F(HolderReplicationTest, HoldersOfAnOpenProjectKnowWhereTheOthersAre) {
+  ProjectId project = SubmitToA(1);
+  EXPECT_EQ(holders_[kA]->CoHolderEndpoints(), std::vector<std::string>{Endpoint(kB)});
+  EXPECT_EQ(holders_[kB]->CoHolderEndpoints(), std::vector<std::string>{Endpoint(kA)});
+  for (uint8_t v = 1; v <= 2; ++v) {
+    Exchange(On(kA, [&](Holder& h) {
+               return h.OnMessage({TestPeer(v), "", {TestPeer(v), 1, ClaimOf(TestPeer(v), {project, 0}, 0)}}, now_);
+             }),
+             kA);
+  }
+  EXPECT_TRUE(holders_[kA]->CoHolderEndpoints().empty()) << "a finished project needs no more replication";
+}
+
 TEST_F(HolderReplicationTest, SurvivingHolderTakesOverTheShareOfALostOne) {
   SubmitToA(100);
   directory_.Remove(kB);

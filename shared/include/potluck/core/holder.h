@@ -87,6 +87,7 @@ constexpr size_t kLedgerPushEntriesMax = 4096;
 constexpr size_t kLedgerPushResultBytesMax = 8 << 20;
 constexpr size_t kVerifiedNoticeItemsMax = 256;
 constexpr size_t kHungryPeersMax = 100000;  // peers remembered as waiting for work
+constexpr Duration kRecruitInterval = std::chrono::seconds(5);  // between looks for more holders
 // A project's throughput figure counts the units verified this long before it is asked for.
 constexpr Duration kThroughputWindow = std::chrono::seconds(60);
 
@@ -112,6 +113,10 @@ class Holder {
   Result<ProjectStatus> Describe(const ProjectId& id, bool with_result, TimePoint now);
   // Projects held here that still have units to compute, for this node's offer.
   std::vector<ProjectId> OpenProjects() const;
+  // Where the other holders of the projects still open here are. The node keeps them hearing
+  // its offer directly: on a large grid gossip may bring it to them too late, and a holder that
+  // takes its co-holders for gone moves their shares and recruits others.
+  std::vector<std::string> CoHolderEndpoints() const;
   // Every project held here, most recently submitted first.
   std::vector<ProjectId> Projects() const;
   // The failed units and the disputed ones (claims with more than one result hash, whatever
