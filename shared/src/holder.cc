@@ -168,7 +168,7 @@ LeaseGrant Holder::Grant(const PeerId& peer, uint32_t slots, TimePoint now) {
   slots = static_cast<uint32_t>(std::min<size_t>(slots, kLeasesPerPeerMax - std::min(kLeasesPerPeerMax, holding)));
   std::vector<Project*> order;
   for (auto& [id, p] : projects_) {
-    if (!p.cancelled && p.verified + p.failed < p.manifest.units && Runs(*offer, p.manifest)) order.push_back(&p);
+    if (p.unfinished() && Runs(*offer, p.manifest)) order.push_back(&p);
   }
   std::stable_sort(order.begin(), order.end(), [](const Project* a, const Project* b) {
     return a->manifest.priority != b->manifest.priority ? a->manifest.priority > b->manifest.priority
@@ -638,7 +638,7 @@ Actions Holder::OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoi
 std::vector<std::string> Holder::CoHolderEndpoints() const {
   std::vector<std::string> out;
   for (const auto& [id, p] : projects_) {
-    if (p.cancelled || p.verified + p.failed >= p.manifest.units) continue;
+    if (!p.unfinished()) continue;
     for (const auto& [peer, co] : p.co_holders) out.push_back(co.endpoint);
   }
   std::sort(out.begin(), out.end());
@@ -649,7 +649,7 @@ std::vector<std::string> Holder::CoHolderEndpoints() const {
 std::vector<ProjectId> Holder::OpenProjects() const {
   std::vector<ProjectId> out;
   for (const auto& [id, p] : projects_) {
-    if (!p.cancelled && p.verified + p.failed < p.manifest.units) out.push_back(id);
+    if (p.unfinished()) out.push_back(id);
   }
   return out;
 }

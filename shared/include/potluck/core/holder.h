@@ -174,6 +174,8 @@ class Holder {
     TimePoint next_recruit{};
     bool awaiting_holders = false;  // asked peers to hold it; none has answered yet
     bool cancelled = false;         // by its owner
+
+    bool unfinished() const { return !cancelled && verified + failed < manifest.units; }  // units left to compute
   };
   struct PendingSubmit {
     Inbound request;
