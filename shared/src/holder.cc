@@ -315,7 +315,7 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
   ClaimAck ack;
   std::vector<ProjectId> grown;  // projects the batch added claims to
   for (const Claim& claim : batch.claims) {
-    const bool accepted = AcceptClaim(in.from, claim, NetworkOfPeer(in.from), false, now);
+    const bool accepted = AcceptClaim(in.from, claim, NetworkOfPeer(in.from), false, std::nullopt, now);
     if (accepted && std::find(grown.begin(), grown.end(), claim.unit.project) == grown.end()) {
       grown.push_back(claim.unit.project);
     }
@@ -331,14 +331,16 @@ Actions Holder::OnClaims(const Inbound& in, const ClaimBatch& batch, TimePoint n
   return actions;
 }
 
-bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
-  const bool accepted = TakeClaim(peer, claim, std::move(network), alone, now);
+bool Holder::AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone,
+                         const std::optional<PeerId>& relayed_by, TimePoint now) {
+  const bool accepted = TakeClaim(peer, claim, std::move(network), alone, relayed_by, now);
   auto it = projects_.find(claim.unit.project);
   if (it != projects_.end()) Settle(it->second, claim.unit.index);
   return accepted;
 }
 
-bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now) {
+bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone,
+                       const std::optional<PeerId>& relayed_by, TimePoint now) {
   auto it = projects_.find(claim.unit.project);
   // A claim counts only with its computing peer's signature, so no holder can make one up.
   // One we hold already (same peer, same hash) was checked when it came first; checking its
@@ -361,8 +363,13 @@ bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string netwo
   }
   UnitLedger& unit = *ledger;
   if (unit.claims.empty() && unit.leases.empty() && unit.state == UnitState::kPending) p.open.insert(index);
-  // A claim on the lease this holder gave out alone verifies its unit by itself.
-  alone = alone || std::any_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer && l.alone; });
+  // A claim on the lease this holder gave out alone verifies its unit by itself. The co-holder
+  // that pushed it does not know that yet, so it goes back there too.
+  std::optional<PeerId> relayer = relayed_by;
+  if (!alone && std::any_of(unit.leases.begin(), unit.leases.end(), [&](const auto& l) { return l.peer == peer && l.alone; })) {
+    alone = true;
+    relayer.reset();
+  }
   DropLease(p, index, unit, peer);
   auto held = std::find_if(unit.claims.begin(), unit.claims.end(), [&](const auto& c) { return c.peer == peer; });
   if (held != unit.claims.end()) {
@@ -373,7 +380,7 @@ bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string netwo
   unit.claims.push_back({peer, claim.hash, network, alone});
   Reindex(p, claim.unit.index, unit);
   p.contributors.insert(peer);
-  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, claim.proof, std::move(network), alone},
+  store_.PutClaim({claim.unit, peer, claim.hash, claim.signature, claim.proof, std::move(network), alone, relayer},
                   claim.result);
   ++p.claims_stored;
   ++counters_.claims_accepted;

@@ -140,17 +140,23 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
   if (co.push_sent && now - *co.push_sent < config_.push_retry) return;
   if (co.caught_up_at == p.claims_stored) return;  // nothing stored since it had it all
   if (Buggify(config_.faults, FaultPoint::kReplicationSlow)) return;
-  auto stored = store_.ClaimsAfter(p.id, co.acked_seq, kLedgerPushEntriesMax, kLedgerPushResultBytesMax);
-  if (!stored.ok()) return;
-  if (stored->empty()) {
-    co.caught_up_at = p.claims_stored;
-    return;
-  }
-  LedgerPush push{p.id, HolderRefs(p), {}, stored->back().seq};
-  for (auto& s : stored.value()) {
-    push.entries.push_back(
-        {s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature, std::move(s.claim.proof)},
-         s.claim.network, s.claim.alone});
+  LedgerPush push{p.id, HolderRefs(p), {}, co.acked_seq};
+  // Claims that came from this co-holder's own pushes are passed over: it has them.
+  while (push.entries.empty()) {
+    auto stored = store_.ClaimsAfter(p.id, push.last_seq, kLedgerPushEntriesMax, kLedgerPushResultBytesMax);
+    if (!stored.ok()) return;
+    if (stored->empty()) {
+      co.acked_seq = push.last_seq;
+      co.caught_up_at = p.claims_stored;
+      return;
+    }
+    push.last_seq = stored->back().seq;
+    for (auto& s : stored.value()) {
+      if (s.claim.relayed_by == peer) continue;
+      push.entries.push_back(
+          {s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature, std::move(s.claim.proof)},
+           s.claim.network, s.claim.alone});
+    }
   }
   counters_.claims_pushed += push.entries.size();
   actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
@@ -164,7 +170,9 @@ Actions Holder::OnLedgerPush(const Inbound& in, const LedgerPush& push, TimePoin
   // next recruitment brings the manifest.
   if (it == projects_.end()) return actions;
   AddCoHolders(it->second, push.holders, &in);
-  for (const auto& entry : push.entries) AcceptClaim(entry.peer, entry.claim, entry.network, entry.alone, now);
+  for (const auto& entry : push.entries) {
+    AcceptClaim(entry.peer, entry.claim, entry.network, entry.alone, in.from, now);
+  }
   actions.messages.push_back({{in.from, in.link}, Answer(in, LedgerAck{push.project, push.last_seq})});
   ServeHungryPeers(now, actions);
   return actions;

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS projects (
 CREATE TABLE IF NOT EXISTS claims (
   project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
   network TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0, proof BLOB NOT NULL DEFAULT x'',
-  UNIQUE (project, unit, peer));
+  relayed_by BLOB NOT NULL DEFAULT x'', UNIQUE (project, unit, peer));
 -- Ledger exchange reads a project's claims after a rowid: without this index each read scanned
 -- every claim of the project (35 ms at 200,000 claims, against 0.2 ms with it).
 CREATE INDEX IF NOT EXISTS claims_by_seq ON claims (project);
@@ -79,6 +79,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
        "ALTER TABLE claims ADD COLUMN network TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE claims ADD COLUMN alone INTEGER NOT NULL DEFAULT 0;"},
       {"SELECT proof FROM claims LIMIT 0", false, "ALTER TABLE claims ADD COLUMN proof BLOB NOT NULL DEFAULT x''"},
+      {"SELECT relayed_by FROM claims LIMIT 0", false,
+       "ALTER TABLE claims ADD COLUMN relayed_by BLOB NOT NULL DEFAULT x''"},
       {"SELECT signature FROM outbox LIMIT 0", true, "ALTER TABLE outbox DROP COLUMN signature"},
   };
   for (const Migration& m : migrations) {
@@ -100,12 +102,12 @@ Status SqliteStore::Prepare() {
       {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3, ?4)"},
       {&put_cancelled_, "UPDATE projects SET cancelled = 1 WHERE id = ?1"},
       {&put_claim_,
-       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, proof, network, alone) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, proof, network, alone, relayed_by) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       // A rowid past every other, even the replaced row's, so ClaimsAfter hands it on again.
       {&replace_claim_,
-       "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, proof, network, alone) "
-       "VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+       "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, proof, network, alone, "
+       "relayed_by) VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       // No ORDER BY: with one, SQLite reads the claims of the whole project through
@@ -113,6 +115,11 @@ Status SqliteStore::Prepare() {
       // index; UnitClaims sorts them.
       {&unit_claims_,
        "SELECT rowid, peer, hash, signature, network, alone, proof FROM claims WHERE project = ?1 AND unit = ?2"},
+      {&claims_after_,
+       "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone, c.proof, c.relayed_by "
+       "FROM claims c "
+       "JOIN results r ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
+       "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},
@@ -120,6 +127,7 @@ Status SqliteStore::Prepare() {
       {&drop_held_lease_, "DELETE FROM held_leases WHERE project = ?1 AND unit = ?2"},
       {&put_checkpoint_, "INSERT OR REPLACE INTO checkpoints VALUES (?1, ?2, ?3)"},
       {&drop_checkpoint_, "DELETE FROM checkpoints WHERE project = ?1 AND unit = ?2"},
+      {&load_checkpoint_, "SELECT state FROM checkpoints WHERE project = ?1 AND unit = ?2"},
       {&put_outbox_, "INSERT OR REPLACE INTO outbox VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
       {&put_credit_, "INSERT OR REPLACE INTO credit VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},

@@ -55,7 +55,7 @@ void SqliteStore::WriteClaim(Statement& statement, const ClaimRow& c, const Byte
   auto index = static_cast<int64_t>(c.unit.index);
   Write(statement, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
         std::span<const uint8_t>(c.signature), std::span<const uint8_t>(EncodeClaimProof(c.proof)), c.network,
-        int64_t{c.alone});
+        int64_t{c.alone}, c.relayed_by ? IdSpan(*c.relayed_by) : std::span<const uint8_t>());
   Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
 }
 
@@ -113,33 +113,37 @@ Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey
 
 Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
                                                                        size_t limit, size_t result_bytes_max) {
-  auto scan = db_->Prepare(
-      "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone, c.proof FROM claims c "
-      "JOIN results r "
-      "ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
-      "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3");
-  scan->Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
+  Statement& scan = *claims_after_;
+  scan.Reset();
+  scan.Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
   std::vector<StoredClaim> out;
   size_t result_bytes = 0;
-  while (scan->Step()) {
-    Bytes result = scan->Blob(4);
+  while (scan.Step()) {
+    Bytes result = scan.Blob(4);
     result_bytes += result.size();
     if (!out.empty() && result_bytes > result_bytes_max) break;
-    auto peer = IdColumn<PeerId>(*scan, 2);
-    auto hash = IdColumn<ResultHash>(*scan, 3);
-    if (!peer.ok() || !hash.ok()) return Corrupt("a stored claim is damaged");
-    Bytes signature = scan->Blob(5);
-    if (signature.size() != Signature{}.size()) return Corrupt("a stored claim signature is damaged");
-    auto proof = DecodeClaimProof(scan->Blob(8));
-    if (!proof.ok()) return proof.status();
-    StoredClaim stored{static_cast<uint64_t>(scan->Int(0)),
-                       {{project, static_cast<uint64_t>(scan->Int(1))}, peer.value(), hash.value(), {},
-                        std::move(proof.value()), scan->Text(6), scan->Int(7) != 0},
+    auto peer = IdColumn<PeerId>(scan, 2);
+    auto hash = IdColumn<ResultHash>(scan, 3);
+    Bytes signature = scan.Blob(5);
+    auto proof = DecodeClaimProof(scan.Blob(8));
+    Bytes relayed_by = scan.Blob(9);
+    std::optional<PeerId> relayer;
+    if (!relayed_by.empty()) relayer = PeerId::FromBytes(relayed_by.data(), relayed_by.size());
+    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok() ||
+        relayer.has_value() != !relayed_by.empty()) {
+      scan.Reset();
+      return Corrupt("a stored claim is damaged");
+    }
+    StoredClaim stored{static_cast<uint64_t>(scan.Int(0)),
+                       {{project, static_cast<uint64_t>(scan.Int(1))}, peer.value(), hash.value(), {},
+                        std::move(proof.value()), scan.Text(6), scan.Int(7) != 0, relayer},
                        std::move(result)};
     std::copy(signature.begin(), signature.end(), stored.claim.signature.begin());
     out.push_back(std::move(stored));
   }
-  if (!scan->status().ok()) return scan->status();
+  const Status status = scan.status();
+  scan.Reset();
+  if (!status.ok()) return status;
   return out;
 }
 

@@ -69,11 +69,14 @@ void SqliteStore::PutCheckpoint(const UnitKey& unit, const Bytes& state) {
 }
 
 Result<Bytes> SqliteStore::LoadCheckpoint(const UnitKey& unit) {
-  auto query = db_->Prepare("SELECT state FROM checkpoints WHERE project = ?1 AND unit = ?2");
-  query->Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
+  Statement& query = *load_checkpoint_;
+  query.Reset();
+  query.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
   Bytes state;
-  if (query->Step()) state = query->Blob(0);
-  if (!query->status().ok()) return query->status();
+  if (query.Step()) state = query.Blob(0);
+  const Status status = query.status();
+  query.Reset();
+  if (!status.ok()) return status;
   return state;
 }
 

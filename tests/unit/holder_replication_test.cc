@@ -137,6 +137,31 @@ TEST_F(HolderReplicationTest, LedgersConvergeToTheUnionOfClaimsAsClaimsArrive) {
   }
 }
 
+TEST_F(HolderReplicationTest, AClaimIsNotPushedBackToTheHolderItCameFrom) {
+  ProjectId project = SubmitToA(4);
+  for (uint64_t i = 0; i < 4; ++i) {
+    const PeerId volunteer = TestPeer(static_cast<uint8_t>(1 + i % 2));
+    const PeerId holder = i < 2 ? kA : kB;
+    Exchange(On(holder, [&](Holder& h) {
+               return h.OnMessage({volunteer, "", {volunteer, 1, ClaimOf(volunteer, {project, i}, i)}}, now_);
+             }),
+             holder);
+  }
+  // Each holder passed on the two claims it had first-hand, and only those.
+  for (const PeerId& id : {kA, kB}) {
+    EXPECT_EQ(holders_[id]->counters().claims_accepted, 4u) << "holder " << id.Short();
+    EXPECT_EQ(holders_[id]->counters().claims_pushed, 2u) << "holder " << id.Short();
+    EXPECT_EQ(holders_[id]->counters().claims_duplicate, 0u) << "holder " << id.Short();
+  }
+  // A new claim later still goes, past the ones that came from the other holder.
+  Exchange(On(kB, [&](Holder& h) {
+             return h.OnMessage({TestPeer(2), "", {TestPeer(2), 1, ClaimOf(TestPeer(2), {project, 0}, 0)}}, now_);
+           }),
+           kB);
+  EXPECT_EQ(holders_[kA]->counters().claims_accepted, 5u);
+  EXPECT_EQ(holders_[kB]->counters().claims_pushed, 3u);
+}
+
 TEST_F(HolderReplicationTest, CancelReachesTheOtherHolders) {
   ProjectId project = SubmitToA(10);
   CancelProject cancel{project, testing::TestIdentity(0xEE).Sign(CancelStatement(project))};

@@ -81,7 +81,9 @@ TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
   ProjectId project = Filled<ProjectId>(1);
   store->Begin();
   for (uint8_t i = 0; i < 5; ++i) {
-    store->PutClaim({{project, static_cast<uint64_t>(10 - i)}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes{i});
+    LedgerStore::ClaimRow claim{{project, static_cast<uint64_t>(10 - i)}, Filled<PeerId>(i), Filled<ResultHash>(i)};
+    if (i == 1) claim.relayed_by = Filled<PeerId>(0xB0);
+    store->PutClaim(claim, Bytes{i});
   }
   ASSERT_TRUE(store->Commit().ok());
   auto first = store->ClaimsAfter(project, 0, 3, kNoByteLimit);
@@ -89,6 +91,9 @@ TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
   ASSERT_EQ(first->size(), 3u);
   EXPECT_EQ(first->at(0).claim.unit.index, 10u);
   EXPECT_EQ(first->at(2).result, Bytes{2});
+  // Which holder pushed a claim here, if one did.
+  EXPECT_EQ(first->at(0).claim.relayed_by, std::nullopt);
+  EXPECT_EQ(first->at(1).claim.relayed_by, Filled<PeerId>(0xB0));
   auto rest = store->ClaimsAfter(project, first->back().seq, 10, kNoByteLimit);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ(rest->at(1).claim.unit.index, 6u);
@@ -164,6 +169,8 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsAndUnsentResults) {
   ASSERT_TRUE(claims.ok());
   ASSERT_EQ(claims->size(), 1u);
   EXPECT_EQ(claims->at(0).proof, ClaimProof{});
+  auto pushed = (*store)->ClaimsAfter(ProjectId{}, 0, 10, kNoByteLimit);
+  ASSERT_TRUE(pushed.ok()) << pushed.status().message();
   auto snap = (*store)->LoadVolunteer();
   ASSERT_TRUE(snap.ok()) << snap.status().message();
   ASSERT_EQ(snap->outbox.size(), 1u);

@@ -38,6 +38,7 @@ void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
                                 false};
     claim.signature.fill(peer);
     if (peer == 2) claim.proof = {1, 3, {Hash256{4}, Hash256{5}}};
+    if (peer == 3) claim.relayed_by = TestPeer(7);
     ledger.PutClaim(claim, {peer, 0xAA});
     ledger.PutClaim(claim, {0xFF});  // the same claim again: stored once, bytes kept
   }
@@ -114,6 +115,7 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
       EXPECT_EQ(ca[i].claim.peer, cb[i].claim.peer);
       EXPECT_EQ(ca[i].claim.signature, cb[i].claim.signature);
       EXPECT_EQ(ca[i].claim.proof, cb[i].claim.proof);
+      EXPECT_EQ(ca[i].claim.relayed_by, cb[i].claim.relayed_by);
       EXPECT_EQ(ca[i].result, cb[i].result);
     }
   }

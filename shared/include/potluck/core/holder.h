@@ -191,8 +191,11 @@ class Holder {
   // True if `peer`'s claim of `hash` for unit `index` is in the ledger already.
   bool HoldsClaim(Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
   // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.
-  bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
-  bool TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone, TimePoint now);
+  // `relayed_by`: the co-holder that pushed the claim, if one did.
+  bool AcceptClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone,
+                   const std::optional<PeerId>& relayed_by, TimePoint now);
+  bool TakeClaim(const PeerId& peer, const Claim& claim, std::string network, bool alone,
+                 const std::optional<PeerId>& relayed_by, TimePoint now);
   bool ClaimSigned(const PeerId& peer, const Claim& claim);
   LeaseGrant Grant(const PeerId& peer, uint32_t slots, TimePoint now);
   bool TryLease(Project& project, uint64_t index, const PeerId& peer, TimePoint now, LeaseGrant& grant);

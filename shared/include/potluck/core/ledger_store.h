@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "potluck/base/status.h"
@@ -30,6 +31,9 @@ class LedgerStore {
     ClaimProof proof;       // what the signature covers, as in Claim
     std::string network;    // see ClaimRecord
     bool alone = false;
+    // The co-holder whose ledger push brought the claim, if one did: it has the claim already,
+    // so it is not pushed back there.
+    std::optional<PeerId> relayed_by;
   };
   struct LeaseRow {
     UnitKey unit;

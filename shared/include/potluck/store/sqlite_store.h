@@ -80,11 +80,11 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   std::unique_ptr<Database> db_;
   Transaction tx_;
   Faults* faults_ = nullptr;
-  std::unique_ptr<Statement> put_cancelled_, unit_claims_;
+  std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_, replace_claim_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
-      put_checkpoint_, drop_checkpoint_;
+      put_checkpoint_, drop_checkpoint_, load_checkpoint_;
   std::unique_ptr<Statement> put_credit_, mark_credit_verified_, add_verified_credit_, drop_credit_,
       credit_verified_, drop_verified_credit_;
   std::unique_ptr<Statement> put_peer_, drop_peer_;
