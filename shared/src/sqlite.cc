@@ -102,27 +102,40 @@ std::unique_ptr<Statement> Database::Prepare(std::string_view sql) {
   return std::make_unique<Statement>(db_, sql);
 }
 
+Transaction::Transaction(Database& db)
+    : db_(db), begin_(db.Prepare("BEGIN IMMEDIATE")), commit_(db.Prepare("COMMIT")), rollback_(db.Prepare("ROLLBACK")) {}
+
 void Transaction::Begin() {
   POTLUCK_CHECK(!open_);
-  error_ = db_.Exec("BEGIN IMMEDIATE");
-  open_ = error_.ok();
+  turn_ = true;
+  error_ = Status::Ok();
+}
+
+void Transaction::Write(Statement& statement) {
+  if (turn_ && !open_ && error_.ok()) {
+    error_ = begin_->Run();
+    open_ = error_.ok();
+  }
+  Note(statement.Run());
 }
 
 Status Transaction::Commit() {
+  turn_ = false;
   if (!open_) return error_;
   open_ = false;
   if (!error_.ok()) {
-    (void)db_.Exec("ROLLBACK");
+    (void)rollback_->Run();
     return error_;
   }
-  error_ = db_.Exec("COMMIT");
-  if (!error_.ok()) (void)db_.Exec("ROLLBACK");
+  error_ = commit_->Run();
+  if (!error_.ok()) (void)rollback_->Run();
   return error_;
 }
 
 void Transaction::Rollback() {
-  if (open_) (void)db_.Exec("ROLLBACK");
+  if (open_) (void)rollback_->Run();
   open_ = false;
+  turn_ = false;
   error_ = Status::Ok();
 }
 

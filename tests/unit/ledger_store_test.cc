@@ -180,6 +180,30 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsAndUnsentResults) {
   EXPECT_TRUE((*store)->Commit().ok());
 }
 
+TEST(TransactionTest, OpensAtTheTurnsFirstWriteSoThatATurnOfReadsLocksNothing) {
+  auto db = std::move(Database::Open(":memory:").value());
+  ASSERT_TRUE(db->Exec("CREATE TABLE t (x INTEGER)").ok());
+  auto insert = db->Prepare("INSERT INTO t VALUES (1)");
+  Transaction tx(*db);
+  tx.Begin();
+  EXPECT_TRUE(sqlite3_get_autocommit(db->handle())) << "no transaction before the first write";
+  EXPECT_TRUE(tx.Commit().ok());
+  tx.Begin();
+  tx.Write(*insert);
+  tx.Write(*insert);
+  EXPECT_FALSE(sqlite3_get_autocommit(db->handle())) << "the turn's writes share one transaction";
+  EXPECT_TRUE(tx.Commit().ok());
+  EXPECT_TRUE(sqlite3_get_autocommit(db->handle()));
+  // A turn that failed is rolled back whole.
+  tx.Begin();
+  tx.Write(*insert);
+  tx.Note(IoError("a write failed"));
+  EXPECT_FALSE(tx.Commit().ok());
+  auto count = db->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count->Step());
+  EXPECT_EQ(count->Int(0), 2);
+}
+
 TEST(PeerStoreTest, PeersSurviveAndCanBeDropped) {
   auto store = std::move(SqliteStore::Open(":memory:").value());
   store->Begin();

@@ -63,12 +63,15 @@ class Database {
   sqlite3* db_;
 };
 
-// The sticky-error transaction shared by the stores: writes after a failure are skipped and
-// Commit() reports the first failure.
+// The sticky-error transaction of one turn of a node's event loop: Commit() reports the first
+// failure. SQLite's transaction opens at the turn's first write, so a turn that only reads (most
+// turns of an idle node) costs no locking and no commit.
 class Transaction {
  public:
-  explicit Transaction(Database& db) : db_(db) {}
+  explicit Transaction(Database& db);
   void Begin();
+  // Runs one write inside the turn's transaction and records its outcome.
+  void Write(Statement& statement);
   Status Commit();
   // Undoes the open transaction, if any, and forgets its outcome.
   void Rollback();
@@ -80,7 +83,9 @@ class Transaction {
 
  private:
   Database& db_;
-  bool open_ = false;
+  std::unique_ptr<Statement> begin_, commit_, rollback_;
+  bool turn_ = false;  // between Begin() and Commit()
+  bool open_ = false;  // SQLite's transaction
   Status error_;
 };
 

@@ -106,7 +106,7 @@ template <typename... Args>
 void SqliteStore::Write(Statement& statement, const Args&... args) {
   int i = 0;
   (statement.Bind(++i, args), ...);
-  tx_.Note(statement.Run());
+  tx_.Write(statement);
 }
 
 }  // namespace potluck
