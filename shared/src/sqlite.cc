@@ -103,7 +103,7 @@ std::unique_ptr<Statement> Database::Prepare(std::string_view sql) {
 }
 
 Transaction::Transaction(Database& db)
-    : db_(db), begin_(db.Prepare("BEGIN IMMEDIATE")), commit_(db.Prepare("COMMIT")), rollback_(db.Prepare("ROLLBACK")) {}
+    : begin_(db.Prepare("BEGIN IMMEDIATE")), commit_(db.Prepare("COMMIT")), rollback_(db.Prepare("ROLLBACK")) {}
 
 void Transaction::Begin() {
   POTLUCK_CHECK(!open_);

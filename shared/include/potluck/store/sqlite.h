@@ -82,7 +82,6 @@ class Transaction {
   bool failed() const { return !error_.ok(); }
 
  private:
-  Database& db_;
   std::unique_ptr<Statement> begin_, commit_, rollback_;
   bool turn_ = false;  // between Begin() and Commit()
   bool open_ = false;  // SQLite's transaction
