@@ -112,9 +112,12 @@ void Transaction::Begin() {
 }
 
 void Transaction::Write(Statement& statement) {
-  if (turn_ && !open_ && error_.ok()) {
+  if (turn_ && !open_) {
+    // Outside a transaction the write would reach the file although the turn fails.
+    if (!error_.ok()) return;
     error_ = begin_->Run();
     open_ = error_.ok();
+    if (!open_) return;
   }
   Note(statement.Run());
 }

@@ -194,10 +194,15 @@ TEST(TransactionTest, OpensAtTheTurnsFirstWriteSoThatATurnOfReadsLocksNothing) {
   EXPECT_FALSE(sqlite3_get_autocommit(db->handle())) << "the turn's writes share one transaction";
   EXPECT_TRUE(tx.Commit().ok());
   EXPECT_TRUE(sqlite3_get_autocommit(db->handle()));
-  // A turn that failed is rolled back whole.
+  // A turn that failed is rolled back whole, and one that failed before its first write writes
+  // nothing.
   tx.Begin();
   tx.Write(*insert);
   tx.Note(IoError("a write failed"));
+  EXPECT_FALSE(tx.Commit().ok());
+  tx.Begin();
+  tx.Note(IoError("a write failed"));
+  tx.Write(*insert);
   EXPECT_FALSE(tx.Commit().ok());
   auto count = db->Prepare("SELECT COUNT(*) FROM t");
   ASSERT_TRUE(count->Step());
