@@ -113,10 +113,12 @@ Status SqliteStore::Prepare() {
       // No ORDER BY: with one, SQLite reads the claims of the whole project through
       // claims_by_seq, already in rowid order, instead of the unit's few through the UNIQUE
       // index; UnitClaims sorts them.
+      // Both read a claim's columns in the order ReadClaimRow takes them.
       {&unit_claims_,
-       "SELECT rowid, peer, hash, signature, network, alone, proof FROM claims WHERE project = ?1 AND unit = ?2"},
+       "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by FROM claims "
+       "WHERE project = ?1 AND unit = ?2"},
       {&claims_after_,
-       "SELECT c.rowid, c.unit, c.peer, c.hash, r.bytes, c.signature, c.network, c.alone, c.proof, c.relayed_by "
+       "SELECT c.rowid, c.unit, c.peer, c.hash, c.signature, c.proof, c.network, c.alone, c.relayed_by, r.bytes "
        "FROM claims c "
        "JOIN results r ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
        "WHERE c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3"},

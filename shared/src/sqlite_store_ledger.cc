@@ -84,23 +84,42 @@ Status SqliteStore::ScanResults(const ProjectId& project,
   return scan->status();
 }
 
+namespace {
+
+// A claim's columns 1-8 as unit_claims_ and claims_after_ both select them (0 is its rowid):
+// unit, peer, hash, signature, proof, network, alone, relayed_by.
+Result<LedgerStore::ClaimRow> ReadClaimRow(const Statement& row, const ProjectId& project) {
+  auto peer = IdColumn<PeerId>(row, 2);
+  auto hash = IdColumn<ResultHash>(row, 3);
+  Bytes signature = row.Blob(4);
+  auto proof = DecodeClaimProof(row.Blob(5));
+  Bytes relayed_by = row.Blob(8);
+  std::optional<PeerId> relayer;
+  if (!relayed_by.empty()) relayer = PeerId::FromBytes(relayed_by.data(), relayed_by.size());
+  if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok() ||
+      relayer.has_value() != !relayed_by.empty()) {
+    return Corrupt("a stored claim is damaged");
+  }
+  LedgerStore::ClaimRow claim{{project, static_cast<uint64_t>(row.Int(1))}, peer.value(), hash.value(), {},
+                              std::move(proof.value()), row.Text(6), row.Int(7) != 0, relayer};
+  std::copy(signature.begin(), signature.end(), claim.signature.begin());
+  return claim;
+}
+
+}  // namespace
+
 Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey& unit) {
   Statement& scan = *unit_claims_;
   scan.Reset();
   scan.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
   std::vector<std::pair<int64_t, ClaimRow>> by_rowid;
   while (scan.Step()) {
-    auto peer = IdColumn<PeerId>(scan, 1);
-    auto hash = IdColumn<ResultHash>(scan, 2);
-    Bytes signature = scan.Blob(3);
-    auto proof = DecodeClaimProof(scan.Blob(6));
-    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok()) {
+    auto row = ReadClaimRow(scan, unit.project);
+    if (!row.ok()) {
       scan.Reset();
-      return Corrupt("a stored claim is damaged");
+      return row.status();
     }
-    ClaimRow row{unit, peer.value(), hash.value(), {}, std::move(proof.value()), scan.Text(4), scan.Int(5) != 0};
-    std::copy(signature.begin(), signature.end(), row.signature.begin());
-    by_rowid.emplace_back(scan.Int(0), std::move(row));
+    by_rowid.emplace_back(scan.Int(0), std::move(row.value()));
   }
   const Status status = scan.status();
   scan.Reset();
@@ -119,27 +138,15 @@ Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const Pro
   std::vector<StoredClaim> out;
   size_t result_bytes = 0;
   while (scan.Step()) {
-    Bytes result = scan.Blob(4);
+    Bytes result = scan.Blob(9);
     result_bytes += result.size();
     if (!out.empty() && result_bytes > result_bytes_max) break;
-    auto peer = IdColumn<PeerId>(scan, 2);
-    auto hash = IdColumn<ResultHash>(scan, 3);
-    Bytes signature = scan.Blob(5);
-    auto proof = DecodeClaimProof(scan.Blob(8));
-    Bytes relayed_by = scan.Blob(9);
-    std::optional<PeerId> relayer;
-    if (!relayed_by.empty()) relayer = PeerId::FromBytes(relayed_by.data(), relayed_by.size());
-    if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok() ||
-        relayer.has_value() != !relayed_by.empty()) {
+    auto row = ReadClaimRow(scan, project);
+    if (!row.ok()) {
       scan.Reset();
-      return Corrupt("a stored claim is damaged");
+      return row.status();
     }
-    StoredClaim stored{static_cast<uint64_t>(scan.Int(0)),
-                       {{project, static_cast<uint64_t>(scan.Int(1))}, peer.value(), hash.value(), {},
-                        std::move(proof.value()), scan.Text(6), scan.Int(7) != 0, relayer},
-                       std::move(result)};
-    std::copy(signature.begin(), signature.end(), stored.claim.signature.begin());
-    out.push_back(std::move(stored));
+    out.push_back({static_cast<uint64_t>(scan.Int(0)), std::move(row.value()), std::move(result)});
   }
   const Status status = scan.status();
   scan.Reset();

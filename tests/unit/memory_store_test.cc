@@ -129,6 +129,7 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
       EXPECT_EQ(ua[i].signature, ub[i].signature);
       EXPECT_EQ(ua[i].proof, ub[i].proof);
       EXPECT_EQ(ua[i].alone, ub[i].alone);
+      EXPECT_EQ(ua[i].relayed_by, ub[i].relayed_by);
     }
   }
   EXPECT_EQ(memory.UnitClaims({Project(1), 7}).value().size(), 3u);
