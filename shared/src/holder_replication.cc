@@ -10,6 +10,9 @@ namespace potluck {
 namespace {
 
 constexpr Duration kPushInterval = std::chrono::milliseconds(500);
+// Stored claims one push looks through at most, passed on or not: a turn stays short when
+// few of them go to this co-holder (the rest wait for the next push interval).
+constexpr size_t kLedgerScanMax = 16 * kLedgerPushEntriesMax;
 
 // Orders candidate holders by closeness to the project, so that different projects land on
 // different peers and every node would pick the same ones.
@@ -38,7 +41,11 @@ void Holder::UpdateLiveHolders(Project& p) {
   std::sort(live.begin(), live.end());
   if (live == p.live_holders) return;
   spdlog::info("project {} now shared by {} live holders", p.id.Short(), live.size());
+  const bool lost_one = std::any_of(p.live_holders.begin(), p.live_holders.end(), [&](const PeerId& id) {
+    return !std::binary_search(live.begin(), live.end(), id);
+  });
   p.live_holders = std::move(live);
+  if (lost_one) RelayAgain(p);
   // The shares moved: look again at units that were another holder's.
   p.fresh_cursor = 0;
   for (uint64_t index : p.open) Reindex(p, index, p.units.at(index));
@@ -50,10 +57,29 @@ std::vector<PeerRef> Holder::HolderRefs(const Project& p) const {
   return refs;
 }
 
+void Holder::RelayAgain(Project& p) {
+  for (auto& [peer, co] : p.co_holders) {
+    co.relay_again_upto = std::max(co.relay_again_upto.value_or(0), co.acked_seq);
+    co.acked_seq = 0;
+    co.caught_up_at.reset();
+    co.push_sent.reset();
+    ++co.push_epoch;
+  }
+}
+
+bool Holder::PassesOn(const Project& p, const LedgerStore::StoredClaim& s, const PeerId& to, const CoHolder& co) const {
+  const std::optional<PeerId>& from = s.claim.relayed_by;
+  if (from == to) return false;  // it has it: it made it durable before pushing it to us
+  // Another live holder pushes what it relayed to us itself; a lost one no longer can.
+  const bool relay = from && !std::binary_search(p.live_holders.begin(), p.live_holders.end(), *from);
+  if (co.relay_again_upto && s.seq <= *co.relay_again_upto) return relay;
+  return !from || relay;
+}
+
 void Holder::AddCoHolders(Project& p, const std::vector<PeerRef>& holders, const Inbound* from) {
   auto add = [&](const PeerId& id, const std::string& endpoint) {
     if (id == self_ || endpoint.empty()) return;
-    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{endpoint, 0, std::nullopt, std::nullopt});
+    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{.endpoint = endpoint});
     if (fresh) spdlog::info("project {} is also held by {} at {}", p.id.Short(), id.Short(), endpoint);
   };
   for (const PeerRef& ref : holders) add(ref.id, ref.endpoint);
@@ -141,25 +167,35 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
   if (co.caught_up_at == p.claims_stored) return;  // nothing stored since it had it all
   if (Buggify(config_.faults, FaultPoint::kReplicationSlow)) return;
   LedgerPush push{p.id, HolderRefs(p), {}, co.acked_seq};
-  // Claims that came from this co-holder's own pushes are passed over: it has them.
-  while (push.entries.empty()) {
-    auto stored = store_.ClaimsAfter(p.id, push.last_seq, kLedgerPushEntriesMax, kLedgerPushResultBytesMax);
+  // Claims passed over do not count against a push's size: a co-holder that receives a third
+  // of the project's claims from us gets a full push per round trip, not a third of one.
+  size_t result_bytes = 0, scanned = 0;
+  bool exhausted = false;
+  while (push.entries.size() < kLedgerPushEntriesMax && result_bytes < kLedgerPushResultBytesMax &&
+         scanned < kLedgerScanMax) {
+    auto stored = store_.ClaimsAfter(p.id, push.last_seq, kLedgerPushEntriesMax - push.entries.size(),
+                                     kLedgerPushResultBytesMax - result_bytes);
     if (!stored.ok()) return;
-    if (stored->empty()) {
-      co.acked_seq = push.last_seq;
-      co.caught_up_at = p.claims_stored;
-      return;
-    }
+    exhausted = stored->empty();
+    if (exhausted) break;
+    scanned += stored->size();
     push.last_seq = stored->back().seq;
     for (auto& s : stored.value()) {
-      if (s.claim.relayed_by == peer) continue;
+      if (!PassesOn(p, s, peer, co)) continue;
+      result_bytes += s.result.size();
       push.entries.push_back(
           {s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature, std::move(s.claim.proof)},
            s.claim.network, s.claim.alone});
     }
   }
+  if (push.entries.empty()) {  // it lacks nothing from us up to last_seq
+    co.acked_seq = push.last_seq;
+    if (exhausted) co.caught_up_at = p.claims_stored;
+    if (co.relay_again_upto && co.acked_seq >= *co.relay_again_upto) co.relay_again_upto.reset();
+    return;
+  }
   counters_.claims_pushed += push.entries.size();
-  actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, 1, std::move(push)}});
+  actions.messages.push_back({{peer, co.endpoint}, Envelope{self_, co.push_epoch, std::move(push)}});
   co.push_sent = now;
 }
 
@@ -183,8 +219,12 @@ Actions Holder::OnLedgerAck(const Inbound& in, const LedgerAck& ack, TimePoint n
   auto it = projects_.find(ack.project);
   if (it == projects_.end()) return actions;
   auto co = it->second.co_holders.find(in.from);
-  if (co == it->second.co_holders.end()) return actions;
+  // An answer to a push from before the pass started again acknowledges nothing of it.
+  if (co == it->second.co_holders.end() || in.message.request_id != co->second.push_epoch) return actions;
   co->second.acked_seq = std::max(co->second.acked_seq, ack.seq);
+  if (co->second.relay_again_upto && co->second.acked_seq >= *co->second.relay_again_upto) {
+    co->second.relay_again_upto.reset();
+  }
   co->second.push_sent.reset();
   // Claims stored since go now rather than at the next push interval, so that replication
   // keeps up with a fast grid; still one push in flight per co-holder.

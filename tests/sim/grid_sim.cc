@@ -161,10 +161,13 @@ void GridSim::ReportProgress() {
   p.grants = grants_;
   p.empty_grants = empty_grants_;
   size_t computing = 0;
-  for (const SimNode& n : nodes_) {
+  std::vector<bool> holds(nodes_.size(), false);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const SimNode& n = nodes_[i];
     computing += n.computes ? 1 : 0;
     if (!n.up()) continue;
-    p.project_holders += n.node->holder().Projects().empty() ? 0 : 1;
+    holds[i] = !n.node->holder().Projects().empty();
+    p.project_holders += holds[i] ? 1 : 0;
     const HolderCounters& c = n.node->holder().counters();
     p.holders.leases_granted += c.leases_granted;
     p.holders.leases_expired += c.leases_expired;
@@ -178,6 +181,10 @@ void GridSim::ReportProgress() {
   if (computing > 0) {
     p.busy_share = std::chrono::duration<double>(handed).count() /
                    (static_cast<double>(computing) * std::chrono::duration<double>(kProgressEvery).count());
+  }
+  if (traffic_ && p.virtual_time > Duration(0)) {
+    const double minutes = std::chrono::duration<double>(p.virtual_time).count() / 60;
+    p.peer_traffic = traffic_->MeanAndMax(minutes, [&](size_t i) { return !holds[i]; }).first;
   }
   progress_(p);
 }

@@ -71,6 +71,8 @@ struct SimProgress {
   uint64_t grants = 0, empty_grants = 0;  // lease grants delivered, and those without a lease
   HolderCounters holders;        // summed over the nodes up now
   size_t project_holders = 0;    // nodes up that hold the project
+  // With SimOptions::count_traffic: what the other nodes sent per minute so far, on average.
+  std::optional<TrafficMeter::PerPeer> peer_traffic;
 };
 
 // Nodes in one simulation at most.

@@ -161,6 +161,10 @@ int RunCampaign(const CampaignSpec& spec, SeedRange seeds, bool trace, bool quie
                      100 * p.busy_share, p.grants, p.empty_grants, p.holders.leases_granted, p.holders.leases_expired,
                      p.holders.leases_unconfirmed, p.holders.leases_moved, p.holders.claims_accepted,
                      p.holders.claims_duplicate, p.project_holders);
+        if (p.peer_traffic) {
+          std::fprintf(stderr, "  so far the other peers sent %.0f messages and %.0f bytes per minute each\n",
+                       p.peer_traffic->messages_per_minute, p.peer_traffic->bytes_per_minute);
+        }
       };
     }
     RunReport report = RunSeed(spec, seed, print, follow);

@@ -1,6 +1,9 @@
 // Two holders of one project: recruitment, shares of the units, and ledgers that converge.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
+
 #include "fake_directory.h"
 #include "potluck/core/holder.h"
 #include "potluck/crypto/hash.h"
@@ -16,17 +19,19 @@ using testing::FakeDirectory;
 using testing::SquareWorkload;
 using testing::TestPeer;
 
-const PeerId kA = TestPeer(0xA0), kB = TestPeer(0xB0), kClient = TestPeer(0xC0);
+const PeerId kA = TestPeer(0xA0), kB = TestPeer(0xB0), kC = TestPeer(0xB8), kClient = TestPeer(0xC0);
 
 class HolderReplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     workloads_.Add(std::make_unique<SquareWorkload>());
-    for (const PeerId& id : {kA, kB}) {
-      stores_[id] = std::move(SqliteStore::Open(":memory:").value());
-      holders_[id] = std::make_unique<Holder>(id, Endpoint(id), HolderConfig{}, *stores_[id], directory_, workloads_);
-      Announce(id, {{"square", 1}});
-    }
+    for (const PeerId& id : {kA, kB}) AddHolder(id);
+  }
+
+  void AddHolder(const PeerId& id) {
+    stores_[id] = std::move(SqliteStore::Open(":memory:").value());
+    holders_[id] = std::make_unique<Holder>(id, Endpoint(id), HolderConfig{}, *stores_[id], directory_, workloads_);
+    Announce(id, {{"square", 1}});
   }
 
   // Volunteers join after the project found its second holder, so that it is B.
@@ -55,8 +60,10 @@ class HolderReplicationTest : public ::testing::Test {
     return actions;
   }
 
-  // Delivers every message between the holders until none is left; returns the rest.
-  std::vector<Outgoing> Exchange(Actions actions, const PeerId& from) {
+  // Delivers every message between the holders until none is left, but those `lost` says
+  // the network loses; returns the messages for others.
+  using LostFn = std::function<bool(const PeerId& from, const PeerId& to, const Envelope& message)>;
+  std::vector<Outgoing> Exchange(Actions actions, const PeerId& from, const LostFn& lost = {}) {
     std::vector<Outgoing> others;
     std::vector<std::pair<PeerId, Outgoing>> queue;
     for (auto& m : actions.messages) queue.push_back({from, std::move(m)});
@@ -64,13 +71,14 @@ class HolderReplicationTest : public ::testing::Test {
       auto [sender, out] = std::move(queue.front());
       queue.erase(queue.begin());
       PeerId to = out.to.peer;
-      for (const PeerId& id : {kA, kB}) {
+      for (const auto& [id, holder] : holders_) {
         if (out.to.endpoint == Endpoint(id)) to = id;
       }
       if (!holders_.contains(to)) {
         others.push_back(std::move(out));
         continue;
       }
+      if (lost && lost(sender, to, out.message)) continue;
       // As the transport would: a frame over the limit never arrives.
       EXPECT_LE(EncodeEnvelope(out.message).size(), kFrameBytesMax) << "a message too large to send";
       std::string link = out.to.endpoint.empty() ? Endpoint(sender) : "";
@@ -160,6 +168,82 @@ TEST_F(HolderReplicationTest, AClaimIsNotPushedBackToTheHolderItCameFrom) {
            kB);
   EXPECT_EQ(holders_[kA]->counters().claims_accepted, 5u);
   EXPECT_EQ(holders_[kB]->counters().claims_pushed, 3u);
+}
+
+TEST_F(HolderReplicationTest, WithThreeHoldersEachClaimReachesTheOthersOnceFromTheHolderThatHadItFirst) {
+  AddHolder(kC);
+  Actions submitted;
+  ProjectId project;
+  On(kA, [&](Holder& h) {
+    project = h.Submit(testing::SquareManifest(4, {2, 4, 60s, 3}), now_, submitted).value();
+    return Actions{};
+  });
+  Exchange(std::move(submitted), kA);
+  AnnounceVolunteers();
+  // Each holder gets one claim first-hand.
+  const std::map<PeerId, uint64_t> first_hand = {{kA, 0}, {kB, 1}, {kC, 2}};
+  for (const auto& [holder, index] : first_hand) {
+    Exchange(On(holder, [&](Holder& h) {
+               return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimOf(TestPeer(1), {project, index}, index)}}, now_);
+             }),
+             holder);
+  }
+  // The holders' Ticks: pushes due at the interval find nothing new to send.
+  now_ += 1s;
+  for (const PeerId& id : {kA, kB, kC}) Exchange(On(id, [&](Holder& h) { return h.Tick(now_); }), id);
+  for (const PeerId& id : {kA, kB, kC}) {
+    EXPECT_EQ(holders_[id]->counters().claims_accepted, 3u) << "holder " << id.Short();
+    EXPECT_EQ(holders_[id]->counters().claims_pushed, 2u) << "holder " << id.Short() << " pushed another's claim";
+    EXPECT_EQ(holders_[id]->counters().claims_duplicate, 0u) << "holder " << id.Short();
+  }
+}
+
+TEST_F(HolderReplicationTest, AClaimOnlyOneOtherHolderGotIsPassedOnWhenItsFirstHolderIsLost) {
+  AddHolder(kC);
+  Actions submitted;
+  ProjectId project;
+  On(kA, [&](Holder& h) {
+    project = h.Submit(testing::SquareManifest(4, {2, 4, 60s, 3}), now_, submitted).value();
+    return Actions{};
+  });
+  Exchange(std::move(submitted), kA);
+  AnnounceVolunteers();
+  // A's push reaches B, never C; and B's answer to its first push to C comes back only after
+  // A is lost, so it must not acknowledge the pass that starts then.
+  auto a_to_c = [](const PeerId& from, const PeerId& to, const Envelope&) { return from == kA && to == kC; };
+  Exchange(On(kA, [&](Holder& h) {
+             return h.OnMessage({TestPeer(1), "", {TestPeer(1), 1, ClaimOf(TestPeer(1), {project, 0}, 0)}}, now_);
+           }),
+           kA, a_to_c);
+  Actions b_claim = On(kB, [&](Holder& h) {
+    return h.OnMessage({TestPeer(2), "", {TestPeer(2), 1, ClaimOf(TestPeer(2), {project, 1}, 1)}}, now_);
+  });
+  std::vector<Outgoing> late_acks;
+  auto hold_acks = [&](const PeerId& from, const PeerId& to, const Envelope& m) {
+    if (from == kC && to == kB && std::holds_alternative<LedgerAck>(m.body)) {
+      late_acks.push_back({{kC, Endpoint(kC)}, m});
+      return true;
+    }
+    return false;
+  };
+  Exchange(std::move(b_claim), kB, hold_acks);
+  ASSERT_EQ(late_acks.size(), 1u);
+  EXPECT_EQ(holders_[kC]->counters().claims_accepted, 1u) << "C has only B's own claim";
+
+  directory_.Remove(kA);
+  now_ += 1s;
+  // B sees A gone and passes over its claims again for C. That push is lost, and the stale
+  // answer arrives instead: were it taken for an answer to the new pass, A's claim would
+  // never reach C.
+  auto b_to_c_push = [](const PeerId& from, const PeerId& to, const Envelope& m) {
+    return from == kB && to == kC && std::holds_alternative<LedgerPush>(m.body);
+  };
+  Exchange(On(kB, [&](Holder& h) { return h.Tick(now_); }), kB, b_to_c_push);
+  Exchange(On(kB, [&](Holder& h) { return h.OnMessage({kC, "", late_acks[0].message}, now_); }), kB);
+  EXPECT_EQ(holders_[kC]->counters().claims_accepted, 1u);
+  now_ += HolderConfig{}.push_retry + 1s;
+  Exchange(On(kB, [&](Holder& h) { return h.Tick(now_); }), kB);
+  EXPECT_EQ(holders_[kC]->counters().claims_accepted, 2u) << "B passed on the claim A had pushed it";
 }
 
 TEST_F(HolderReplicationTest, CancelReachesTheOtherHolders) {

@@ -145,6 +145,12 @@ class Holder {
     std::optional<TimePoint> push_sent;       // a push is unacknowledged since then
     // Project::claims_stored when the store last had nothing new for it: no query until it grows.
     std::optional<uint64_t> caught_up_at;
+    // The request id of our pushes to it. A new one starts each pass over the claims again, so
+    // that the answer to a push sent before cannot acknowledge what the new pass sends.
+    uint64_t push_epoch = 1;
+    // After another holder was lost, the claims up to here are passed over again for those it
+    // had relayed to us, which it can no longer push itself.
+    std::optional<uint64_t> relay_again_upto;
   };
   struct Project {
     ProjectId id;
@@ -253,6 +259,12 @@ class Holder {
   // holder_replication.cc: more holders per project, and ledger exchange between them
   bool Mine(const Project& project, uint64_t index) const;
   void UpdateLiveHolders(Project& project);
+  // A holder was lost: every co-holder's pushes go over the ledger again for the claims it
+  // had relayed.
+  void RelayAgain(Project& project);
+  // Whether claim `s` goes to co-holder `to`: the claims that reached us first, and those
+  // another holder relayed that it can no longer push itself.
+  bool PassesOn(const Project& project, const LedgerStore::StoredClaim& s, const PeerId& to, const CoHolder& co) const;
   void Recruit(Project& project, TimePoint now, Actions& actions);
   void AddCoHolders(Project& project, const std::vector<PeerRef>& holders, const Inbound* from);
   std::vector<PeerRef> HolderRefs(const Project& project) const;
