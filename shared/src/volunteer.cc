@@ -69,10 +69,12 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
   // Leases granted while we take no work lapse at the holder once our offer does not list them.
   if (!accepting_work_) return;
   if (grant.leases.empty()) {
-    idle_until_[in.link] = now + config_.idle_retry;
+    IdleHolder& idle = idle_holders_[in.link];
+    idle.wait = idle.wait == Duration(0) ? config_.idle_retry : std::min(2 * idle.wait, config_.idle_retry_max);
+    idle.until = now + idle.wait;
     return;
   }
-  idle_until_.erase(in.link);  // it has work: ask it again as soon as a slot frees
+  idle_holders_.erase(in.link);  // it has work: ask it again as soon as a slot frees
   for (const Bytes& bytes : grant.manifests) {
     if (!AddManifest(bytes)) spdlog::warn("holder {} sent a bad manifest", in.link);
   }
@@ -296,8 +298,8 @@ void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
   std::vector<const std::string*> holders;
   for (const Offer* offer : directory_.Holding()) {
     if (offer->endpoint.empty()) continue;
-    auto idle = idle_until_.find(offer->endpoint);
-    if (idle == idle_until_.end() || idle->second <= now) holders.push_back(&offer->endpoint);
+    auto idle = idle_holders_.find(offer->endpoint);
+    if (idle == idle_holders_.end() || idle->second.until <= now) holders.push_back(&offer->endpoint);
   }
   if (holders.empty()) return;
   const std::string& holder = *holders[next_holder_++ % holders.size()];

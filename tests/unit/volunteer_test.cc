@@ -96,6 +96,27 @@ TEST_F(VolunteerTest, AsksAHolderThatShowsWorkAndStartsWhatItGets) {
   EXPECT_EQ(v->leases_held(), 2u);
 }
 
+TEST_F(VolunteerTest, AHolderWithNoWorkIsAskedLessOftenUntilItHasSome) {
+  auto v = Make();
+  ASSERT_EQ(Sent<WorkRequest>(Step([&] { return v->Start(now_); })).size(), 1u);
+  // The seconds after each empty grant before the holder is asked again: they double, to 16.
+  for (int wait : {2, 4, 8, 16, 16}) {
+    Grant(*v, {});
+    now_ += std::chrono::seconds(wait) - 1ms;
+    EXPECT_TRUE(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).empty()) << "asked before " << wait << " s";
+    now_ += 1ms;
+    EXPECT_EQ(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).size(), 1u) << "not asked at " << wait << " s";
+  }
+  // Work from it starts the count again.
+  Grant(*v, {3, 4});
+  now_ += 2s;
+  Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 0, now_); });
+  Step([&] { return v->OnTaskDone({project_, 4}, SquareWorkload::Encode(16), 0, now_); });
+  Grant(*v, {});
+  now_ += 2s;
+  EXPECT_EQ(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).size(), 1u);
+}
+
 TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
   {
     auto v = Make();

@@ -22,7 +22,11 @@ struct VolunteerConfig {
   // raise it (see kWorkHeldAhead).
   uint32_t queue_max = 2;
   Duration request_retry = std::chrono::seconds(2);  // re-ask when a request got no answer
-  Duration idle_retry = std::chrono::seconds(2);     // re-ask after an empty grant
+  // Re-ask a holder after an empty grant, twice as late after each further one in a row, up to
+  // idle_retry_max: it pushes work to the peers that asked once it has some, so at the end of a
+  // project the waiting peers of a large grid need not keep asking.
+  Duration idle_retry = std::chrono::seconds(2);
+  Duration idle_retry_max = std::chrono::seconds(16);
   Duration claim_retry = std::chrono::seconds(3);    // resend unacknowledged results
 };
 
@@ -182,7 +186,11 @@ class Volunteer {
   Duration fresh_work_{0};
   TimePoint fresh_since_{};
   std::optional<TimePoint> request_sent_;   // a work request is unanswered since then
-  std::map<std::string, TimePoint> idle_until_;  // holders that had no work for us, by endpoint
+  struct IdleHolder {
+    TimePoint until;       // not asked again before
+    Duration wait{0};      // after its last empty grant
+  };
+  std::map<std::string, IdleHolder> idle_holders_;  // holders that had no work for us, by endpoint
   size_t next_holder_ = 0;                  // rotates requests over the holders
   uint64_t next_request_id_ = 1;
   uint64_t units_computed_ = 0;
