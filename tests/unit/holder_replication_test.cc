@@ -88,14 +88,16 @@ class HolderReplicationTest : public ::testing::Test {
     return others;
   }
 
-  Bytes Manifest(uint64_t units) { return testing::SquareManifest(units, {2, 4, 60s, 2}); }
+  Bytes Manifest(uint64_t units, uint32_t holders = 2) { return testing::SquareManifest(units, {2, 4, 60s, holders}); }
 
-  // Submits to holder A, lets it recruit B, then lets the volunteers join.
-  ProjectId SubmitToA(uint64_t units) {
+  // Submits to holder A, lets it recruit B (and C, with three holders), then lets the
+  // volunteers join.
+  ProjectId SubmitToA(uint64_t units, uint32_t holders = 2) {
+    if (holders == 3) AddHolder(kC);
     Actions submitted;
     ProjectId id;
     On(kA, [&](Holder& h) {
-      id = h.Submit(Manifest(units), now_, submitted).value();
+      id = h.Submit(Manifest(units, holders), now_, submitted).value();
       return Actions{};
     });
     Exchange(std::move(submitted), kA);
@@ -171,15 +173,7 @@ TEST_F(HolderReplicationTest, AClaimIsNotPushedBackToTheHolderItCameFrom) {
 }
 
 TEST_F(HolderReplicationTest, WithThreeHoldersEachClaimReachesTheOthersOnceFromTheHolderThatHadItFirst) {
-  AddHolder(kC);
-  Actions submitted;
-  ProjectId project;
-  On(kA, [&](Holder& h) {
-    project = h.Submit(testing::SquareManifest(4, {2, 4, 60s, 3}), now_, submitted).value();
-    return Actions{};
-  });
-  Exchange(std::move(submitted), kA);
-  AnnounceVolunteers();
+  const ProjectId project = SubmitToA(4, /*holders=*/3);
   // Each holder gets one claim first-hand.
   const std::map<PeerId, uint64_t> first_hand = {{kA, 0}, {kB, 1}, {kC, 2}};
   for (const auto& [holder, index] : first_hand) {
@@ -199,15 +193,7 @@ TEST_F(HolderReplicationTest, WithThreeHoldersEachClaimReachesTheOthersOnceFromT
 }
 
 TEST_F(HolderReplicationTest, AClaimOnlyOneOtherHolderGotIsPassedOnWhenItsFirstHolderIsLost) {
-  AddHolder(kC);
-  Actions submitted;
-  ProjectId project;
-  On(kA, [&](Holder& h) {
-    project = h.Submit(testing::SquareManifest(4, {2, 4, 60s, 3}), now_, submitted).value();
-    return Actions{};
-  });
-  Exchange(std::move(submitted), kA);
-  AnnounceVolunteers();
+  const ProjectId project = SubmitToA(4, /*holders=*/3);
   // A's push reaches B, never C; and B's answer to its first push to C comes back only after
   // A is lost, so it must not acknowledge the pass that starts then.
   auto a_to_c = [](const PeerId& from, const PeerId& to, const Envelope&) { return from == kA && to == kC; };
