@@ -189,9 +189,8 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
     }
   }
   if (push.entries.empty()) {  // it lacks nothing from us up to last_seq
-    co.acked_seq = push.last_seq;
+    co.Acknowledge(push.last_seq);
     if (exhausted) co.caught_up_at = p.claims_stored;
-    if (co.relay_again_upto && co.acked_seq >= *co.relay_again_upto) co.relay_again_upto.reset();
     return;
   }
   counters_.claims_pushed += push.entries.size();
@@ -221,10 +220,7 @@ Actions Holder::OnLedgerAck(const Inbound& in, const LedgerAck& ack, TimePoint n
   auto co = it->second.co_holders.find(in.from);
   // An answer to a push from before the pass started again acknowledges nothing of it.
   if (co == it->second.co_holders.end() || in.message.request_id != co->second.push_epoch) return actions;
-  co->second.acked_seq = std::max(co->second.acked_seq, ack.seq);
-  if (co->second.relay_again_upto && co->second.acked_seq >= *co->second.relay_again_upto) {
-    co->second.relay_again_upto.reset();
-  }
+  co->second.Acknowledge(ack.seq);
   co->second.push_sent.reset();
   // Claims stored since go now rather than at the next push interval, so that replication
   // keeps up with a fast grid; still one push in flight per co-holder.

@@ -5,6 +5,7 @@
 // other the claims they receive, so their ledgers converge to the union. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <map>
@@ -151,6 +152,12 @@ class Holder {
     // After another holder was lost, the claims up to here are passed over again for those it
     // had relayed to us, which it can no longer push itself.
     std::optional<uint64_t> relay_again_upto;
+
+    // It has, or needs nothing more from us, up to `seq`.
+    void Acknowledge(uint64_t seq) {
+      acked_seq = std::max(acked_seq, seq);
+      if (relay_again_upto && acked_seq >= *relay_again_upto) relay_again_upto.reset();
+    }
   };
   struct Project {
     ProjectId id;
