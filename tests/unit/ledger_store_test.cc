@@ -147,7 +147,7 @@ TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
   EXPECT_TRUE(store->UnitClaims({unit.project, 9})->empty());
 }
 
-TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsAndUnsentResults) {
+TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsLeasesAndUnsentResults) {
   TempDir dir;
   const auto path = dir.path() / "old.db";
   {
@@ -160,7 +160,15 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsAndUnsentResults) {
                          "CREATE TABLE outbox (project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, "
                          "result BLOB NOT NULL, holder TEXT NOT NULL, signature BLOB NOT NULL, "
                          "PRIMARY KEY (project, unit));"
-                         "INSERT INTO outbox VALUES (zeroblob(32), 8, zeroblob(32), x'0707', 'tcp://h:1', zeroblob(64));")
+                         "INSERT INTO outbox VALUES (zeroblob(32), 8, zeroblob(32), x'0707', 'tcp://h:1', zeroblob(64));"
+                         // and before the lease tables lost their rowids and claims their index by project.
+                         "CREATE INDEX claims_by_seq ON claims (project);"
+                         "CREATE TABLE leases (project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, "
+                         "deadline_unix_ms INTEGER NOT NULL, PRIMARY KEY (project, unit, peer));"
+                         "INSERT INTO leases VALUES (zeroblob(32), 5, zeroblob(32), 1000);"
+                         "CREATE TABLE held_leases (project BLOB NOT NULL, unit INTEGER NOT NULL, "
+                         "deadline_unix_ms INTEGER NOT NULL, holder TEXT NOT NULL, PRIMARY KEY (project, unit));"
+                         "INSERT INTO held_leases VALUES (zeroblob(32), 6, 2000, 'tcp://h:1');")
                     .ok());
   }
   auto store = SqliteStore::Open(path);
@@ -175,9 +183,27 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsAndUnsentResults) {
   ASSERT_TRUE(snap.ok()) << snap.status().message();
   ASSERT_EQ(snap->outbox.size(), 1u);
   EXPECT_EQ(snap->outbox[0].result, (Bytes{7, 7}));
+  ASSERT_EQ(snap->leases.size(), 1u);
+  EXPECT_EQ(snap->leases[0].unit.index, 6u);
+  EXPECT_EQ(snap->leases[0].holder, "tcp://h:1");
+  auto ledger = (*store)->LoadLedger();
+  ASSERT_TRUE(ledger.ok()) << ledger.status().message();
+  ASSERT_EQ(ledger->leases.size(), 1u);
+  EXPECT_EQ(ledger->leases[0].unit.index, 5u);
   (*store)->Begin();
   (*store)->PutOutbox({{ProjectId{}, 9}, ResultHash{}, Bytes{9}, "tcp://h:1"});
+  (*store)->PutLease(LedgerStore::LeaseRow{{ProjectId{}, 5}, PeerId{}, FromUnixMs(3000)});
   EXPECT_TRUE((*store)->Commit().ok());
+  auto tables = Database::Open(path).value()->Prepare(
+      "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('claims_by_seq', 'old_leases', 'old_held_leases')");
+  ASSERT_TRUE(tables->Step());
+  EXPECT_EQ(tables->Int(0), 0);
+  auto reopened = SqliteStore::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  ledger = (*reopened)->LoadLedger();
+  ASSERT_TRUE(ledger.ok());
+  ASSERT_EQ(ledger->leases.size(), 1u);
+  EXPECT_EQ(ledger->leases[0].deadline, FromUnixMs(3000));
 }
 
 TEST(TransactionTest, OpensAtTheTurnsFirstWriteSoThatATurnOfReadsLocksNothing) {
