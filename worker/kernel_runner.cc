@@ -78,7 +78,14 @@ void MakeLowestPriority() {
 }
 
 void KernelRunner::LowestPriority::on_scheduler_entry(bool) {
-  MakeLowestPriority();
+  // A thread enters the arena once per kernel, and the calls cost more than a no-op kernel:
+  // a thread is lowered again only after some runner lifted it (TBB's threads serve them all).
+  thread_local uint64_t lowered_after = 0;
+  const uint64_t lifts = lifts_.load();
+  if (lowered_after != lifts + 1) {
+    MakeLowestPriority();
+    lowered_after = lifts + 1;
+  }
   std::lock_guard lock(mu_);
   threads_.insert(gettid());
 }
@@ -90,6 +97,7 @@ void KernelRunner::LowestPriority::on_scheduler_exit(bool) {
 
 void KernelRunner::LowestPriority::LiftForCheckpoint() {
   std::lock_guard lock(mu_);
+  ++lifts_;
   for (pid_t thread : threads_) {
     sched_param param{};
     // Refused without privilege unless RLIMIT_NICE allows nice 19 (the service unit sets it).

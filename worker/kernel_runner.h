@@ -87,6 +87,7 @@ class KernelRunner final : public TaskExecutor {
    private:
     std::mutex mu_;
     std::set<pid_t> threads_;
+    static inline std::atomic<uint64_t> lifts_{0};  // by any runner of the process
   };
   void Loop();
   // Every few milliseconds: the duty cycle, the memory limit, the computing clock.
