@@ -80,11 +80,11 @@ void MakeLowestPriority() {
 void KernelRunner::LowestPriority::on_scheduler_entry(bool) {
   // A thread enters the arena once per kernel, and the calls cost more than a no-op kernel:
   // a thread is lowered again only after some runner lifted it (TBB's threads serve them all).
-  thread_local uint64_t lowered_after = 0;
+  thread_local uint64_t lowered_at_lifts = UINT64_MAX;  // never yet
   const uint64_t lifts = lifts_.load();
-  if (lowered_after != lifts + 1) {
+  if (lowered_at_lifts != lifts) {
     MakeLowestPriority();
-    lowered_after = lifts + 1;
+    lowered_at_lifts = lifts;
   }
   std::lock_guard lock(mu_);
   threads_.insert(gettid());
