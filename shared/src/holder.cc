@@ -220,7 +220,7 @@ bool Holder::TryLease(Project& p, uint64_t index, const PeerId& peer, TimePoint 
   grant.leases.push_back({key, ToUnixMs(deadline)});
   ++counters_.leases_granted;
   spdlog::debug("lease {}#{} to {} until {}{}", p.id.Short(), index, peer.Short(), ToUnixMs(deadline),
-               alone ? ", alone" : "");
+                alone ? ", alone" : "");
   return true;
 }
 
@@ -495,7 +495,7 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
     }
     ++p.recent_verified.back().second;
     spdlog::debug("unit {}#{} verified by {} peers ({}/{})", p.id.Short(), index, v.agreeing, p.verified,
-                 p.manifest.units);
+                  p.manifest.units);
   } else {
     ++p.failed;
     p.failed_units.insert(index);

@@ -57,7 +57,7 @@ void Volunteer::OnVerifiedNotice(const PeerId& from, const VerifiedNotice& notic
     ++verified_since_prune_;
     // At debug: on a fast grid a line per unit costs more than the unit; the worker reports the count.
     spdlog::debug("unit {}#{} verified, {} units verified here", item.unit.project.Short(), item.unit.index,
-                 units_verified_);
+                  units_verified_);
   }
 }
 
