@@ -1,5 +1,7 @@
 #include "potluck/net/event_loop.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace potluck {
@@ -13,16 +15,18 @@ Status RunEventLoop(ZmqTransport& transport, const Clock& clock, const LoopHooks
     if (!pending.tasks.empty() && hooks.start_tasks) hooks.start_tasks(pending.tasks);
     pending = {};
 
-    std::vector<Inbound> inbound = transport.Poll(kLoopTick);
+    std::vector<Inbound> inbound = transport.Poll(std::max(Duration(0), next_tick - clock.Now()));
     TimePoint now = clock.Now();
     hooks.begin();
     for (const Inbound& in : inbound) pending.Append(hooks.on_message(in, now));
-    // Woken: a kernel finished. Its result goes out in this turn, not at the next tick.
-    if (transport.TakeWoken() || now >= next_tick || inbound.empty()) {
+    // Woken: a kernel finished. Its result is taken in this turn, not at the next tick, but
+    // the timers wait for theirs: short units would otherwise run them a hundred times a second.
+    if (transport.TakeWoken() && hooks.on_woken) pending.Append(hooks.on_woken(now));
+    if (now >= next_tick) {
       pending.Append(hooks.on_tick(now));
       next_tick = now + kLoopTick;
     }
-    if (Status s = hooks.commit(); !s.ok()) {
+    if (Status s = hooks.commit(pending); !s.ok()) {
       spdlog::critical("the store failed, stopping rather than guess: {}", s.message());
       return s;
     }

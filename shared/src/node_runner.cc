@@ -112,6 +112,18 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   bool gave_up = false;
   bool announced = false;
   std::optional<TimePoint> out_of_work_since;  // since the last unit, until memory is released
+  // What the kernels left: saved checkpoints, which wait for a tick, and finished units, which
+  // wake the loop.
+  auto take_from_executor = [&](TimePoint now) {
+    Actions actions;
+    if (!executor) return actions;
+    // Checkpoints first: a unit that finished right after saving drops its checkpoint.
+    for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
+    for (auto& done : executor->TakeFinished()) {
+      actions.Append(node.OnTaskDone(done.unit, done.result, done.cpu_seconds, now));
+    }
+    return actions;
+  };
   LoopHooks hooks{
       .on_message = [&](const Inbound& in, TimePoint now) { return node.OnMessage(in, now); },
       .on_tick =
@@ -128,13 +140,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
                 out_of_work_since.reset();
               }
             }
-            if (executor) {
-              // Checkpoints first: a unit that finished right after saving drops its checkpoint.
-              for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
-              for (auto& done : executor->TakeFinished()) {
-                actions.Append(node.OnTaskDone(done.unit, done.result, done.cpu_seconds, now));
-              }
-            }
+            actions.Append(take_from_executor(now));
             if (beacon) {
               for (const auto& endpoint : beacon->Heard()) node.Discover(endpoint);
               if (now >= next_beacon) {
@@ -152,8 +158,9 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             if (!announced && config.join_timeout.count() > 0 && now - started > config.join_timeout) gave_up = true;
             return actions;
           },
+      .on_woken = take_from_executor,
       .begin = [&] { store.Begin(); },
-      .commit = [&] { return store.Commit(); },
+      .commit = [&](const Actions& sending) { return store.Commit(DurabilityFor(sending)); },
       .start_tasks =
           [&](std::vector<TaskStart>& tasks) {
             for (auto& task : tasks) {

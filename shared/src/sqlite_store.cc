@@ -75,9 +75,9 @@ Status DropRowids(Database& db) {
 
 }  // namespace
 
-Status SqliteStore::Commit() {
+Status SqliteStore::Commit(Survives survives) {
   if (Buggify(faults_, FaultPoint::kStoreCommitFails)) tx_.Note(IoError("commit failed (injected fault)"));
-  return tx_.Commit();
+  return tx_.Commit(survives == Survives::kPowerLoss);
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path, size_t page_cache_kib) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "potluck/core/actions.h"
 #include "potluck/store/sqlite.h"
 #include "potluck/store/sqlite_store.h"
 
@@ -213,26 +214,70 @@ TEST(TransactionTest, OpensAtTheTurnsFirstWriteSoThatATurnOfReadsLocksNothing) {
   Transaction tx(*db);
   tx.Begin();
   EXPECT_TRUE(sqlite3_get_autocommit(db->handle())) << "no transaction before the first write";
-  EXPECT_TRUE(tx.Commit().ok());
+  EXPECT_TRUE(tx.Commit(false).ok());
   tx.Begin();
   tx.Write(*insert);
   tx.Write(*insert);
   EXPECT_FALSE(sqlite3_get_autocommit(db->handle())) << "the turn's writes share one transaction";
-  EXPECT_TRUE(tx.Commit().ok());
+  EXPECT_TRUE(tx.Commit(false).ok());
   EXPECT_TRUE(sqlite3_get_autocommit(db->handle()));
   // A turn that failed is rolled back whole, and one that failed before its first write writes
   // nothing.
   tx.Begin();
   tx.Write(*insert);
   tx.Note(IoError("a write failed"));
-  EXPECT_FALSE(tx.Commit().ok());
+  EXPECT_FALSE(tx.Commit(false).ok());
   tx.Begin();
   tx.Note(IoError("a write failed"));
   tx.Write(*insert);
-  EXPECT_FALSE(tx.Commit().ok());
+  EXPECT_FALSE(tx.Commit(false).ok());
   auto count = db->Prepare("SELECT COUNT(*) FROM t");
   ASSERT_TRUE(count->Step());
   EXPECT_EQ(count->Int(0), 2);
+}
+
+TEST(TransactionTest, ASyncedCommitReachesTheWriteAheadLogOnDisk) {
+  TempDir dir;
+  const auto path = dir.path() / "node.db";
+  {
+    auto db = std::move(Database::Open(path).value());
+    ASSERT_TRUE(db->Exec("CREATE TABLE t (x INTEGER)").ok());
+    auto insert = db->Prepare("INSERT INTO t VALUES (1)");
+    Transaction tx(*db);
+    tx.Begin();
+    tx.Write(*insert);
+    ASSERT_TRUE(tx.Commit(false).ok());
+    tx.Begin();
+    tx.Write(*insert);
+    ASSERT_TRUE(tx.Commit(true).ok());
+    // The sync goes to the log SQLite hands out; were there none, it would sync nothing.
+    sqlite3_file* log = nullptr;
+    ASSERT_EQ(sqlite3_file_control(db->handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &log), SQLITE_OK);
+    ASSERT_NE(log, nullptr);
+    EXPECT_NE(log->pMethods, nullptr) << "the write-ahead log is open after a commit";
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "node.db-wal"));
+    // A turn that writes nothing but sends an answer syncs what came before it too.
+    tx.Begin();
+    EXPECT_TRUE(tx.Commit(true).ok());
+  }
+  auto count = Database::Open(path).value()->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count->Step());
+  EXPECT_EQ(count->Int(0), 2);
+}
+
+TEST(DurabilityTest, AnswersThatPromiseWhatIsStoredWaitForTheDisk) {
+  auto sending = [](std::vector<Body> bodies) {
+    Actions actions;
+    for (Body& body : bodies) actions.messages.push_back({{}, Envelope{.body = std::move(body)}});
+    return DurabilityFor(actions);
+  };
+  EXPECT_EQ(sending({}), Survives::kProcessCrash);
+  EXPECT_EQ(sending({WorkRequest{}, ClaimBatch{}, Gossip{}, LeaseGrant{}}), Survives::kProcessCrash);
+  EXPECT_EQ(sending({ClaimAck{}}), Survives::kPowerLoss);
+  EXPECT_EQ(sending({WorkRequest{}, LedgerAck{}}), Survives::kPowerLoss);
+  EXPECT_EQ(sending({HoldAck{}}), Survives::kPowerLoss);
+  EXPECT_EQ(sending({Reply{}}), Survives::kPowerLoss);
+  EXPECT_EQ(sending({VerifiedNotice{}}), Survives::kPowerLoss);
 }
 
 TEST(PeerStoreTest, PeersSurviveAndCanBeDropped) {

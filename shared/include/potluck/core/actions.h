@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "potluck/base/time.h"
+#include "potluck/core/durable.h"
 #include "potluck/core/manifest.h"
 #include "potluck/proto/messages.h"
 
@@ -49,5 +50,21 @@ struct Actions {
     for (auto& t : other.tasks) tasks.push_back(std::move(t));
   }
 };
+
+// What the turn that sends `actions` must make its writes survive. An answer that tells a peer
+// something is stored (an acknowledgment, a status) needs them to outlive a power cut. Requests,
+// offers, leases and a worker's own claims do not: what a power cut takes back from them is
+// computed or leased again, and no accepted result rests on it.
+inline Survives DurabilityFor(const Actions& actions) {
+  for (const Outgoing& out : actions.messages) {
+    const Body& body = out.message.body;
+    if (!std::holds_alternative<Gossip>(body) && !std::holds_alternative<PeersRequest>(body) &&
+        !std::holds_alternative<WorkRequest>(body) && !std::holds_alternative<LeaseGrant>(body) &&
+        !std::holds_alternative<ClaimBatch>(body) && !std::holds_alternative<ProjectRequest>(body)) {
+      return Survives::kPowerLoss;
+    }
+  }
+  return Survives::kProcessCrash;
+}
 
 }  // namespace potluck

@@ -14,10 +14,13 @@ namespace potluck {
 
 struct LoopHooks {
   std::function<Actions(const Inbound&, TimePoint)> on_message;
-  // Timers, and anything other threads left for the loop (finished kernels).
+  // Timers, every kLoopTick.
   std::function<Actions(TimePoint)> on_tick;
+  // What other threads left for the loop (finished kernels), as soon as they wake it.
+  std::function<Actions(TimePoint)> on_woken;
   std::function<void()> begin;
-  std::function<Status()> commit;
+  // Makes the turn's writes durable enough for the messages it is about to send.
+  std::function<Status(const Actions& sending)> commit;
   // Called with the tasks the core wants started, after the commit.
   std::function<void(std::vector<TaskStart>&)> start_tasks;
   // Optional: the loop also stops once this returns true.

@@ -20,7 +20,7 @@ namespace potluck {
 class MemoryStore final : public Durable, public LedgerStore, public VolunteerStore, public PeerStore {
  public:
   void Begin() override {}
-  Status Commit() override { return Status::Ok(); }
+  Status Commit(Survives = Survives::kPowerLoss) override { return Status::Ok(); }
 
   // LedgerStore
   Result<LedgerStore::Snapshot> LoadLedger() override;

@@ -49,7 +49,7 @@ class Statement {
 
 class Database {
  public:
-  // Opens (creating if needed) a database in WAL mode with full fsync on commit.
+  // Opens (creating if needed) a database in WAL mode; commits sync only when asked to.
   // ":memory:" gives a private in-memory database.
   static Result<std::unique_ptr<Database>> Open(const std::filesystem::path& path);
   ~Database();
@@ -72,7 +72,9 @@ class Transaction {
   void Begin();
   // Runs one write inside the turn's transaction and records its outcome.
   void Write(Statement& statement);
-  Status Commit();
+  // Commits the turn; `sync` waits until the write-ahead log, with every earlier commit in it,
+  // is on the disk.
+  Status Commit(bool sync);
   // Undoes the open transaction, if any, and forgets its outcome.
   void Rollback();
   // Records the outcome of one write.
@@ -82,9 +84,13 @@ class Transaction {
   bool failed() const { return !error_.ok(); }
 
  private:
+  Status SyncLog();
+
+  sqlite3* db_;
   std::unique_ptr<Statement> begin_, commit_, rollback_;
   bool turn_ = false;  // between Begin() and Commit()
   bool open_ = false;  // SQLite's transaction
+  bool unsynced_ = false;  // a commit since the log was last synced
   Status error_;
 };
 

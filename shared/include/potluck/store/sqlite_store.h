@@ -25,7 +25,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
 
   void Begin() override { tx_.Begin(); }
   // Fails, rolling the turn back, when the fault point kStoreCommitFails fires.
-  Status Commit() override;
+  Status Commit(Survives survives = Survives::kPowerLoss) override;
   // Rolls the open transaction back: what a process killed in the middle of a turn leaves.
   void Abort() { tx_.Rollback(); }
   // Empties SQLite's page cache of this store; it refills from the file as needed.
