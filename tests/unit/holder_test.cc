@@ -423,10 +423,10 @@ TEST_F(HolderTest, PeerWrongThreeTimesIsIgnoredAndNamedInStatus) {
 }
 
 TEST_F(HolderTest, APeerHoldsAtMostItsShareOfLeases) {
-  Submit(Manifest(1000, 1, 1));
+  Submit(Manifest(2 * kLeasesPerPeerMax, 1, 1));
   Join(Peer(1));
   size_t leased = 0;
-  for (int i = 0; i < 10; ++i) leased += Ask(Peer(1), 64).leases.size();
+  for (size_t i = 0; i < kLeasesPerPeerMax / 64 + 4; ++i) leased += Ask(Peer(1), 64).leases.size();
   EXPECT_EQ(leased, kLeasesPerPeerMax);
 }
 
@@ -575,7 +575,7 @@ TEST_F(HolderTest, AUnitShortOfAReplicaIsFoundBehindManyFullyLeasedOnes) {
   std::map<uint8_t, std::vector<UnitKey>> held;
   for (uint8_t p = 1; p <= 4; ++p) {
     Join(Peer(p));
-    for (int i = 0; i < 4; ++i) {
+    for (size_t i = 0; i < kLeasesPerPeerMax / 64; ++i) {
       for (const auto& l : Ask(Peer(p), 64).leases) held[p].push_back(l.unit);
     }
     ASSERT_EQ(held[p].size(), kLeasesPerPeerMax);

@@ -32,7 +32,7 @@ struct HolderConfig {
   // A lease of a peer with no live offer this long after it was granted goes to others.
   Duration peer_timeout = std::chrono::seconds(15);
   // Leases handed out per request, whatever the peer asks for.
-  uint32_t leases_per_request_max = 64;
+  uint32_t leases_per_request_max = 256;
   // A lease the peer's offer does not list, this long after it was granted, never reached the
   // peer (the grant was lost, or one side crashed): it goes to others at once.
   Duration unconfirmed_lease_grace = std::chrono::seconds(5);
@@ -81,7 +81,7 @@ struct ProjectTroubles {
 
 constexpr size_t kResultBytesMax = 1 << 20;
 // Leases one peer may hold from this holder at once, whatever it asks for.
-constexpr size_t kLeasesPerPeerMax = 256;
+constexpr size_t kLeasesPerPeerMax = 1024;
 // One ledger push carries at most this many claims and results' bytes, so that it stays well
 // inside a frame (kFrameBytesMax) whatever the workload returns.
 constexpr size_t kLedgerPushEntriesMax = 4096;

@@ -45,7 +45,7 @@ constexpr Duration kClaimWaitMax = std::chrono::milliseconds(200);
 // never waits for a holder's answer, up to kLeasesHeldMax (a holder grants at most
 // kLeasesPerPeerMax to one peer).
 constexpr Duration kWorkHeldAhead = std::chrono::milliseconds(500);
-constexpr size_t kLeasesHeldMax = 256;
+constexpr size_t kLeasesHeldMax = 1024;
 // ... and hands its runner about this much work at once, up to kTasksStartedMax, so that one
 // commit of the event loop covers many short units instead of one each.
 constexpr Duration kWorkStartedAhead = std::chrono::milliseconds(100);
@@ -174,6 +174,7 @@ class Volunteer {
   std::map<ProjectId, Bytes> manifest_bytes_;  // signed, as passed on to other peers
   std::deque<HeldLease> queue_;
   std::deque<HeldLease> started_;  // handed to the kernel runner, which computes them in order
+  std::set<UnitKey> held_units_;   // the units of queue_ and started_, for Holds()
   std::map<ProjectId, UnitTimes> unit_times_;
   // Microseconds a unit took here lately (any project), and when the last one finished.
   double unit_us_ = 0;
