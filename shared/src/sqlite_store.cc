@@ -112,10 +112,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   if (Status s = DropRowids(*db.value()); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
   if (Status s = store->Prepare(); !s.ok()) return s;
+  if (Status s = store->LoadCheckpointed(); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
   return store;
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)), tx_(*db_) {}
+
+Status SqliteStore::LoadCheckpointed() {
+  auto units = db_->Prepare("SELECT project, unit FROM checkpoints");
+  while (units->Step()) {
+    auto project = internal::IdColumn<ProjectId>(*units, 0);
+    if (!project.ok()) return Corrupt("a stored checkpoint is damaged");
+    checkpointed_.insert({project.value(), static_cast<uint64_t>(units->Int(1))});
+  }
+  return units->status();
+}
 
 Status SqliteStore::Prepare() {
   struct {

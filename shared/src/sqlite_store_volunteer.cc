@@ -61,14 +61,16 @@ void SqliteStore::PutLease(const VolunteerStore::LeaseRow& l) {
 
 void SqliteStore::DropLease(const UnitKey& unit) {
   Write(*drop_held_lease_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
-  Write(*drop_checkpoint_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+  if (checkpointed_.erase(unit) > 0) Write(*drop_checkpoint_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
 }
 
 void SqliteStore::PutCheckpoint(const UnitKey& unit, const Bytes& state) {
+  checkpointed_.insert(unit);
   Write(*put_checkpoint_, IdSpan(unit.project), static_cast<int64_t>(unit.index), std::span<const uint8_t>(state));
 }
 
 Result<Bytes> SqliteStore::LoadCheckpoint(const UnitKey& unit) {
+  if (!checkpointed_.contains(unit)) return Bytes{};
   Statement& query = *load_checkpoint_;
   query.Reset();
   query.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));

@@ -21,6 +21,7 @@ Status Volunteer::Load(TimePoint now) {
       continue;
     }
     queue_.push_back({row.unit, row.deadline, row.holder});
+    held_units_.insert(row.unit);
   }
   for (auto& row : snapshot->outbox) {
     outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result)}, row.holder, TimePoint{}};
@@ -83,15 +84,13 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
     if (Holds(item.unit) || AlreadyClaimed(item.unit) || !manifests_.contains(item.unit.project)) continue;
     HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
     store_.PutLease({lease.unit, lease.deadline, lease.holder});
+    held_units_.insert(lease.unit);
     queue_.push_back(std::move(lease));
     spdlog::debug("leased unit {}#{}", item.unit.project.Short(), item.unit.index);
   }
 }
 
-bool Volunteer::Holds(const UnitKey& unit) const {
-  auto same = [&](const auto& l) { return l.unit == unit; };
-  return std::any_of(started_.begin(), started_.end(), same) || std::any_of(queue_.begin(), queue_.end(), same);
-}
+bool Volunteer::Holds(const UnitKey& unit) const { return held_units_.contains(unit); }
 
 // A holder that has not yet merged our claim may lease the unit to us again (one recruited a
 // moment ago, say). A second claim from the same peer counts once, so computing it again would
@@ -123,6 +122,7 @@ void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
   if (AddManifest(handoff.manifest) != handoff.unit.project) return;
   HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
   store_.PutLease({lease.unit, lease.deadline, lease.holder});
+  held_units_.insert(lease.unit);
   queue_.push_back(std::move(lease));
   spdlog::info("took over unit {}#{} from {}", handoff.unit.project.Short(), handoff.unit.index, in.from.Short());
 }
@@ -175,6 +175,7 @@ void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
     spdlog::info("passing unit {}#{} to idle peer {}: it would miss its deadline here", it->unit.project.Short(),
                  it->unit.index, to->peer.Short());
     store_.DropLease(it->unit);
+    held_units_.erase(it->unit);
     ++leases_handed_off_;
     it = queue_.erase(it);
   }
@@ -197,6 +198,7 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     return actions;
   }
   store_.DropLease(unit);
+  held_units_.erase(unit);
   if (!result.ok()) {
     spdlog::error("unit {}#{} failed to compute: {}", unit.project.Short(), unit.index, result.status().message());
   } else {
@@ -216,7 +218,8 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     fresh_work_ += took;
     RecordClaim(unit, hash, cpu_seconds, now);
     ++units_computed_;
-    spdlog::info("computed unit {}#{}", unit.project.Short(), unit.index);
+    // At debug: on a fast grid a line per unit costs more than the unit; the worker reports the count.
+    spdlog::debug("computed unit {}#{}", unit.project.Short(), unit.index);
   }
   // Units that finish together go out in one batch: the last of them sends, or a later Tick,
   // once the batch carries enough work or has waited long enough (see kClaimBatchWork).
@@ -234,6 +237,7 @@ Actions Volunteer::Tick(TimePoint now) {
     spdlog::info("lease {}#{} expired before it started", queue_.front().unit.project.Short(),
                  queue_.front().unit.index);
     store_.DropLease(queue_.front().unit);
+    held_units_.erase(queue_.front().unit);
     queue_.pop_front();
   }
   SendDueClaims(now, /*force=*/false, actions);

@@ -23,9 +23,8 @@ void Volunteer::LoadCredit(const VolunteerStore::Snapshot& snapshot, TimePoint n
 }
 
 void Volunteer::RecordClaim(const UnitKey& unit, const ResultHash& hash, double cpu_seconds, TimePoint now) {
-  // Computed again after it verified (a lease given twice while holders' views differed):
-  // the grid already had this result from us.
-  if (store_.CreditVerified(unit)) return;
+  // A unit whose credit was verified is never computed again here: AlreadyClaimed turns its
+  // leases down as they come.
   if (auto known = pending_credit_.find(unit); known != pending_credit_.end()) ForgetCreditUnit(known);
   // Reached when more units await their verdict than the table keeps: holders that never answer.
   if (pending_credit_.size() >= kCreditUnitsMax) ForgetOldestCreditUnits(kCreditForgetBatch);

@@ -23,7 +23,8 @@ TEST(GridIntegrationTest, ProjectIsComputedAndVerifiedByThreeWorkers) {
   TempDir dir;
   Grid grid(dir);
   grid.StartCoordinator();
-  for (int i = 0; i < 3; ++i) grid.StartWorker(i);
+  // At debug, each worker logs every unit it computes.
+  for (int i = 0; i < 3; ++i) grid.StartWorker(i, {grid.endpoint_}, {"--log-level", "debug"});
   std::string id = grid.Submit("20000000", 20);
   auto wait = grid.Cli({"wait", id, "--timeout", "120"}, 150s);
   ASSERT_EQ(wait.exit_code, 0) << wait.out << wait.err << grid.Logs();

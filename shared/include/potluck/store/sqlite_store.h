@@ -1,9 +1,11 @@
-// A node's durable state in one SQLite database (WAL, full fsync on commit): the ledgers it
-// holds, what it computes as a volunteer, and the peers it knows.
+// A node's durable state in one SQLite database (WAL; a commit waits for the disk when it must
+// survive a power cut, see durable.h): the ledgers it holds, what it computes as a volunteer,
+// and the peers it knows.
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include "potluck/core/durable.h"
 #include "potluck/core/faults.h"
@@ -71,6 +73,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
  private:
   explicit SqliteStore(std::unique_ptr<Database> db);
   Status Prepare();
+  Status LoadCheckpointed();
   // Runs a prepared write and records its outcome in the transaction.
   template <typename... Args>
   void Write(Statement& statement, const Args&... args);
@@ -80,6 +83,9 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   std::unique_ptr<Database> db_;
   Transaction tx_;
   Faults* faults_ = nullptr;
+  // The units with a stored checkpoint, read as the store opens: most units never save one, and
+  // each would otherwise cost a lookup as it starts and a delete as it ends.
+  std::set<UnitKey> checkpointed_;
   std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_, replace_claim_;
