@@ -90,8 +90,9 @@ def stop(proc):
 class PotluckGrid:
     """A coordinator and `workers` one-core workers on 127.0.0.1, in a folder of their own."""
 
-    def __init__(self, bin_dir, work, workers=2, log_level="info"):
+    def __init__(self, bin_dir, work, workers=2, log_level="info", holders=3):
         self.bin = pathlib.Path(bin_dir)
+        self.holders = holders
         self.work = pathlib.Path(work)
         self.procs = []
         coord_dir = self.work / "coordinator"
@@ -139,7 +140,7 @@ class PotluckGrid:
     def submit(self, units, ms):
         # The answer waits until a second holder has the project (a few seconds at most).
         return self.cli("submit", "--workload", "spin", "--param", f"ms={ms}", "--units", str(units),
-                        "--quorum", "2", "--any-network", "--answer-timeout", str(START_TIMEOUT_S))
+                        "--quorum", "2", "--holders", str(self.holders), "--any-network", "--answer-timeout", str(START_TIMEOUT_S))
 
     def wait(self, project, timeout_s):
         self.cli("wait", project, "--timeout", str(timeout_s), timeout=timeout_s + 30)
@@ -298,6 +299,7 @@ def main():
     parser.add_argument("--units-1s", type=int, default=10, help="1 s units for potluck's efficiency")
     parser.add_argument("--million", type=int, default=1000000, help="units of the project held for the memory figure")
     parser.add_argument("--hold-seconds", type=float, default=20, help="how long the big project runs before measuring")
+    parser.add_argument("--holders", type=int, default=3, help="nodes that hold each project (potluck's default: 3)")
     parser.add_argument("--only", choices=["potluck", "all"], default="all", help="skip Dask and Celery")
     parser.add_argument("--log-level", default="info", help="potluck's log level")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one project, seconds")
@@ -311,13 +313,14 @@ def main():
     log(f"start: {load_average()}")
     try:
         log(f"== potluck: coordinator and 2 one-core workers, quorum 2 (logs in {work})")
-        grid = PotluckGrid(args.bin, work / "grid", log_level=args.log_level)
+        grid = PotluckGrid(args.bin, work / "grid", log_level=args.log_level, holders=args.holders)
         time.sleep(2)  # let gossip settle, so the idle figure is the steady one
         idle_start = [rss_mb(w.pid) for w in grid.workers]
         t = grid.run(args.units, 0, args.timeout)
         results["potluck", 0] = args.units / t
         log(f"no-op:  {args.units} units verified in {t:.2f} s: {args.units / t:.0f} units/s, "
             f"{grid.overhead_cpu / args.units * 1000:.2f} ms of CPU per unit in the grid's processes")
+        log(f"        {grid.kernel_summary()}")
         t = grid.run(args.units_10ms, 10, args.timeout)
         results["potluck", 10] = efficiency(args.units_10ms, 2, 10, 2, t)
         log(f"10 ms:  {args.units_10ms} units x 2 replicas in {t:.2f} s: efficiency {results['potluck', 10]:.1%}")
