@@ -82,15 +82,23 @@ void Volunteer::OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint no
   for (const auto& item : grant.leases) {
     if (manifests_.contains(item.unit.project)) RememberHolder(in.from, item.unit.project);
     if (Holds(item.unit) || AlreadyClaimed(item.unit) || !manifests_.contains(item.unit.project)) continue;
-    HeldLease lease{item.unit, FromUnixMs(item.deadline_unix_ms), in.link};
-    store_.PutLease({lease.unit, lease.deadline, lease.holder});
-    held_units_.insert(lease.unit);
-    queue_.push_back(std::move(lease));
+    Take({item.unit, FromUnixMs(item.deadline_unix_ms), in.link});
     spdlog::debug("leased unit {}#{}", item.unit.project.Short(), item.unit.index);
   }
 }
 
 bool Volunteer::Holds(const UnitKey& unit) const { return held_units_.contains(unit); }
+
+void Volunteer::Take(HeldLease lease) {
+  store_.PutLease({lease.unit, lease.deadline, lease.holder});
+  held_units_.insert(lease.unit);
+  queue_.push_back(std::move(lease));
+}
+
+void Volunteer::Release(const UnitKey& unit) {
+  store_.DropLease(unit);
+  held_units_.erase(unit);
+}
 
 // A holder that has not yet merged our claim may lease the unit to us again (one recruited a
 // moment ago, say). A second claim from the same peer counts once, so computing it again would
@@ -120,10 +128,7 @@ void Volunteer::OnHandoff(const Inbound& in, const LeaseHandoff& handoff) {
   if (!accepting_work_ || leases_held() >= LeasesWanted()) return;
   if (Holds(handoff.unit) || AlreadyClaimed(handoff.unit)) return;
   if (AddManifest(handoff.manifest) != handoff.unit.project) return;
-  HeldLease lease{handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder};
-  store_.PutLease({lease.unit, lease.deadline, lease.holder});
-  held_units_.insert(lease.unit);
-  queue_.push_back(std::move(lease));
+  Take({handoff.unit, FromUnixMs(handoff.deadline_unix_ms), handoff.holder});
   spdlog::info("took over unit {}#{} from {}", handoff.unit.project.Short(), handoff.unit.index, in.from.Short());
 }
 
@@ -174,8 +179,7 @@ void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
     actions.messages.push_back(To(it->holder, LeaseMoved{it->unit, to->peer}));
     spdlog::info("passing unit {}#{} to idle peer {}: it would miss its deadline here", it->unit.project.Short(),
                  it->unit.index, to->peer.Short());
-    store_.DropLease(it->unit);
-    held_units_.erase(it->unit);
+    Release(it->unit);
     ++leases_handed_off_;
     it = queue_.erase(it);
   }
@@ -197,8 +201,7 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     queue_.push_front(std::move(lease));  // stopped, not failed: compute it again later
     return actions;
   }
-  store_.DropLease(unit);
-  held_units_.erase(unit);
+  Release(unit);
   if (!result.ok()) {
     spdlog::error("unit {}#{} failed to compute: {}", unit.project.Short(), unit.index, result.status().message());
   } else {
@@ -236,8 +239,7 @@ Actions Volunteer::Tick(TimePoint now) {
   while (!queue_.empty() && queue_.front().deadline <= now) {
     spdlog::info("lease {}#{} expired before it started", queue_.front().unit.project.Short(),
                  queue_.front().unit.index);
-    store_.DropLease(queue_.front().unit);
-    held_units_.erase(queue_.front().unit);
+    Release(queue_.front().unit);
     queue_.pop_front();
   }
   SendDueClaims(now, /*force=*/false, actions);

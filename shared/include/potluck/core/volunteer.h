@@ -132,6 +132,10 @@ class Volunteer {
   void OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now);
   void OnHandoff(const Inbound& in, const LeaseHandoff& handoff);
   bool Holds(const UnitKey& unit) const;
+  // A lease stored and queued, and one given up (computed, expired or passed on): the store
+  // and held_units_ change together.
+  void Take(HeldLease lease);
+  void Release(const UnitKey& unit);
   // The project's id if the signed manifest opens; stores it the first time.
   std::optional<ProjectId> AddManifest(const Bytes& signed_manifest);
   // Passes waiting leases we cannot finish before their deadlines to idle peers.
