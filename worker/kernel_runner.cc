@@ -171,7 +171,16 @@ void KernelRunner::SetCpuShare(double share) {
 
 void KernelRunner::SetMemoryLimit(uint64_t bytes) {
   std::lock_guard lock(mu_);
+  // A unit running when a limit first comes is measured from now.
+  if (memory_limit_ == 0 && bytes > 0) ReadMemoryBaseline(/*at_most_every=*/Duration(0));
   memory_limit_ = bytes;
+}
+
+void KernelRunner::ReadMemoryBaseline(Duration at_most_every) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - memory_baseline_at_ < at_most_every) return;
+  memory_baseline_ = ProcessResidentBytes();
+  memory_baseline_at_ = now;
 }
 
 void KernelRunner::SetCheckpointInterval(Duration interval) {
@@ -292,13 +301,9 @@ void KernelRunner::Loop() {
       wake = queue_.empty() && !finished_.empty();
       running_ = RunningUnit{task.unit, task.manifest->workload};
       over_memory_ = false;
-      // The watcher compares memory every kWatchEvery, so units that follow each other within
-      // that share one reading of /proc.
-      const auto now = std::chrono::steady_clock::now();
-      if (now - memory_baseline_at_ >= kWatchEvery) {
-        memory_baseline_ = ProcessResidentBytes();
-        memory_baseline_at_ = now;
-      }
+      // Memory is compared only under a limit. The watcher compares every kWatchEvery, so units
+      // that follow each other within that share one reading of /proc.
+      if (memory_limit_ > 0) ReadMemoryBaseline(/*at_most_every=*/kWatchEvery);
       cpu_at_start_ = ProcessCpuSeconds();
       view_ = nullptr;
       if (watcher_idle_) watch_.notify_one();
