@@ -12,10 +12,10 @@ namespace potluck {
 namespace {
 
 // How often the watcher samples the kernels' CPU time and memory: often enough for the duty cycle
-// and the memory limit, and ten times less often with neither, as the samples only feed the
-// unit's figures then (reading a process's CPU time is not cheap).
+// and the memory limit, and once a second with neither, as the samples only feed the unit's
+// figures then. Each sample wakes a thread that takes a core from a kernel.
 constexpr Duration kWatchEvery = std::chrono::milliseconds(10);
-constexpr Duration kWatchEveryUnlimited = std::chrono::milliseconds(100);
+constexpr Duration kWatchEveryUnlimited = std::chrono::seconds(1);
 // The duty cycle lets kernels run ahead of their share by at most this much CPU time per core
 // given, so a cap of 50% alternates runs and holds of about 200 ms each.
 constexpr double kBurstCpuSecondsPerCore = 0.1;
@@ -167,6 +167,7 @@ void KernelRunner::Hold(bool held) {
 void KernelRunner::SetCpuShare(double share) {
   std::lock_guard lock(mu_);
   cpu_share_ = std::clamp(share, 0.01, 1.0);
+  watch_.notify_all();  // a cap starts at once, not at the end of an unlimited watch
 }
 
 void KernelRunner::SetMemoryLimit(uint64_t bytes) {
@@ -174,6 +175,7 @@ void KernelRunner::SetMemoryLimit(uint64_t bytes) {
   // A unit running when a limit first comes is measured from now.
   if (memory_limit_ == 0 && bytes > 0) ReadMemoryBaseline(/*at_most_every=*/Duration(0));
   memory_limit_ = bytes;
+  watch_.notify_all();
 }
 
 void KernelRunner::ReadMemoryBaseline(Duration at_most_every) {
@@ -218,6 +220,10 @@ nlohmann::json KernelRunner::view() const {
   return view_;
 }
 
+Duration KernelRunner::WatchEvery() const {
+  return cpu_share_ < 1 || memory_limit_ > 0 ? kWatchEvery : kWatchEveryUnlimited;
+}
+
 void KernelRunner::UpdateGate() {
   const bool closed = held_ || throttled_;
   if (closed == gate_closed_) return;
@@ -236,8 +242,8 @@ void KernelRunner::Watch() {
   double budget = 0;  // CPU seconds the duty cycle still allows
   std::unique_lock lock(mu_);
   for (;;) {
-    const Duration every = cpu_share_ < 1 || memory_limit_ > 0 ? kWatchEvery : kWatchEveryUnlimited;
-    if (watch_.wait_for(lock, every, [&] { return shutting_down_; })) return;
+    const Duration every = WatchEvery();
+    if (watch_.wait_for(lock, every, [&] { return shutting_down_ || WatchEvery() != every; }) && shutting_down_) return;
     if (!running_) {
       budget = 0;
       throttled_ = false;

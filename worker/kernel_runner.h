@@ -96,6 +96,7 @@ class KernelRunner final : public TaskExecutor {
   // Blocks a kernel thread while the gate is closed; returns at once when it is open.
   void WaitAtGate() const;
   void UpdateGate();  // REQUIRES: mu_ held
+  Duration WatchEvery() const;  // REQUIRES: mu_ held
   // Reads resident memory as the base the limit counts from, unless read within at_most_every.
   void ReadMemoryBaseline(Duration at_most_every);  // REQUIRES: mu_ held
 
