@@ -1,6 +1,7 @@
 // The volunteer's limits as the kernel runner enforces them: a hold parks every kernel thread
 // within 100 ms and keeps the progress, the duty cycle keeps CPU use near the share, a unit
-// that grows past the memory limit fails, and a stopping runner saves a checkpoint first.
+// that grows past the memory limit fails (also when the limit comes while it runs), and a
+// stopping runner saves a checkpoint first.
 #include <gtest/gtest.h>
 #include <tbb/parallel_for.h>
 
@@ -165,6 +166,32 @@ TEST_F(WorkerLimitsTest, UnitGrowingPastTheMemoryLimitFails) {
   ASSERT_FALSE(outcome.result.ok());
   EXPECT_EQ(outcome.result.status().code(), Code::kResourceExhausted);
   EXPECT_NE(outcome.result.status().message().find("limits.memory_mb"), std::string::npos);
+}
+
+// Memory the process held before the limit came is not the unit's: with 128 MB resident
+// already, a 64 MB limit set while a unit runs counts from then, and the unit finishes.
+TEST_F(WorkerLimitsTest, AMemoryLimitSetWhileAUnitRunsCountsFromThen) {
+  std::vector<char> held_before(128u << 20, 1);  // touched: resident
+  auto runner = NewRunner(1);
+  runner->Start(Task(40));
+  for (int i = 0; i < 3000 && !(runner->running() && runner->running()->progress > 0); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(runner->running()) << "the unit ended before the limit came";
+  runner->SetMemoryLimit(64ull << 20);
+  TaskOutcome outcome = WaitFinished(*runner);
+  EXPECT_TRUE(outcome.result.ok()) << outcome.result.status().message();
+  EXPECT_EQ(held_before[held_before.size() / 2], 1);
+}
+
+// A limit set while a unit runs holds for that unit.
+TEST_F(WorkerLimitsTest, AUnitGrowingPastALimitSetWhileItRunsFails) {
+  auto runner = NewRunner(1);
+  runner->Start(Task(40, /*grow_mb=*/16));  // would reach 640 MB
+  for (int i = 0; i < 3000 && !(runner->running() && runner->running()->progress > 0); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(runner->running()) << "the unit ended before the limit came";
+  runner->SetMemoryLimit(64ull << 20);
+  TaskOutcome outcome = WaitFinished(*runner);
+  ASSERT_FALSE(outcome.result.ok());
+  EXPECT_EQ(outcome.result.status().code(), Code::kResourceExhausted);
 }
 
 TEST_F(WorkerLimitsTest, StoppingSavesACheckpointFirstAndTheUnitResumesFromIt) {
