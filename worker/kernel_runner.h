@@ -125,7 +125,7 @@ class KernelRunner final : public TaskExecutor {
   bool over_memory_ = false;
   double cpu_share_ = 1;
   uint64_t memory_limit_ = 0;
-  uint64_t memory_baseline_ = 0;  // resident bytes when the unit started
+  uint64_t memory_baseline_ = 0;  // resident bytes when the unit started, or when the limit came
   std::chrono::steady_clock::time_point memory_baseline_at_{};
   double cpu_at_start_ = 0;
   double cpu_given_before_ = 0;   // by units finished

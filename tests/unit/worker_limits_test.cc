@@ -102,6 +102,16 @@ class WorkerLimitsTest : public ::testing::Test {
     return {UnitKey{}, Unavailable("timed out")};
   }
 
+  // Whether a unit is running and has made progress, within 30 s. Kernels run at SCHED_IDLE:
+  // on a busy machine they may wait a while for their first round.
+  static bool WaitComputing(KernelRunner& runner) {
+    for (int i = 0; i < 3000; ++i) {
+      if (auto running = runner.running(); running && running->progress > 0) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
   // CPU seconds this process uses over `span`.
   static double CpuOver(Duration span) {
     const double before = ProcessCpuSeconds();
@@ -122,9 +132,7 @@ TEST_F(WorkerLimitsTest, HoldParksEveryKernelThreadWithin100MsAndKeepsTheProgres
 
   auto runner = NewRunner(2);
   runner->Start(Task(40));
-  // Kernels run at SCHED_IDLE: on a busy machine they may wait a while for their first round.
-  for (int i = 0; i < 3000 && !(runner->running() && runner->running()->progress > 0); ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_GT(runner->running()->progress, 0) << "the kernel should be computing";
+  ASSERT_TRUE(WaitComputing(*runner)) << "the kernel should be computing";
   for (int pause = 0; pause < 3; ++pause) {
     runner->Hold(true);
     std::this_thread::sleep_for(100ms);  // every thread reaches its next check in this time
@@ -174,8 +182,7 @@ TEST_F(WorkerLimitsTest, AMemoryLimitSetWhileAUnitRunsCountsFromThen) {
   std::vector<char> held_before(128u << 20, 1);  // touched: resident
   auto runner = NewRunner(1);
   runner->Start(Task(40));
-  for (int i = 0; i < 3000 && !(runner->running() && runner->running()->progress > 0); ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(runner->running()) << "the unit ended before the limit came";
+  ASSERT_TRUE(WaitComputing(*runner)) << "the unit ended before the limit came";
   runner->SetMemoryLimit(64ull << 20);
   TaskOutcome outcome = WaitFinished(*runner);
   EXPECT_TRUE(outcome.result.ok()) << outcome.result.status().message();
@@ -186,8 +193,7 @@ TEST_F(WorkerLimitsTest, AMemoryLimitSetWhileAUnitRunsCountsFromThen) {
 TEST_F(WorkerLimitsTest, AUnitGrowingPastALimitSetWhileItRunsFails) {
   auto runner = NewRunner(1);
   runner->Start(Task(40, /*grow_mb=*/16));  // would reach 640 MB
-  for (int i = 0; i < 3000 && !(runner->running() && runner->running()->progress > 0); ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(runner->running()) << "the unit ended before the limit came";
+  ASSERT_TRUE(WaitComputing(*runner)) << "the unit ended before the limit came";
   runner->SetMemoryLimit(64ull << 20);
   TaskOutcome outcome = WaitFinished(*runner);
   ASSERT_FALSE(outcome.result.ok());
