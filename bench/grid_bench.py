@@ -5,7 +5,9 @@ Runs the same number of tasks through each system and prints rates and ratios:
   throughput  no-op units: potluck verified units/s (one coordinator, two one-core workers,
               quorum 2) against Dask (LocalCluster, 2 processes x 1 thread, client.map +
               gather) and Celery (Redis broker and result backend, 2 prefork processes);
-  efficiency  units that burn a set CPU time: useful kernel CPU time / (cores x wall time);
+  efficiency  units that burn a set CPU time: useful kernel CPU time / (cores x wall time),
+              next to what bare busy loops at the kernels' priority get of a core in the same
+              run: the most any grid could reach on this machine at that moment;
   memory      an idle worker's resident memory (and its CPU use), and the coordinator's while
               it holds a project of a million units.
 Everything listens on 127.0.0.1 on ports picked free at start; every process started here is
@@ -30,6 +32,7 @@ import time
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
 IDLE_CPU_WINDOW_S = 5  # how long an idle worker's CPU time is sampled
+BUSY_LOOP = "import os\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\nwhile True:\n    pass\n"
 
 
 def log(text):
@@ -64,6 +67,27 @@ def kernel_thread_times(pid):
             ran += run_ns / 1e9
             waited += wait_ns / 1e9
     return ran, waited
+
+
+def ran_ns(pid):
+    """Nanoseconds `pid`'s main thread has run, from /proc/PID/schedstat."""
+    return int(pathlib.Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+
+def busy_loop_shares(cores, seconds):
+    """The share of a core each of `cores` bare busy loops gets over `seconds`, run at SCHED_IDLE
+    as potluck's kernels are: what the machine's own background leaves to any computation."""
+    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(cores)]
+    try:
+        time.sleep(0.5)  # started and spinning
+        before, started = [ran_ns(p.pid) for p in loops], time.monotonic()
+        time.sleep(seconds)
+        after, wall = [ran_ns(p.pid) for p in loops], time.monotonic() - started
+    finally:
+        for proc in loops:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT_S)
+    return [(a - b) / 1e9 / wall for a, b in zip(after, before)]
 
 
 def load_average():
@@ -300,12 +324,15 @@ def main():
     parser.add_argument("--million", type=int, default=1000000, help="units of the project held for the memory figure")
     parser.add_argument("--hold-seconds", type=float, default=20, help="how long the big project runs before measuring")
     parser.add_argument("--holders", type=int, default=3, help="nodes that hold each project (potluck's default: 3)")
+    parser.add_argument("--ceiling-seconds", type=float, default=10,
+                        help="how long bare busy loops run for the machine's ceiling on efficiency")
     parser.add_argument("--only", choices=["potluck", "all"], default="all", help="skip Dask and Celery")
     parser.add_argument("--log-level", default="info", help="potluck's log level")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one project, seconds")
     args = parser.parse_args()
-    if min(args.units, args.units_10ms, args.units_1s, args.million) < 1 or args.hold_seconds <= 0:
-        parser.error("unit counts must be at least 1 and --hold-seconds positive")
+    counts = (args.units, args.units_10ms, args.units_1s, args.million)
+    if min(counts) < 1 or args.hold_seconds <= 0 or args.ceiling_seconds <= 0:
+        parser.error("unit counts must be at least 1, --hold-seconds and --ceiling-seconds positive")
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="potluck-grid-bench."))
     results = {}
@@ -340,6 +367,12 @@ def main():
             for i, (w, c) in enumerate(zip(grid.workers, cpu_before))))
         grid.close()
         grid = None
+        # With no potluck process running: the machine's own background is all the loops share with.
+        shares = busy_loop_shares(2, args.ceiling_seconds)
+        ceiling = sum(shares) / len(shares)
+        log(f"ceiling: 2 bare busy loops at SCHED_IDLE, {args.ceiling_seconds:g} s with no potluck process running, got "
+            + " and ".join(f"{x:.1%}" for x in shares) + " of a core; potluck reached "
+            f"{results['potluck', 10] / ceiling:.1%} of that on 10 ms units and {results['potluck', 1000] / ceiling:.1%} on 1 s units")
 
         log(f"== potluck: the coordinator holding a project of {args.million} units")
         grid = PotluckGrid(args.bin, work / "million", log_level="warn")
