@@ -55,6 +55,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def schedstat_ns(task):
+    """Nanoseconds a thread has run and has waited runnable for a core, from `task`/schedstat."""
+    return tuple(int(x) for x in (task / "schedstat").read_text().split()[:2])
+
+
 def kernel_thread_times(pid):
     """Seconds the worker's kernel threads ran and waited runnable for a core, summed, from
     /proc/PID/task/*/schedstat (run ns, wait ns, slices); the threads are named pl-kernel."""
@@ -63,15 +68,10 @@ def kernel_thread_times(pid):
         with contextlib.suppress(OSError):
             if (task / "comm").read_text().strip() != "pl-kernel":
                 continue
-            run_ns, wait_ns = (int(x) for x in (task / "schedstat").read_text().split()[:2])
+            run_ns, wait_ns = schedstat_ns(task)
             ran += run_ns / 1e9
             waited += wait_ns / 1e9
     return ran, waited
-
-
-def ran_ns(pid):
-    """Nanoseconds `pid`'s main thread has run, from /proc/PID/schedstat."""
-    return int(pathlib.Path(f"/proc/{pid}/schedstat").read_text().split()[0])
 
 
 def busy_loop_shares(cores, seconds):
@@ -80,9 +80,15 @@ def busy_loop_shares(cores, seconds):
     loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(cores)]
     try:
         time.sleep(0.5)  # started and spinning
-        before, started = [ran_ns(p.pid) for p in loops], time.monotonic()
+        if any(proc.poll() is not None for proc in loops):
+            raise RuntimeError("a busy loop for the efficiency ceiling exited at start")
+
+        def ran_ns():
+            return [schedstat_ns(pathlib.Path(f"/proc/{proc.pid}"))[0] for proc in loops]
+
+        before, started = ran_ns(), time.monotonic()
         time.sleep(seconds)
-        after, wall = [ran_ns(p.pid) for p in loops], time.monotonic() - started
+        after, wall = ran_ns(), time.monotonic() - started
     finally:
         for proc in loops:
             proc.kill()
