@@ -67,12 +67,12 @@ void Holder::RelayAgain(Project& p) {
   }
 }
 
-bool Holder::PassesOn(const Project& p, const LedgerStore::StoredClaim& s, const PeerId& to, const CoHolder& co) const {
-  const std::optional<PeerId>& from = s.claim.relayed_by;
+bool Holder::PassesOn(const Project& p, uint64_t seq, const std::optional<PeerId>& from, const PeerId& to,
+                      const CoHolder& co) const {
   if (from == to) return false;  // it has it: it made it durable before pushing it to us
   // Another live holder pushes what it relayed to us itself; a lost one no longer can.
   const bool relay = from && !std::binary_search(p.live_holders.begin(), p.live_holders.end(), *from);
-  if (co.relay_again_upto && s.seq <= *co.relay_again_upto) return relay;
+  if (co.relay_again_upto && seq <= *co.relay_again_upto) return relay;
   return !from || relay;
 }
 
@@ -169,28 +169,19 @@ void Holder::PushLedger(Project& p, const PeerId& peer, CoHolder& co, TimePoint 
   LedgerPush push{p.id, HolderRefs(p), {}, co.acked_seq};
   // Claims passed over do not count against a push's size: a co-holder that receives a third
   // of the project's claims from us gets a full push per round trip, not a third of one.
-  size_t result_bytes = 0, scanned = 0;
-  bool exhausted = false;
-  while (push.entries.size() < kLedgerPushEntriesMax && result_bytes < kLedgerPushResultBytesMax &&
-         scanned < kLedgerScanMax) {
-    auto stored = store_.ClaimsAfter(p.id, push.last_seq, kLedgerPushEntriesMax - push.entries.size(),
-                                     kLedgerPushResultBytesMax - result_bytes);
-    if (!stored.ok()) return;
-    exhausted = stored->empty();
-    if (exhausted) break;
-    scanned += stored->size();
-    push.last_seq = stored->back().seq;
-    for (auto& s : stored.value()) {
-      if (!PassesOn(p, s, peer, co)) continue;
-      result_bytes += s.result.size();
-      push.entries.push_back(
-          {s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature, std::move(s.claim.proof)},
-           s.claim.network, s.claim.alone});
-    }
+  auto scan = store_.ClaimsAfter(
+      p.id, co.acked_seq, {kLedgerPushEntriesMax, kLedgerPushResultBytesMax, kLedgerScanMax},
+      [&](uint64_t seq, const std::optional<PeerId>& from) { return PassesOn(p, seq, from, peer, co); });
+  if (!scan.ok()) return;
+  push.last_seq = scan->last_seq;
+  for (auto& s : scan->claims) {
+    push.entries.push_back(
+        {s.claim.peer, {s.claim.unit, s.claim.hash, std::move(s.result), s.claim.signature, std::move(s.claim.proof)},
+         s.claim.network, s.claim.alone});
   }
   if (push.entries.empty()) {  // it lacks nothing from us up to last_seq
     co.Acknowledge(push.last_seq);
-    if (exhausted) co.caught_up_at = p.claims_stored;
+    if (scan->end) co.caught_up_at = p.claims_stored;
     return;
   }
   counters_.claims_pushed += push.entries.size();

@@ -85,22 +85,31 @@ Result<std::vector<LedgerStore::ClaimRow>> MemoryStore::UnitClaims(const UnitKey
   return out;
 }
 
-Result<std::vector<LedgerStore::StoredClaim>> MemoryStore::ClaimsAfter(const ProjectId& project, uint64_t after,
-                                                                       size_t limit, size_t result_bytes_max) {
-  std::vector<StoredClaim> out;
+Result<LedgerStore::ClaimScan> MemoryStore::ClaimsAfter(const ProjectId& project, uint64_t after,
+                                                        const ClaimScanLimits& limits, const ClaimWanted& wanted) {
+  ClaimScan scan{.last_seq = after};
   auto ledger = ledgers_.find(project);
-  if (ledger == ledgers_.end()) return out;
-  const auto& claims = ledger->second.claims;
-  size_t result_bytes = 0;
-  for (uint64_t seq = after + 1; seq <= claims.size() && out.size() < limit; ++seq) {
-    if (!claims[seq - 1]) continue;
-    const ClaimRow& claim = *claims[seq - 1];
-    const Bytes& result = ledger->second.results.at({claim.unit.index, claim.hash});
-    result_bytes += result.size();
-    if (!out.empty() && result_bytes > result_bytes_max) break;
-    out.push_back({seq, claim, result});
+  if (ledger == ledgers_.end()) {
+    scan.end = true;
+    return scan;
   }
-  return out;
+  const auto& claims = ledger->second.claims;
+  size_t looked = 0, result_bytes = 0;
+  for (uint64_t seq = after + 1; seq <= claims.size(); ++seq) {
+    if (!claims[seq - 1]) continue;  // replaced: stored again further on
+    if (looked == limits.looked || scan.claims.size() == limits.claims) return scan;
+    ++looked;
+    const ClaimRow& claim = *claims[seq - 1];
+    if (!wanted || wanted(seq, claim.relayed_by)) {
+      const Bytes& result = ledger->second.results.at({claim.unit.index, claim.hash});
+      result_bytes += result.size();
+      if (!scan.claims.empty() && result_bytes > limits.result_bytes) return scan;
+      scan.claims.push_back({seq, claim, result});
+    }
+    scan.last_seq = seq;
+  }
+  scan.end = true;
+  return scan;
 }
 
 // Volunteer

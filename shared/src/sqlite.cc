@@ -67,8 +67,14 @@ std::string Statement::Text(int col) const {
 }
 
 Bytes Statement::Blob(int col) const {
+  std::span<const uint8_t> view = BlobView(col);
+  return Bytes(view.begin(), view.end());
+}
+
+std::span<const uint8_t> Statement::BlobView(int col) const {
   auto p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
-  return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, col)) : Bytes();
+  return p ? std::span<const uint8_t>(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::span<const uint8_t>();
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& path) {

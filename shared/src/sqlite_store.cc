@@ -149,13 +149,13 @@ Status SqliteStore::Prepare() {
       {&unit_claims_,
        "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by FROM claims "
        "WHERE project = ?1 AND unit = ?2"},
-      // `+c.project`: SQLite walks the claims from the rowid on, instead of reading every claim
-      // of the project through the UNIQUE index and sorting them.
+      // `+project`: SQLite walks the claims from the rowid on, instead of reading every claim of
+      // the project through the UNIQUE index and sorting them. Results are read apart
+      // (claim_result_), only for the claims a scan hands back.
       {&claims_after_,
-       "SELECT c.rowid, c.unit, c.peer, c.hash, c.signature, c.proof, c.network, c.alone, c.relayed_by, r.bytes "
-       "FROM claims c "
-       "JOIN results r ON r.project = c.project AND r.unit = c.unit AND r.hash = c.hash "
-       "WHERE +c.project = ?1 AND c.rowid > ?2 ORDER BY c.rowid LIMIT ?3"},
+       "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by FROM claims "
+       "WHERE +project = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3"},
+      {&claim_result_, "SELECT bytes FROM results WHERE project = ?1 AND unit = ?2 AND hash = ?3"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},

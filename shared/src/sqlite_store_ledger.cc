@@ -1,6 +1,7 @@
 #include "potluck/store/sqlite_store.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace potluck {
 
@@ -88,20 +89,28 @@ namespace {
 
 // A claim's columns 1-8 as unit_claims_ and claims_after_ both select them (0 is its rowid):
 // unit, peer, hash, signature, proof, network, alone, relayed_by.
+constexpr int kRelayedByColumn = 8;
+
+// The co-holder that relayed the claim, if one did; Corrupt if the column holds no peer id.
+Result<std::optional<PeerId>> RelayedBy(const Statement& row) {
+  std::span<const uint8_t> bytes = row.BlobView(kRelayedByColumn);
+  if (bytes.empty()) return std::optional<PeerId>();
+  auto peer = PeerId::FromBytes(bytes.data(), bytes.size());
+  if (!peer) return Corrupt("a stored claim is damaged");
+  return peer;
+}
+
 Result<LedgerStore::ClaimRow> ReadClaimRow(const Statement& row, const ProjectId& project) {
   auto peer = IdColumn<PeerId>(row, 2);
   auto hash = IdColumn<ResultHash>(row, 3);
-  Bytes signature = row.Blob(4);
+  std::span<const uint8_t> signature = row.BlobView(4);
   auto proof = DecodeClaimProof(row.Blob(5));
-  Bytes relayed_by = row.Blob(8);
-  std::optional<PeerId> relayer;
-  if (!relayed_by.empty()) relayer = PeerId::FromBytes(relayed_by.data(), relayed_by.size());
-  if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok() ||
-      relayer.has_value() != !relayed_by.empty()) {
+  auto relayed_by = RelayedBy(row);
+  if (!peer.ok() || !hash.ok() || signature.size() != Signature{}.size() || !proof.ok() || !relayed_by.ok()) {
     return Corrupt("a stored claim is damaged");
   }
   LedgerStore::ClaimRow claim{{project, static_cast<uint64_t>(row.Int(1))}, peer.value(), hash.value(), {},
-                              std::move(proof.value()), row.Text(6), row.Int(7) != 0, relayer};
+                              std::move(proof.value()), row.Text(6), row.Int(7) != 0, relayed_by.value()};
   std::copy(signature.begin(), signature.end(), claim.signature.begin());
   return claim;
 }
@@ -130,25 +139,47 @@ Result<std::vector<LedgerStore::ClaimRow>> SqliteStore::UnitClaims(const UnitKey
   return out;
 }
 
-Result<std::vector<LedgerStore::StoredClaim>> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
-                                                                       size_t limit, size_t result_bytes_max) {
+Result<LedgerStore::ClaimScan> SqliteStore::ClaimsAfter(const ProjectId& project, uint64_t after,
+                                                        const ClaimScanLimits& limits, const ClaimWanted& wanted) {
+  ClaimScan out{.last_seq = after};
   Statement& scan = *claims_after_;
   scan.Reset();
-  scan.Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
-  std::vector<StoredClaim> out;
+  // One claim past the last looked at tells whether the scan reached the end.
+  const auto looked_max = static_cast<int64_t>(std::min<size_t>(limits.looked, INT64_MAX - 1));
+  scan.Bind(1, IdSpan(project)).Bind(2, static_cast<int64_t>(after)).Bind(3, looked_max + 1);
+  int64_t looked = 0;
   size_t result_bytes = 0;
-  while (scan.Step()) {
-    Bytes result = scan.Blob(9);
-    result_bytes += result.size();
-    if (!out.empty() && result_bytes > result_bytes_max) break;
-    auto row = ReadClaimRow(scan, project);
-    if (!row.ok()) {
-      scan.Reset();
-      return row.status();
+  auto read = [&]() -> Status {
+    while (scan.Step()) {
+      if (looked == looked_max || out.claims.size() == limits.claims) return Status::Ok();
+      ++looked;
+      const auto seq = static_cast<uint64_t>(scan.Int(0));
+      auto relayed_by = RelayedBy(scan);
+      if (!relayed_by.ok()) return relayed_by.status();
+      if (!wanted || wanted(seq, relayed_by.value())) {
+        auto row = ReadClaimRow(scan, project);
+        if (!row.ok()) return row.status();
+        Statement& lookup = *claim_result_;
+        lookup.Reset();
+        lookup.Bind(1, IdSpan(project)).Bind(2, scan.Int(1)).Bind(3, IdSpan(row->hash));
+        const bool found = lookup.Step();
+        Bytes result = found ? lookup.Blob(0) : Bytes();
+        const Status status = lookup.status();
+        lookup.Reset();
+        if (!status.ok()) return status;
+        // A claim from before results were stored has none to pass on.
+        if (found) {
+          result_bytes += result.size();
+          if (!out.claims.empty() && result_bytes > limits.result_bytes) return Status::Ok();
+          out.claims.push_back({seq, std::move(row.value()), std::move(result)});
+        }
+      }
+      out.last_seq = seq;
     }
-    out.push_back({static_cast<uint64_t>(scan.Int(0)), std::move(row.value()), std::move(result)});
-  }
-  const Status status = scan.status();
+    out.end = scan.status().ok();
+    return scan.status();
+  };
+  const Status status = read();
   scan.Reset();
   if (!status.ok()) return status;
   return out;

@@ -262,7 +262,7 @@ TEST_F(HolderTest, TwoDifferentResultsFromOnePeerEndTheSameInEitherOrder) {
     holder_ = NewHolder();
     ProjectId id = Submit(manifest);
     Claim(Peer(1), {id, 0}, order == 0 ? 0 : 5);
-    const uint64_t first_seq = store_->ClaimsAfter(id, 0, 10, kLedgerPushResultBytesMax)->back().seq;
+    const uint64_t first_seq = store_->ClaimsAfter(id, 0, {10, kLedgerPushResultBytesMax})->claims.back().seq;
     Claim(Peer(1), {id, 0}, order == 0 ? 5 : 0);
     Claim(Peer(2), {id, 0}, 0);
     EXPECT_EQ(holder_->counters().claims_contradicting, 1u);
@@ -273,7 +273,7 @@ TEST_F(HolderTest, TwoDifferentResultsFromOnePeerEndTheSameInEitherOrder) {
     EXPECT_EQ(verified[order], kept == right ? 1u : 0u);
     // A replaced claim is stored anew, so the other holders are sent it again.
     const bool replaced = (order == 0 ? right : wrong) != kept;
-    auto after = store_->ClaimsAfter(id, first_seq, 10, kLedgerPushResultBytesMax).value();
+    auto after = store_->ClaimsAfter(id, first_seq, {10, kLedgerPushResultBytesMax})->claims;
     ASSERT_FALSE(after.empty());
     EXPECT_EQ(after.front().claim.peer, replaced ? Peer(1) : Peer(2));
     // The verdict after a restart is the one the holder reached.

@@ -87,18 +87,59 @@ TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
     store->PutClaim(claim, Bytes{i});
   }
   ASSERT_TRUE(store->Commit().ok());
-  auto first = store->ClaimsAfter(project, 0, 3, kNoByteLimit);
+  auto first = store->ClaimsAfter(project, 0, {3, kNoByteLimit});
   ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->size(), 3u);
-  EXPECT_EQ(first->at(0).claim.unit.index, 10u);
-  EXPECT_EQ(first->at(2).result, Bytes{2});
+  ASSERT_EQ(first->claims.size(), 3u);
+  EXPECT_EQ(first->claims.at(0).claim.unit.index, 10u);
+  EXPECT_EQ(first->claims.at(2).result, Bytes{2});
+  EXPECT_EQ(first->last_seq, first->claims.back().seq);
+  EXPECT_FALSE(first->end);
   // Which holder pushed a claim here, if one did.
-  EXPECT_EQ(first->at(0).claim.relayed_by, std::nullopt);
-  EXPECT_EQ(first->at(1).claim.relayed_by, Filled<PeerId>(0xB0));
-  auto rest = store->ClaimsAfter(project, first->back().seq, 10, kNoByteLimit);
-  ASSERT_EQ(rest->size(), 2u);
-  EXPECT_EQ(rest->at(1).claim.unit.index, 6u);
-  EXPECT_TRUE(store->ClaimsAfter(project, rest->back().seq, 10, kNoByteLimit)->empty());
+  EXPECT_EQ(first->claims.at(0).claim.relayed_by, std::nullopt);
+  EXPECT_EQ(first->claims.at(1).claim.relayed_by, Filled<PeerId>(0xB0));
+  auto rest = store->ClaimsAfter(project, first->last_seq, {10, kNoByteLimit});
+  ASSERT_EQ(rest->claims.size(), 2u);
+  EXPECT_EQ(rest->claims.at(1).claim.unit.index, 6u);
+  EXPECT_TRUE(rest->end);
+  auto none = store->ClaimsAfter(project, rest->last_seq, {10, kNoByteLimit});
+  EXPECT_TRUE(none->claims.empty());
+  EXPECT_EQ(none->last_seq, rest->last_seq);
+  EXPECT_TRUE(none->end);
+}
+
+TEST(LedgerStoreTest, ClaimsPassedOverForLedgerExchangeCountAsLookedAt) {
+  auto store = std::move(SqliteStore::Open(":memory:").value());
+  ProjectId project = Filled<ProjectId>(1);
+  store->Begin();
+  for (uint8_t i = 0; i < 6; ++i) {
+    LedgerStore::ClaimRow claim{{project, i}, Filled<PeerId>(i), Filled<ResultHash>(i)};
+    if (i % 2 == 1) claim.relayed_by = Filled<PeerId>(0xB0);
+    store->PutClaim(claim, Bytes{i});
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  std::vector<uint64_t> asked;
+  auto first_hand = [&](uint64_t seq, const std::optional<PeerId>& relayed_by) {
+    asked.push_back(seq);
+    return !relayed_by;
+  };
+  auto all = store->ClaimsAfter(project, 0, {10, kNoByteLimit}, first_hand);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->claims.size(), 3u);
+  EXPECT_EQ(all->claims.at(1).claim.unit.index, 2u);
+  EXPECT_EQ(all->claims.at(1).result, Bytes{2});
+  EXPECT_EQ(asked, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(all->last_seq, 6u);  // the last claim was passed over, but looked at
+  EXPECT_TRUE(all->end);
+  // Looking at no more than four: two handed back, and the scan goes on from the fourth.
+  auto some = store->ClaimsAfter(project, 0, {10, kNoByteLimit, 4}, first_hand);
+  ASSERT_EQ(some->claims.size(), 2u);
+  EXPECT_EQ(some->last_seq, 4u);
+  EXPECT_FALSE(some->end);
+  // Handing back no more than two: the scan stops at the second handed back.
+  auto two = store->ClaimsAfter(project, 0, {2, kNoByteLimit}, first_hand);
+  ASSERT_EQ(two->claims.size(), 2u);
+  EXPECT_EQ(two->last_seq, 3u);
+  EXPECT_FALSE(two->end);
 }
 
 TEST(LedgerStoreTest, ClaimsForLedgerExchangeStopAtTheResultBytesAllowed) {
@@ -109,12 +150,13 @@ TEST(LedgerStoreTest, ClaimsForLedgerExchangeStopAtTheResultBytesAllowed) {
     store->PutClaim({{project, i}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes(100, i));
   }
   ASSERT_TRUE(store->Commit().ok());
-  EXPECT_EQ(store->ClaimsAfter(project, 0, 10, 250)->size(), 2u);
-  EXPECT_EQ(store->ClaimsAfter(project, 0, 10, 300)->size(), 3u);
+  EXPECT_EQ(store->ClaimsAfter(project, 0, {10, 250})->claims.size(), 2u);
+  EXPECT_EQ(store->ClaimsAfter(project, 0, {10, 300})->claims.size(), 3u);
   // A first claim over the allowance still goes, alone: otherwise it would never go.
-  auto first = store->ClaimsAfter(project, 0, 10, 50);
-  ASSERT_EQ(first->size(), 1u);
-  EXPECT_EQ(first->at(0).result.size(), 100u);
+  auto first = store->ClaimsAfter(project, 0, {10, 50});
+  ASSERT_EQ(first->claims.size(), 1u);
+  EXPECT_EQ(first->claims.at(0).result.size(), 100u);
+  EXPECT_EQ(first->last_seq, first->claims.at(0).seq);  // the second is still to go
 }
 
 TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
@@ -139,10 +181,10 @@ TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
   EXPECT_EQ(claims->at(1).signature[0], 2);
   EXPECT_EQ(claims->at(1).proof, (ClaimProof{0, 2, {Filled<ResultHash>(6).bytes}}));
   EXPECT_EQ(claims->at(0).proof, ClaimProof{});
-  auto stored = store->ClaimsAfter(unit.project, 0, 10, kNoByteLimit);
+  auto stored = store->ClaimsAfter(unit.project, 0, {10, kNoByteLimit});
   ASSERT_TRUE(stored.ok());
-  ASSERT_EQ(stored->size(), 4u);
-  EXPECT_EQ(stored->at(1).claim.proof, claims->at(1).proof);  // peer 3 replaced its claim: last
+  ASSERT_EQ(stored->claims.size(), 4u);
+  EXPECT_EQ(stored->claims.at(1).claim.proof, claims->at(1).proof);  // peer 3 replaced its claim: last
   EXPECT_EQ(claims->at(2).peer, Filled<PeerId>(3));
   EXPECT_EQ(claims->at(2).hash, Filled<ResultHash>(4));
   EXPECT_TRUE(store->UnitClaims({unit.project, 9})->empty());
@@ -178,7 +220,7 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsLeasesAndUnsentResults) {
   ASSERT_TRUE(claims.ok());
   ASSERT_EQ(claims->size(), 1u);
   EXPECT_EQ(claims->at(0).proof, ClaimProof{});
-  auto pushed = (*store)->ClaimsAfter(ProjectId{}, 0, 10, kNoByteLimit);
+  auto pushed = (*store)->ClaimsAfter(ProjectId{}, 0, {10, kNoByteLimit});
   ASSERT_TRUE(pushed.ok()) << pushed.status().message();
   auto snap = (*store)->LoadVolunteer();
   ASSERT_TRUE(snap.ok()) << snap.status().message();

@@ -104,19 +104,28 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
   EXPECT_EQ(a.leases[0].deadline, b.leases[0].deadline);
 
   // Each result is 2 bytes: 3 allow one, 0 still the first.
-  EXPECT_EQ(memory.ClaimsAfter(Project(1), 0, 3, 3)->size(), 1u);
+  EXPECT_EQ(memory.ClaimsAfter(Project(1), 0, {3, 3})->claims.size(), 1u);
+  auto second_on = [](uint64_t seq, const std::optional<PeerId>&) { return seq >= 2; };
   for (auto [after, bytes_max] : {std::pair<uint64_t, size_t>{0, kNoByteLimit}, {1, kNoByteLimit}, {3, kNoByteLimit},
                                   {0, 4}, {0, 3}, {0, 0}}) {
-    auto ca = sqlite->ClaimsAfter(Project(1), after, 2, bytes_max).value();
-    auto cb = memory.ClaimsAfter(Project(1), after, 2, bytes_max).value();
-    ASSERT_EQ(ca.size(), cb.size()) << "after " << after << ", " << bytes_max << " bytes";
-    for (size_t i = 0; i < ca.size(); ++i) {
-      EXPECT_EQ(ca[i].seq, cb[i].seq);
-      EXPECT_EQ(ca[i].claim.peer, cb[i].claim.peer);
-      EXPECT_EQ(ca[i].claim.signature, cb[i].claim.signature);
-      EXPECT_EQ(ca[i].claim.proof, cb[i].claim.proof);
-      EXPECT_EQ(ca[i].claim.relayed_by, cb[i].claim.relayed_by);
-      EXPECT_EQ(ca[i].result, cb[i].result);
+    for (size_t looked : {size_t{1}, size_t{2}, SIZE_MAX}) {
+      for (const LedgerStore::ClaimWanted& wanted : {LedgerStore::ClaimWanted{}, LedgerStore::ClaimWanted{second_on}}) {
+        SCOPED_TRACE("after " + std::to_string(after) + ", " + std::to_string(bytes_max) + " bytes, " +
+                     std::to_string(looked) + " looked at, " + (wanted ? "from the second" : "all"));
+        auto ca = sqlite->ClaimsAfter(Project(1), after, {2, bytes_max, looked}, wanted).value();
+        auto cb = memory.ClaimsAfter(Project(1), after, {2, bytes_max, looked}, wanted).value();
+        EXPECT_EQ(ca.last_seq, cb.last_seq);
+        EXPECT_EQ(ca.end, cb.end);
+        ASSERT_EQ(ca.claims.size(), cb.claims.size());
+        for (size_t i = 0; i < ca.claims.size(); ++i) {
+          EXPECT_EQ(ca.claims[i].seq, cb.claims[i].seq);
+          EXPECT_EQ(ca.claims[i].claim.peer, cb.claims[i].claim.peer);
+          EXPECT_EQ(ca.claims[i].claim.signature, cb.claims[i].claim.signature);
+          EXPECT_EQ(ca.claims[i].claim.proof, cb.claims[i].claim.proof);
+          EXPECT_EQ(ca.claims[i].claim.relayed_by, cb.claims[i].claim.relayed_by);
+          EXPECT_EQ(ca.claims[i].result, cb.claims[i].result);
+        }
+      }
     }
   }
   for (UnitKey unit : {UnitKey{Project(1), 7}, UnitKey{Project(2), 0}, UnitKey{Project(1), 8}}) {

@@ -269,9 +269,11 @@ class Holder {
   // A holder was lost: every co-holder's pushes go over the ledger again for the claims it
   // had relayed.
   void RelayAgain(Project& project);
-  // Whether claim `s` goes to co-holder `to`: the claims that reached us first, and those
-  // another holder relayed that it can no longer push itself.
-  bool PassesOn(const Project& project, const LedgerStore::StoredClaim& s, const PeerId& to, const CoHolder& co) const;
+  // Whether the claim stored as `seq`, relayed to us by `from` if by anyone, goes to co-holder
+  // `to`: the claims that reached us first, and those another holder relayed that it can no
+  // longer push itself.
+  bool PassesOn(const Project& project, uint64_t seq, const std::optional<PeerId>& from, const PeerId& to,
+                const CoHolder& co) const;
   void Recruit(Project& project, TimePoint now, Actions& actions);
   void AddCoHolders(Project& project, const std::vector<PeerRef>& holders, const Inbound* from);
   std::vector<PeerRef> HolderRefs(const Project& project) const;

@@ -1,6 +1,7 @@
 // Durable state of a holder: projects, claims with their result bytes, leases.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -69,17 +70,29 @@ class LedgerStore {
   // replacement), with their signatures: a holder keeps a verified unit's claims only here.
   virtual Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) = 0;
 
-  // Claims of `project` in the order they were stored, from sequence number `after` on (the
+  // Claims of `project` in the order they were stored, after sequence number `after` (the
   // first is 1), with their result bytes: what one holder sends another to merge ledgers.
-  // At most `limit` of them, and no more than `result_bytes_max` of results unless the first
-  // alone has more.
+  // A scan looks at no more than `limits.looked` claims and hands back those `wanted` accepts
+  // (all when it is empty): at most `limits.claims`, and no more than `limits.result_bytes` of
+  // results unless the first alone has more. A claim `wanted` passes over costs no result read.
   struct StoredClaim {
     uint64_t seq;
     ClaimRow claim;
     Bytes result;
   };
-  virtual Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit,
-                                                        size_t result_bytes_max) = 0;
+  struct ClaimScanLimits {
+    size_t claims;
+    size_t result_bytes;
+    size_t looked = SIZE_MAX;
+  };
+  struct ClaimScan {
+    std::vector<StoredClaim> claims;
+    uint64_t last_seq = 0;  // the last claim handed back or passed over; `after` if none
+    bool end = false;       // no claim of the project follows last_seq
+  };
+  using ClaimWanted = std::function<bool(uint64_t seq, const std::optional<PeerId>& relayed_by)>;
+  virtual Result<ClaimScan> ClaimsAfter(const ProjectId& project, uint64_t after, const ClaimScanLimits& limits,
+                                        const ClaimWanted& wanted = {}) = 0;
 };
 
 }  // namespace potluck

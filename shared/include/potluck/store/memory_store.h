@@ -34,8 +34,8 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   Status ScanResults(const ProjectId& project,
                      const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
   Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
-  Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit,
-                                                size_t result_bytes_max) override;
+  Result<ClaimScan> ClaimsAfter(const ProjectId& project, uint64_t after, const ClaimScanLimits& limits,
+                                const ClaimWanted& wanted = {}) override;
 
   // VolunteerStore
   Result<VolunteerStore::Snapshot> LoadVolunteer() override;

@@ -39,6 +39,8 @@ class Statement {
   double Real(int col) const;
   std::string Text(int col) const;
   Bytes Blob(int col) const;
+  // The column's bytes in place, valid until the next Step or Reset.
+  std::span<const uint8_t> BlobView(int col) const;
   const Status& status() const { return status_; }
 
  private:

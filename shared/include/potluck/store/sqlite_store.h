@@ -47,8 +47,8 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   Status ScanResults(const ProjectId& project,
                      const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) override;
   Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
-  Result<std::vector<StoredClaim>> ClaimsAfter(const ProjectId& project, uint64_t after, size_t limit,
-                                                size_t result_bytes_max) override;
+  Result<ClaimScan> ClaimsAfter(const ProjectId& project, uint64_t after, const ClaimScanLimits& limits,
+                                const ClaimWanted& wanted = {}) override;
 
   // VolunteerStore (sqlite_store_volunteer.cc)
   Result<VolunteerStore::Snapshot> LoadVolunteer() override;
@@ -86,7 +86,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // The units with a stored checkpoint, read as the store opens: most units never save one, and
   // each would otherwise cost a lookup as it starts and a delete as it ends.
   std::set<UnitKey> checkpointed_;
-  std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_;
+  std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_, claim_result_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_, replace_claim_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
@@ -101,7 +101,7 @@ namespace internal {
 inline std::span<const uint8_t> IdSpan(const auto& id) { return {id.bytes.data(), id.bytes.size()}; }
 template <typename Id>
 Result<Id> IdColumn(const Statement& s, int col) {
-  Bytes b = s.Blob(col);
+  std::span<const uint8_t> b = s.BlobView(col);
   auto id = Id::FromBytes(b.data(), b.size());
   if (!id) return Corrupt("a stored id is not 32 bytes");
   return *id;
