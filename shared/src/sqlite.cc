@@ -22,14 +22,14 @@ Statement& Statement::Bind(int i, double v) {
 }
 
 Statement& Statement::Bind(int i, std::string_view v) {
-  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   return *this;
 }
 
 Statement& Statement::Bind(int i, std::span<const uint8_t> v) {
   // An empty span still binds a zero-length blob, not NULL.
   static const uint8_t kEmpty = 0;
-  sqlite3_bind_blob(stmt_, i, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt_, i, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   return *this;
 }
 

@@ -23,7 +23,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   bool valid() const { return stmt_ != nullptr; }
-  // Binds are 1-based, as in SQLite.
+  // Binds are 1-based, as in SQLite. Text and blobs are not copied: they must outlive the
+  // statement's steps, up to its Reset (Run resets).
   Statement& Bind(int i, int64_t v);
   Statement& Bind(int i, double v);
   Statement& Bind(int i, std::string_view v);
