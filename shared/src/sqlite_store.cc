@@ -75,6 +75,8 @@ Status DropRowids(Database& db) {
 
 }  // namespace
 
+constexpr int kLogPagesBetweenCheckpoints = 8000;
+
 Status SqliteStore::Commit(Survives survives) {
   if (Buggify(faults_, FaultPoint::kStoreCommitFails)) tx_.Note(IoError("commit failed (injected fault)"));
   return tx_.Commit(survives == Survives::kPowerLoss);
@@ -85,6 +87,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   if (!db.ok()) return db.status();
   // A negative size is in KiB rather than pages.
   if (Status s = db.value()->Exec("PRAGMA cache_size = -" + std::to_string(page_cache_kib)); !s.ok()) {
+    return Status(s.code(), path.string() + ": " + s.message());
+  }
+  // Every commit writes the tails of the tables and indexes it touched to the log again, and a
+  // checkpoint copies each page once however often it was rewritten: a longer log between
+  // checkpoints (about 32 MB at 4 KiB pages, against SQLite's 4 MB) copies the hot pages less often.
+  if (Status s = db.value()->Exec("PRAGMA wal_autocheckpoint = " + std::to_string(kLogPagesBetweenCheckpoints));
+      !s.ok()) {
     return Status(s.code(), path.string() + ": " + s.message());
   }
   if (Status s = db.value()->Exec(kSchema); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
