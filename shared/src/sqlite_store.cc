@@ -73,9 +73,12 @@ Status DropRowids(Database& db) {
   return Status::Ok();
 }
 
-}  // namespace
-
+// Every commit writes the tails of the tables and indexes it touched to the log again, and a
+// checkpoint copies each page once however often it was rewritten: a longer log between
+// checkpoints (about 32 MB at 4 KiB pages, against SQLite's 4 MB) copies the hot pages less often.
 constexpr int kLogPagesBetweenCheckpoints = 8000;
+
+}  // namespace
 
 Status SqliteStore::Commit(Survives survives) {
   if (Buggify(faults_, FaultPoint::kStoreCommitFails)) tx_.Note(IoError("commit failed (injected fault)"));
@@ -85,18 +88,15 @@ Status SqliteStore::Commit(Survives survives) {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path, size_t page_cache_kib) {
   auto db = Database::Open(path);
   if (!db.ok()) return db.status();
-  // A negative size is in KiB rather than pages.
-  if (Status s = db.value()->Exec("PRAGMA cache_size = -" + std::to_string(page_cache_kib)); !s.ok()) {
-    return Status(s.code(), path.string() + ": " + s.message());
-  }
-  // Every commit writes the tails of the tables and indexes it touched to the log again, and a
-  // checkpoint copies each page once however often it was rewritten: a longer log between
-  // checkpoints (about 32 MB at 4 KiB pages, against SQLite's 4 MB) copies the hot pages less often.
-  if (Status s = db.value()->Exec("PRAGMA wal_autocheckpoint = " + std::to_string(kLogPagesBetweenCheckpoints));
+  // Errors name the file they came from.
+  auto in_file = [&path](const Status& s) { return Status(s.code(), path.string() + ": " + s.message()); };
+  // A negative cache size is in KiB rather than pages.
+  if (Status s = db.value()->Exec("PRAGMA cache_size = -" + std::to_string(page_cache_kib) +
+                                  "; PRAGMA wal_autocheckpoint = " + std::to_string(kLogPagesBetweenCheckpoints));
       !s.ok()) {
-    return Status(s.code(), path.string() + ": " + s.message());
+    return in_file(s);
   }
-  if (Status s = db.value()->Exec(kSchema); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  if (Status s = db.value()->Exec(kSchema); !s.ok()) return in_file(s);
   // Older databases change to this schema: claims gain their networks and proofs (none for those
   // from when every claim was signed alone), and the outbox drops its signatures (claims are
   // signed as they are sent).
@@ -116,12 +116,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   };
   for (const Migration& m : migrations) {
     if (db.value()->Prepare(m.probe)->valid() != m.apply_when_valid) continue;
-    if (Status s = db.value()->Exec(m.change); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+    if (Status s = db.value()->Exec(m.change); !s.ok()) return in_file(s);
   }
-  if (Status s = DropRowids(*db.value()); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  if (Status s = DropRowids(*db.value()); !s.ok()) return in_file(s);
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
   if (Status s = store->Prepare(); !s.ok()) return s;
-  if (Status s = store->LoadCheckpointed(); !s.ok()) return Status(s.code(), path.string() + ": " + s.message());
+  if (Status s = store->LoadCheckpointed(); !s.ok()) return in_file(s);
   return store;
 }
 
