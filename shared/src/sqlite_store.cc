@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS claims (
 -- Result bytes once per distinct answer: agreeing replicas share a row.
 CREATE TABLE IF NOT EXISTS results (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
-  PRIMARY KEY (project, unit, hash));
+  PRIMARY KEY (project, unit, hash)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leases (
   project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, deadline_unix_ms INTEGER NOT NULL,
   PRIMARY KEY (project, unit, peer)) WITHOUT ROWID;
@@ -48,13 +48,13 @@ INSERT OR IGNORE INTO credit_verified VALUES (0, 0, 0);
 CREATE TABLE IF NOT EXISTS peers (id BLOB PRIMARY KEY, endpoint TEXT NOT NULL, last_seen_unix_ms INTEGER NOT NULL);
 )";
 
-// The lease tables, written and deleted for every replica, are one b-tree each WITHOUT ROWID
-// (a table with a rowid keeps its primary key in a second one), and ledger exchange reads claims
+// The lease and result tables, written for every replica, are one b-tree each WITHOUT ROWID (a
+// table with a rowid keeps its primary key in a second one), and ledger exchange reads claims
 // by rowid alone instead of through an index on their project that every claim had to update.
 // An older database changes in one transaction, so a failure leaves it as it was.
 Status DropRowids(Database& db) {
   std::vector<std::string> tables;
-  for (const char* table : {"leases", "held_leases"}) {
+  for (const char* table : {"leases", "held_leases", "results"}) {
     if (db.Prepare(std::string("SELECT rowid FROM ") + table + " LIMIT 0")->valid()) tables.push_back(table);
   }
   std::string renames, refills;

@@ -211,7 +211,11 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsLeasesAndUnsentResults) {
                          "INSERT INTO leases VALUES (zeroblob(32), 5, zeroblob(32), 1000);"
                          "CREATE TABLE held_leases (project BLOB NOT NULL, unit INTEGER NOT NULL, "
                          "deadline_unix_ms INTEGER NOT NULL, holder TEXT NOT NULL, PRIMARY KEY (project, unit));"
-                         "INSERT INTO held_leases VALUES (zeroblob(32), 6, 2000, 'tcp://h:1');")
+                         "INSERT INTO held_leases VALUES (zeroblob(32), 6, 2000, 'tcp://h:1');"
+                         // and before results lost theirs.
+                         "CREATE TABLE results (project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, "
+                         "bytes BLOB NOT NULL, PRIMARY KEY (project, unit, hash));"
+                         "INSERT INTO results VALUES (zeroblob(32), 7, zeroblob(32), x'0505');")
                     .ok());
   }
   auto store = SqliteStore::Open(path);
@@ -222,6 +226,8 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsLeasesAndUnsentResults) {
   EXPECT_EQ(claims->at(0).proof, ClaimProof{});
   auto pushed = (*store)->ClaimsAfter(ProjectId{}, 0, {10, kNoByteLimit});
   ASSERT_TRUE(pushed.ok()) << pushed.status().message();
+  ASSERT_EQ(pushed->claims.size(), 1u);
+  EXPECT_EQ(pushed->claims[0].result, (Bytes{5, 5}));
   auto snap = (*store)->LoadVolunteer();
   ASSERT_TRUE(snap.ok()) << snap.status().message();
   ASSERT_EQ(snap->outbox.size(), 1u);
@@ -238,9 +244,12 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsLeasesAndUnsentResults) {
   (*store)->PutLease(LedgerStore::LeaseRow{{ProjectId{}, 5}, PeerId{}, FromUnixMs(3000)});
   EXPECT_TRUE((*store)->Commit().ok());
   auto tables = Database::Open(path).value()->Prepare(
-      "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('claims_by_seq', 'old_leases', 'old_held_leases')");
+      "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('claims_by_seq', 'old_leases', 'old_held_leases', 'old_results')");
   ASSERT_TRUE(tables->Step());
   EXPECT_EQ(tables->Int(0), 0);
+  for (const char* table : {"leases", "held_leases", "results"}) {
+    EXPECT_FALSE(Database::Open(path).value()->Prepare(std::string("SELECT rowid FROM ") + table)->valid()) << table;
+  }
   auto reopened = SqliteStore::Open(path);
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
   ledger = (*reopened)->LoadLedger();
