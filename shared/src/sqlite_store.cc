@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 -- Computed results that no holder has acknowledged yet. They are signed as they are sent.
 CREATE TABLE IF NOT EXISTS outbox (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, result BLOB NOT NULL, holder TEXT NOT NULL,
-  PRIMARY KEY (project, unit));
+  PRIMARY KEY (project, unit)) WITHOUT ROWID;
 -- Credit: the units computed and claimed here, until a month after the claim (a day once
 -- verified: kept that long only so a second notice or a recomputation counts nothing), and the
 -- totals of those verified, in one row that outlives them.
@@ -48,13 +48,14 @@ INSERT OR IGNORE INTO credit_verified VALUES (0, 0, 0);
 CREATE TABLE IF NOT EXISTS peers (id BLOB PRIMARY KEY, endpoint TEXT NOT NULL, last_seen_unix_ms INTEGER NOT NULL);
 )";
 
-// The lease and result tables, written for every replica, are one b-tree each WITHOUT ROWID (a
-// table with a rowid keeps its primary key in a second one), and ledger exchange reads claims
-// by rowid alone instead of through an index on their project that every claim had to update.
+// The lease, result and outbox tables, written for every replica, are one b-tree each WITHOUT
+// ROWID (a table with a rowid keeps its primary key in a second one), and ledger exchange reads
+// claims by rowid alone instead of through an index on their project that every claim had to
+// update.
 // An older database changes in one transaction, so a failure leaves it as it was.
 Status DropRowids(Database& db) {
   std::vector<std::string> tables;
-  for (const char* table : {"leases", "held_leases", "results"}) {
+  for (const char* table : {"leases", "held_leases", "results", "outbox"}) {
     if (db.Prepare(std::string("SELECT rowid FROM ") + table + " LIMIT 0")->valid()) tables.push_back(table);
   }
   std::string renames, refills;

@@ -244,10 +244,11 @@ TEST(LedgerStoreTest, OlderDatabasesOpenWithTheirClaimsLeasesAndUnsentResults) {
   (*store)->PutLease(LedgerStore::LeaseRow{{ProjectId{}, 5}, PeerId{}, FromUnixMs(3000)});
   EXPECT_TRUE((*store)->Commit().ok());
   auto tables = Database::Open(path).value()->Prepare(
-      "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('claims_by_seq', 'old_leases', 'old_held_leases', 'old_results')");
+      "SELECT COUNT(*) FROM sqlite_master "
+      "WHERE name IN ('claims_by_seq', 'old_leases', 'old_held_leases', 'old_results', 'old_outbox')");
   ASSERT_TRUE(tables->Step());
   EXPECT_EQ(tables->Int(0), 0);
-  for (const char* table : {"leases", "held_leases", "results"}) {
+  for (const char* table : {"leases", "held_leases", "results", "outbox"}) {
     EXPECT_FALSE(Database::Open(path).value()->Prepare(std::string("SELECT rowid FROM ") + table)->valid()) << table;
   }
   auto reopened = SqliteStore::Open(path);
