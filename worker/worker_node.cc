@@ -91,6 +91,7 @@ Status RunWorker(const WorkerConfig& config, const std::atomic<bool>& stop) {
   run.on_tick = [&](Node& node, TimePoint now) {
     if (!stop.load()) supervisor.Tick(node, now);
   };
+  if (ControlServer* control = supervisor.control_server()) run.tick_when_readable.push_back(control->socket());
   run.stop_checkpoint_wait = config.stop_checkpoint_wait;
   return RunNode(run, workloads, stop);
 }

@@ -41,6 +41,8 @@ class WorkerSupervisor {
   // outlives the supervisor.
   void PublishTo(MetricsRegistry* metrics) { metrics_ = metrics; }
   void Tick(Node& node, TimePoint now);
+  // The local control socket, for the event loop to wait on; null without one.
+  ControlServer* control_server() { return control_server_.get(); }
 
   const WorkerSettings& settings() const { return settings_; }
   // Times each reason started a pause, by PauseReasonName.

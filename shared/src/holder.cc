@@ -537,6 +537,23 @@ Actions Holder::Tick(TimePoint now) {
   return actions;
 }
 
+TimePoint Holder::NextDue(TimePoint now) const {
+  TimePoint due = TimePoint::max();
+  if (!lease_deadlines_.empty()) due = lease_deadlines_.begin()->first;
+  for (const auto& [id, pending] : pending_submits_) due = std::min(due, pending.deadline);
+  for (const auto& [id, p] : projects_) {
+    if (p.live_holders.size() < p.manifest.policy.holders && p.live_holders.front() == self_) {
+      due = std::min(due, p.next_recruit);
+    }
+    for (const auto& [peer, co] : p.co_holders) {
+      if (co.caught_up_at == p.claims_stored) continue;
+      // One push in flight per co-holder: its answer sends the next, or it is sent again.
+      due = std::min(due, co.push_sent ? std::max(next_push_, *co.push_sent + config_.push_retry) : next_push_);
+    }
+  }
+  return std::max(due, now);
+}
+
 void Holder::ExpireLeases(TimePoint now) {
   std::vector<std::pair<UnitKey, PeerId>> expired;
   for (auto it = lease_deadlines_.begin(); it != lease_deadlines_.end() && it->first <= now; ++it) {

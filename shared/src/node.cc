@@ -61,7 +61,10 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
       std::holds_alternative<LeaseHandoff>(body) || std::holds_alternative<VerifiedNotice>(body)) {
     return volunteer_ ? PinHoldersWorkedWith(volunteer_->OnMessage(in, now), now) : Actions{};
   }
-  return KeepOwnNotices(holder_.OnMessage(in, now));
+  Actions actions = KeepOwnNotices(holder_.OnMessage(in, now));
+  // A project just held is announced at the next tick rather than the next round.
+  if (std::holds_alternative<SubmitProject>(body) || std::holds_alternative<HoldRequest>(body)) RefreshOwnOffer();
+  return actions;
 }
 
 Actions Node::KeepOwnNotices(Actions actions) {
@@ -86,6 +89,11 @@ Actions Node::Tick(TimePoint now) {
   for (const std::string& endpoint : holder_.CoHolderEndpoints()) actions.Append(membership_.Pin(endpoint, now));
   if (volunteer_) actions.Append(PinHoldersWorkedWith(volunteer_->Tick(now), now));
   return actions;
+}
+
+TimePoint Node::NextDue(TimePoint now) const {
+  TimePoint due = std::min(membership_.NextDue(), holder_.NextDue(now));
+  return volunteer_ ? std::min(due, volunteer_->NextDue(now)) : due;
 }
 
 Actions Node::PinHoldersWorkedWith(Actions actions, TimePoint now) {

@@ -75,6 +75,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
 
   zmq::context_t context;
   ZmqTransport transport(context, identity.value(), config.security);
+  for (zmq::socket_ref socket : config.tick_when_readable) transport.TickWhenReadable(socket);
   auto bound = transport.Listen(config.listen);
   if (!bound.ok()) return bound.status();
   if (config.security == LinkSecurity::kPlainText) {
@@ -157,6 +158,11 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             }
             if (!announced && config.join_timeout.count() > 0 && now - started > config.join_timeout) gave_up = true;
             return actions;
+          },
+      .next_due =
+          [&](TimePoint now) {
+            const TimePoint due = std::min(node.NextDue(now), service.NextKeepAlive());
+            return beacon ? std::min(due, next_beacon) : due;
           },
       .on_woken = take_from_executor,
       .begin = [&] { store.Begin(); },

@@ -250,6 +250,22 @@ Actions Volunteer::Tick(TimePoint now) {
   return actions;
 }
 
+TimePoint Volunteer::NextDue(TimePoint now) const {
+  TimePoint due = TimePoint::max();
+  if (request_sent_) {
+    due = *request_sent_ + config_.request_retry;
+  } else if (WantsWork()) {
+    for (const Offer* offer : directory_.Holding()) {
+      if (offer->endpoint.empty()) continue;
+      auto idle = idle_holders_.find(offer->endpoint);
+      due = std::min(due, idle == idle_holders_.end() ? now : idle->second.until);
+    }
+  }
+  if (fresh_claims_ > 0) due = std::min(due, fresh_since_ + kClaimWaitMax);
+  if (!queue_.empty()) due = std::min(due, queue_.front().deadline);
+  return std::max(due, now);
+}
+
 void Volunteer::FillOffer(Offer& offer) const {
   const size_t wanted = LeasesWanted();
   offer.free_slots = accepting_work_ ? static_cast<uint32_t>(wanted - std::min(wanted, leases_held())) : 0;
@@ -296,10 +312,15 @@ void Volunteer::OnCheckpoint(const UnitKey& unit, const Bytes& state) {
   spdlog::debug("unit {}#{}: checkpoint of {} bytes", unit.project.Short(), unit.index, state.size());
 }
 
-void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
+bool Volunteer::WantsWork() const {
   // With a deep queue, ask once a quarter of it is free: fewer, larger grants.
   const size_t wanted = LeasesWanted();
-  if (!accepting_work_ || request_sent_ || leases_held() + std::max<size_t>(1, wanted / 4) > wanted) return;
+  return accepting_work_ && leases_held() + std::max<size_t>(1, wanted / 4) <= wanted;
+}
+
+void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
+  if (request_sent_ || !WantsWork()) return;
+  const size_t wanted = LeasesWanted();
   // Holders announce the projects with work left in their offers.
   std::vector<const std::string*> holders;
   for (const Offer* offer : directory_.Holding()) {

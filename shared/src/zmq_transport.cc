@@ -229,6 +229,8 @@ std::vector<Inbound> ZmqTransport::Poll(Duration timeout) {
   std::vector<std::pair<const std::string*, const Dealer*>> sockets;
   items.push_back({wake_pull_.handle(), 0, ZMQ_POLLIN, 0});
   if (authenticator_) items.push_back({authenticator_->handle(), 0, ZMQ_POLLIN, 0});
+  const size_t first_tick_socket = items.size();
+  for (zmq::socket_ref socket : tick_sockets_) items.push_back({socket.handle(), 0, ZMQ_POLLIN, 0});
   const size_t first_link = items.size();
   static const std::string kRouterLink;
   if (router_) {
@@ -253,6 +255,9 @@ std::vector<Inbound> ZmqTransport::Poll(Duration timeout) {
     }
   }
   if (authenticator_ && (items[1].revents & ZMQ_POLLIN)) AnswerAuthentication();
+  for (size_t i = first_tick_socket; i < first_link; ++i) {
+    if (items[i].revents & ZMQ_POLLIN) tick_wanted_ = true;
+  }
   for (size_t i = 0; i < sockets.size(); ++i) {
     if (!(items[first_link + i].revents & ZMQ_POLLIN)) continue;
     const auto& [link, dealer] = sockets[i];

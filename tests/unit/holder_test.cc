@@ -184,6 +184,18 @@ TEST_F(HolderTest, ExpiredLeaseIsReissued) {
   EXPECT_EQ(Status(id).units.in_flight, 1u);
 }
 
+TEST_F(HolderTest, SaysWhenItsTimersAreNextDue) {
+  Submit(testing::SquareManifest(1, {.min_quorum = 1, .max_replicas = 1, .deadline = 60s, .holders = 1}));
+  Join(Peer(1));
+  EXPECT_EQ(holder_->NextDue(now_), TimePoint::max()) << "nothing leased, no other holder wanted";
+  ASSERT_EQ(Ask(Peer(1), 1).leases.size(), 1u);
+  EXPECT_EQ(holder_->NextDue(now_), now_ + 60s) << "due when the lease lapses";
+  // A project that wants more holders than it has looks for them every kRecruitInterval.
+  Submit(Manifest(1));
+  Tick();
+  EXPECT_EQ(holder_->NextDue(now_), now_ + kRecruitInterval);
+}
+
 TEST_F(HolderTest, SilentPeerLosesItsLeases) {
   Submit(Manifest(1, 1, 1));
   Join(Peer(1));

@@ -102,6 +102,7 @@ TEST_F(VolunteerTest, AHolderWithNoWorkIsAskedLessOftenUntilItHasSome) {
   // The seconds after each empty grant before the holder is asked again: they double, to 16.
   for (int wait : {2, 4, 8, 16, 16}) {
     Grant(*v, {});
+    EXPECT_EQ(v->NextDue(now_), now_ + std::chrono::seconds(wait));
     now_ += std::chrono::seconds(wait) - 1ms;
     EXPECT_TRUE(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).empty()) << "asked before " << wait << " s";
     now_ += 1ms;
@@ -115,6 +116,21 @@ TEST_F(VolunteerTest, AHolderWithNoWorkIsAskedLessOftenUntilItHasSome) {
   Grant(*v, {});
   now_ += 2s;
   EXPECT_EQ(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).size(), 1u);
+}
+
+TEST_F(VolunteerTest, SaysWhenItsTimersAreNextDue) {
+  auto v = Make();
+  EXPECT_EQ(v->NextDue(now_), now_) << "a holder shows work and nothing was asked yet";
+  Step([&] { return v->Start(now_); });
+  EXPECT_EQ(v->NextDue(now_), now_ + VolunteerConfig{}.request_retry) << "asked: due to ask again";
+  Grant(*v, {3, 4}, 10min);
+  EXPECT_EQ(v->NextDue(now_), now_ + 10min) << "its queue full: due when the waiting lease expires";
+  // A short unit's claim waits for others to go with it, at most kClaimWaitMax.
+  now_ += 10ms;
+  Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 0, now_); });
+  EXPECT_EQ(v->NextDue(now_ + 1ms), now_ + kClaimWaitMax);
+  now_ += kClaimWaitMax;
+  ASSERT_EQ(Sent<ClaimBatch>(Step([&] { return v->Tick(now_); })).size(), 1u);
 }
 
 TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {

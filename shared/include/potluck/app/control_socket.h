@@ -35,6 +35,8 @@ class ControlServer {
   // Answers the requests waiting, each with `handle`; a request that is not a JSON object gets
   // {"ok": false, "error": ...} without reaching `handle`.
   void Serve(const Handler& handle);
+  // For the event loop to wait on (ZmqTransport::TickWhenReadable).
+  zmq::socket_ref socket() { return socket_; }
 
  private:
   ControlServer(std::filesystem::path path, zmq::context_t context, zmq::socket_t socket)

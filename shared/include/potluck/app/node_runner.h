@@ -65,6 +65,8 @@ struct NodeRunConfig {
   std::function<std::unique_ptr<TaskExecutor>(std::shared_ptr<Waker>)> make_executor;
   // What the program adds to every tick of the loop (a worker's limits and local control).
   std::function<void(Node&, TimePoint)> on_tick;
+  // Sockets whose requests on_tick answers (a worker's local control): a request runs it at once.
+  std::vector<zmq::socket_ref> tick_when_readable;
   // On stop, how long the running kernel may go on to reach a checkpoint: with the kernel's own
   // stop, well inside the 5 s a service manager gives before it kills. Zero: stop it at once,
   // resuming later from its last periodic checkpoint.

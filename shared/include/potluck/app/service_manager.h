@@ -18,6 +18,8 @@ class ServiceManager {
   // Pets the watchdog at half its interval; call it from the event loop, so a stuck loop is
   // what systemd notices.
   void KeepAlive(TimePoint now);
+  // When KeepAlive next has something to do: never without a watchdog.
+  TimePoint NextKeepAlive() const { return watchdog_interval_.count() == 0 ? TimePoint::max() : next_keep_alive_; }
   void Stopping();
 
  private:

@@ -107,6 +107,8 @@ class Holder {
   // A newer offer of `offer.peer` arrived, directly or relayed.
   void OnOffer(const Offer& offer, TimePoint now);
   Actions Tick(TimePoint now);
+  // The earliest of a lease's deadline, an unanswered submit's, a push and a look for holders.
+  TimePoint NextDue(TimePoint now) const;
 
   // Validates and stores a project; returns its id. Used for SubmitProject messages too.
   Result<ProjectId> Submit(const Bytes& manifest, TimePoint now, Actions& actions);

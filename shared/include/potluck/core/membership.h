@@ -57,6 +57,7 @@ class Membership final : public Directory {
   Actions Pin(const std::string& endpoint, TimePoint now);
 
   Actions Tick(TimePoint now);
+  TimePoint NextDue() const { return next_round_; }
   Actions OnGossip(const Inbound& in, const Gossip& gossip, TimePoint now);
   Actions OnPeersRequest(const Inbound& in, TimePoint now);
 

@@ -40,6 +40,9 @@ class Node {
     if (volunteer_) volunteer_->OnCheckpoint(unit, state);
   }
   Actions Tick(TimePoint now);
+  // When Tick next has something to do. What has no due time of its own (retries, peers gone
+  // quiet) waits for the event loop's longest tick.
+  TimePoint NextDue(TimePoint now) const;
 
   // See Volunteer::set_accepting_work; nothing on a node that computes nothing.
   void set_accepting_work(bool accepting) {

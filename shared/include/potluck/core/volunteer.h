@@ -100,6 +100,8 @@ class Volunteer {
   // The running kernel saved its state: kept until the unit is done or its lease dropped.
   void OnCheckpoint(const UnitKey& unit, const Bytes& state);
   Actions Tick(TimePoint now);
+  // The earliest of asking for work, the batch of fresh claims leaving and a queued lease's deadline.
+  TimePoint NextDue(TimePoint now) const;
   // With false, asks for and takes no new work, and offers no free slot; it still computes
   // and delivers the leases it holds. True at first.
   void set_accepting_work(bool accepting) { accepting_work_ = accepting; }
@@ -148,6 +150,8 @@ class Volunteer {
   // Leases to hold and kernels to have started, from how long units take here.
   size_t LeasesWanted() const;
   size_t TasksWanted() const;
+  // Free slots enough to ask for more work, and willing to take it.
+  bool WantsWork() const;
   void MaybeRequestWork(TimePoint now, Actions& actions);
   void SendDueClaims(TimePoint now, bool force, Actions& actions);
   // One signature for the whole batch (see claim_tree.h).

@@ -68,6 +68,10 @@ class ZmqTransport {
   std::shared_ptr<Waker> waker() { return waker_; }
   // True once if the waker fired since the last call: another thread left work for the loop.
   bool TakeWoken() { return std::exchange(woken_, false); }
+  // Poll also waits on `socket` (of any context), whose requests the loop's timers answer (a
+  // worker's local control): TakeTickWanted() then says so once.
+  void TickWhenReadable(zmq::socket_ref socket) { tick_sockets_.push_back(socket); }
+  bool TakeTickWanted() { return std::exchange(tick_wanted_, false); }
   const TransportCounters& counters() const { return counters_; }
 
  private:
@@ -106,6 +110,8 @@ class ZmqTransport {
   std::map<std::string, Dealer> dealers_;
   zmq::socket_t wake_pull_;
   bool woken_ = false;
+  std::vector<zmq::socket_ref> tick_sockets_;
+  bool tick_wanted_ = false;
   std::shared_ptr<Waker> waker_;
   TransportCounters counters_;
 };
