@@ -256,9 +256,7 @@ TimePoint Volunteer::NextDue(TimePoint now) const {
     due = *request_sent_ + config_.request_retry;
   } else if (WantsWork()) {
     for (const Offer* offer : directory_.Holding()) {
-      if (offer->endpoint.empty()) continue;
-      auto idle = idle_holders_.find(offer->endpoint);
-      due = std::min(due, idle == idle_holders_.end() ? now : idle->second.until);
+      if (!offer->endpoint.empty()) due = std::min(due, AskableFrom(offer->endpoint));
     }
   }
   if (fresh_claims_ > 0) due = std::min(due, fresh_since_ + kClaimWaitMax);
@@ -318,15 +316,18 @@ bool Volunteer::WantsWork() const {
   return accepting_work_ && leases_held() + std::max<size_t>(1, wanted / 4) <= wanted;
 }
 
+TimePoint Volunteer::AskableFrom(const std::string& holder) const {
+  auto idle = idle_holders_.find(holder);
+  return idle == idle_holders_.end() ? TimePoint{} : idle->second.until;
+}
+
 void Volunteer::MaybeRequestWork(TimePoint now, Actions& actions) {
   if (request_sent_ || !WantsWork()) return;
   const size_t wanted = LeasesWanted();
   // Holders announce the projects with work left in their offers.
   std::vector<const std::string*> holders;
   for (const Offer* offer : directory_.Holding()) {
-    if (offer->endpoint.empty()) continue;
-    auto idle = idle_holders_.find(offer->endpoint);
-    if (idle == idle_holders_.end() || idle->second.until <= now) holders.push_back(&offer->endpoint);
+    if (!offer->endpoint.empty() && AskableFrom(offer->endpoint) <= now) holders.push_back(&offer->endpoint);
   }
   if (holders.empty()) return;
   const std::string& holder = *holders[next_holder_++ % holders.size()];

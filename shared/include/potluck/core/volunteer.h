@@ -152,6 +152,8 @@ class Volunteer {
   size_t TasksWanted() const;
   // Free slots enough to ask for more work, and willing to take it.
   bool WantsWork() const;
+  // When the holder at `holder` may be asked for work again: at once unless it had none lately.
+  TimePoint AskableFrom(const std::string& holder) const;
   void MaybeRequestWork(TimePoint now, Actions& actions);
   void SendDueClaims(TimePoint now, bool force, Actions& actions);
   // One signature for the whole batch (see claim_tree.h).
