@@ -226,7 +226,19 @@ void Membership::SetOwnOffer(Offer offer) {
 Actions Membership::Tick(TimePoint now) {
   Actions actions;
   if (now < next_round_) return actions;
+  // A round brought forward carries news of work: everyone hears it.
+  const bool news = next_round_ == TimePoint{};
   next_round_ = now + config_.round;
+  std::unordered_set<PeerId, Id32Hash> exchanged;
+  if (!news) exchanged.swap(pulled_since_round_);
+  pulled_since_round_.clear();
+  std::vector<std::string> exchanged_endpoints;
+  for (const PeerId& peer : exchanged) {
+    if (const Offer* offer = OfferOf(peer); offer && !offer->endpoint.empty()) {
+      exchanged_endpoints.push_back(offer->endpoint);
+    }
+  }
+  std::sort(exchanged_endpoints.begin(), exchanged_endpoints.end());
   // Once a round: offers live for many rounds, and a holder may know every peer of the grid.
   Expire(now);
 
@@ -235,7 +247,7 @@ Actions Membership::Tick(TimePoint now) {
   std::vector<const Offer*> reachable;
   reachable.reserve(offers_.size());
   for (const auto& [id, known] : offers_) {
-    if (!known.offer.endpoint.empty()) reachable.push_back(&known.offer);
+    if (!known.offer.endpoint.empty() && !exchanged.contains(id)) reachable.push_back(&known.offer);
   }
   std::vector<const Offer*> chosen;
   std::sample(reachable.begin(), reachable.end(), std::back_inserter(chosen), config_.fanout, rng_);
@@ -268,7 +280,8 @@ Actions Membership::Tick(TimePoint now) {
     actions.messages.push_back({{PeerId{}, endpoint}, Envelope{self_, 1, gossip}});
   }
   for (const auto& [endpoint, until] : pinned_) {
-    if (!std::binary_search(partners.begin(), partners.end(), endpoint)) {
+    if (!std::binary_search(partners.begin(), partners.end(), endpoint) &&
+        !std::binary_search(exchanged_endpoints.begin(), exchanged_endpoints.end(), endpoint)) {
       actions.messages.push_back(PushOwnOffer(endpoint, now));
     }
   }
@@ -280,6 +293,7 @@ Actions Membership::OnGossip(const Inbound& in, const Gossip& gossip, TimePoint 
   for (const Offer& offer : gossip.offers) Merge(offer, offer.peer == in.from, now);
   Actions actions;
   if (in.message.request_id != 0) {
+    if (pulled_since_round_.size() < kPeersMax) pulled_since_round_.insert(in.from);
     actions.messages.push_back({{in.from, in.link}, Envelope{self_, 0, Sample(now)}});
   }
   return actions;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "fake_directory.h"
 #include "potluck/store/sqlite_store.h"
@@ -38,9 +39,9 @@ class MembershipTest : public ::testing::Test {
     return o;
   }
 
-  Actions Gossip(Membership& m, std::vector<Offer> offers, uint64_t request_id = 1) {
+  Actions Gossip(Membership& m, std::vector<Offer> offers, uint64_t request_id = 1, uint8_t from = 9) {
     store_->Begin();
-    Inbound in{TestPeer(9), "", Envelope{TestPeer(9), request_id, potluck::Gossip{std::move(offers)}}, ""};
+    Inbound in{TestPeer(from), "", Envelope{TestPeer(from), request_id, potluck::Gossip{std::move(offers)}}, ""};
     Actions a = m.OnGossip(in, std::get<potluck::Gossip>(in.message.body), now_);
     EXPECT_TRUE(store_->Commit().ok());
     return a;
@@ -134,6 +135,30 @@ TEST_F(MembershipTest, FanoutBoundsTheGossipPartnersPerRound) {
   EXPECT_EQ(m->Alive().size(), 29u);  // 28 peers and ourselves
 }
 
+TEST_F(MembershipTest, APeerThatPulledFromUsSinceOurLastRoundIsLeftOutOfTheNext) {
+  auto m = Make();
+  Gossip(*m, {OfferOf(2, now_), OfferOf(3, now_), OfferOf(4, now_)}, 0);
+  EXPECT_TRUE(m->Pin("tcp://peer2", now_).messages.size() == 1u);
+  auto partners = [&](TimePoint at) {
+    std::set<std::string> to;
+    for (const auto& out : m->Tick(at).messages) to.insert(out.to.endpoint);
+    return to;
+  };
+  ASSERT_EQ(partners(now_), (std::set<std::string>{"tcp://peer2", "tcp://peer3", "tcp://peer4"}));
+  // Peer 2 gossips with us in between: our answer gave it our offer and its push gave us its.
+  Gossip(*m, {OfferOf(2, now_ + 500ms)}, 1, 2);
+  EXPECT_EQ(partners(now_ + 1s), (std::set<std::string>{"tcp://peer3", "tcp://peer4"}))
+      << "neither gossip nor the pinned push goes to a peer we just exchanged offers with";
+  EXPECT_EQ(partners(now_ + 2s), (std::set<std::string>{"tcp://peer2", "tcp://peer3", "tcp://peer4"}));
+
+  // News of work goes to everyone, whoever pulled.
+  Gossip(*m, {OfferOf(2, now_ + 2500ms)}, 1, 2);
+  Offer own;
+  own.endpoint = "tcp://self";
+  own.holds = {ProjectId{Blake2b256(Bytes{1})}};
+  m->SetOwnOffer(own);
+  EXPECT_EQ(partners(now_ + 2600ms), (std::set<std::string>{"tcp://peer2", "tcp://peer3", "tcp://peer4"}));
+}
 
 TEST_F(MembershipTest, HoldingListsThePeersWithWorkInIdOrderAndFollowsTheirOffers) {
   auto m = Make();

@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "potluck/core/actions.h"
@@ -117,6 +118,9 @@ class Membership final : public Directory {
   std::vector<std::string> remembered_;
   std::vector<std::string> discovered_;
   std::vector<const Offer*> fresh_;
+  // Peers whose push-pull we answered since our last round: they have our offer and we
+  // theirs, so the next round leaves them out unless it carries news of work.
+  std::unordered_set<PeerId, Id32Hash> pulled_since_round_;
   TimePoint next_round_{};
 };
 
