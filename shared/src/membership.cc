@@ -7,6 +7,7 @@
 #include <set>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 
 namespace potluck {
 
@@ -229,9 +230,8 @@ Actions Membership::Tick(TimePoint now) {
   // A round brought forward carries news of work: everyone hears it.
   const bool news = next_round_ == TimePoint{};
   next_round_ = now + config_.round;
-  std::unordered_set<PeerId, Id32Hash> exchanged;
-  if (!news) exchanged.swap(pulled_since_round_);
-  pulled_since_round_.clear();
+  std::unordered_set<PeerId, Id32Hash> exchanged = std::exchange(pulled_since_round_, {});
+  if (news) exchanged.clear();
   std::vector<std::string> exchanged_endpoints;
   for (const PeerId& peer : exchanged) {
     if (const Offer* offer = OfferOf(peer); offer && !offer->endpoint.empty()) {

@@ -138,7 +138,7 @@ TEST_F(MembershipTest, FanoutBoundsTheGossipPartnersPerRound) {
 TEST_F(MembershipTest, APeerThatPulledFromUsSinceOurLastRoundIsLeftOutOfTheNext) {
   auto m = Make();
   Gossip(*m, {OfferOf(2, now_), OfferOf(3, now_), OfferOf(4, now_)}, 0);
-  EXPECT_TRUE(m->Pin("tcp://peer2", now_).messages.size() == 1u);
+  EXPECT_EQ(m->Pin("tcp://peer2", now_).messages.size(), 1u);
   auto partners = [&](TimePoint at) {
     std::set<std::string> to;
     for (const auto& out : m->Tick(at).messages) to.insert(out.to.endpoint);
