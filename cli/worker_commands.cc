@@ -65,7 +65,9 @@ void PrintStatus(const nlohmann::json& s) {
   }
   std::printf("when       %s\n", when.c_str());
   const auto& m = s.value("machine", nlohmann::json::object());
-  std::string machine = m.contains("idle_s") ? "idle " + Span(m["idle_s"].get<double>()) : "idleness unknown";
+  std::string machine = !l.value("only_when_idle", false) ? "idleness not watched"
+                        : m.contains("idle_s")             ? "idle " + Span(m["idle_s"].get<double>())
+                                                           : "idleness unknown";
   std::string sources;
   for (const auto& source : m.value("idle_sources", nlohmann::json::array())) {
     sources += (sources.empty() ? "" : ", ") + source.get<std::string>();

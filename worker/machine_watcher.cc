@@ -41,13 +41,21 @@ MachineWatcher::MachineWatcher(std::filesystem::path data_dir, activity::IdleSou
 
 MachineReading MachineWatcher::Read(TimePoint now, const WorkerSettings& settings) {
   MachineReading reading;
-  if (!idle_) {
-    idle_ = activity::IdleDetector::Open(idle_sources_);
-    spdlog::info("idle detection: {}", idle_->Describe());
-  }
-  if (now >= next_idle_reading_) {
-    idle_for_ = idle_->IdleTime(activity::IdleClock::now());
-    next_idle_reading_ = now + kIdleReadingEvery;
+  // The user is watched only while a setting asks to compute only when idle: a worker that
+  // computes regardless keeps no display or bus open, nor the libraries they need loaded.
+  if (settings.idle.only_when_idle) {
+    if (!idle_) {
+      idle_ = activity::IdleDetector::Open(idle_sources_);
+      spdlog::info("idle detection: {}", idle_->Describe());
+    }
+    if (now >= next_idle_reading_) {
+      idle_for_ = idle_->IdleTime(activity::IdleClock::now());
+      next_idle_reading_ = now + kIdleReadingEvery;
+    }
+  } else if (idle_) {
+    idle_.reset();
+    idle_for_.reset();
+    next_idle_reading_ = {};
   }
   reading.idle_for = idle_for_;
 

@@ -1,6 +1,6 @@
-// Reads what the governor needs to know about the machine: idleness, other programs' CPU use,
-// the schedule and the size of the data folder. Cheap to call every tick: the slow readings are
-// taken less often and kept in between.
+// Reads what the governor needs to know about the machine: idleness (while a setting needs it),
+// other programs' CPU use, the schedule and the size of the data folder. Cheap to call every
+// tick: the slow readings are taken less often and kept in between.
 #pragma once
 
 #include <filesystem>
@@ -29,7 +29,7 @@ class MachineWatcher {
  private:
   std::filesystem::path data_dir_;
   activity::IdleSourcesConfig idle_sources_;
-  std::optional<activity::IdleDetector> idle_;  // opened at the first reading
+  std::optional<activity::IdleDetector> idle_;  // open while the settings need idleness
   activity::OtherCpuShare cpu_;
   std::optional<double> other_cpu_share_;
   TimePoint next_cpu_sample_{};

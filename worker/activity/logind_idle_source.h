@@ -1,4 +1,5 @@
-// Idle time from systemd-logind's IdleHint, over the system D-Bus (sd-bus).
+// Idle time from systemd-logind's IdleHint, over the system D-Bus (sd-bus, from libsystemd,
+// which is loaded with dlopen when a source is opened).
 //
 // logind's Manager joins the idle hints of all sessions: it is idle when every session is. A
 // Wayland or X desktop sets its session's hint after its own idle delay (often minutes), and
@@ -13,14 +14,13 @@
 #include "activity/idle_source.h"
 #include "potluck/base/status.h"
 
-struct sd_bus;
-
 namespace potluck::activity {
 
 class LogindIdleSource final : public IdleSource {
  public:
-  // Connects to the system bus (sd_bus_open_system, which honours DBUS_SYSTEM_BUS_ADDRESS) and
-  // reads IdleHint once. Unavailable when there is no bus or no logind on it.
+  // Loads libsystemd, connects to the system bus (sd_bus_open_system, which honours
+  // DBUS_SYSTEM_BUS_ADDRESS) and reads IdleHint once. Unavailable when there is no libsystemd,
+  // no bus or no logind on it.
   static Result<std::unique_ptr<LogindIdleSource>> Open();
   ~LogindIdleSource() override;
 
@@ -31,9 +31,11 @@ class LogindIdleSource final : public IdleSource {
   std::optional<IdleDuration> IdleTime(IdleClock::time_point now) override;
 
  private:
-  explicit LogindIdleSource(sd_bus* bus) : bus_(bus) {}
+  struct Bus;  // the loaded library, its functions we call, and the connection
 
-  sd_bus* bus_ = nullptr;  // owned; null while disconnected
+  explicit LogindIdleSource(std::unique_ptr<Bus> bus);
+
+  std::unique_ptr<Bus> bus_;
   IdleClock::time_point last_connect_attempt_{};
 };
 

@@ -1,9 +1,8 @@
 #include "activity/x11_idle_source.h"
 
-#include <dlfcn.h>
-
 #include <utility>
 
+#include "activity/loaded_library.h"
 #include "potluck/base/quoted.h"
 
 // Only the types and prototypes come from the X headers; the functions are looked up with dlsym.
@@ -28,8 +27,7 @@ void KeepRunningOnIoError(Display*, void*) {}
 }  // namespace
 
 struct X11IdleSource::Library {
-  void* x11 = nullptr;
-  void* xss = nullptr;
+  std::unique_ptr<LoadedLibrary> x11, xss;
   decltype(&XOpenDisplay) open_display = nullptr;
   decltype(&XCloseDisplay) close_display = nullptr;
   decltype(&XDefaultRootWindow) default_root_window = nullptr;
@@ -41,38 +39,30 @@ struct X11IdleSource::Library {
   decltype(&XScreenSaverAllocInfo) alloc_info = nullptr;
   decltype(&XScreenSaverQueryInfo) query_info = nullptr;
 
-  ~Library() {
-    if (xss) dlclose(xss);
-    if (x11) dlclose(x11);
-  }
-
   static Result<std::unique_ptr<Library>> Load() {
     auto library = std::make_unique<Library>();
-    // The run-time names of the libraries, which exist without the -dev packages.
-    library->x11 = dlopen("libX11.so.6", RTLD_NOW | RTLD_LOCAL);
-    if (!library->x11) return Unavailable(std::string("x11: cannot load libX11: ") + dlerror());
-    library->xss = dlopen("libXss.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!library->xss) return Unavailable(std::string("x11: cannot load libXss: ") + dlerror());
+    auto x11 = LoadedLibrary::Load("libX11.so.6");
+    if (!x11.ok()) return Unavailable("x11: " + x11.status().message());
+    auto xss = LoadedLibrary::Load("libXss.so.1");
+    if (!xss.ok()) return Unavailable("x11: " + xss.status().message());
+    library->x11 = std::move(x11.value());
+    library->xss = std::move(xss.value());
 
-    bool found = true;
-    auto find = [&found](void* handle, const char* name, auto& function) {
-      function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(dlsym(handle, name));
-      found = found && function != nullptr;
-    };
-    find(library->x11, "XOpenDisplay", library->open_display);
-    find(library->x11, "XCloseDisplay", library->close_display);
-    find(library->x11, "XDefaultRootWindow", library->default_root_window);
-    find(library->x11, "XFree", library->free);
-    find(library->x11, "XSetIOErrorHandler", library->set_io_error_handler);
-    find(library->xss, "XScreenSaverQueryExtension", library->query_extension);
-    find(library->xss, "XScreenSaverAllocInfo", library->alloc_info);
-    find(library->xss, "XScreenSaverQueryInfo", library->query_info);
+    const LoadedLibrary& x = *library->x11;
+    const LoadedLibrary& s = *library->xss;
+    bool found = x.Find("XOpenDisplay", library->open_display) & x.Find("XCloseDisplay", library->close_display) &
+                 x.Find("XDefaultRootWindow", library->default_root_window) & x.Find("XFree", library->free) &
+                 x.Find("XSetIOErrorHandler", library->set_io_error_handler) &
+                 s.Find("XScreenSaverQueryExtension", library->query_extension) &
+                 s.Find("XScreenSaverAllocInfo", library->alloc_info) &
+                 s.Find("XScreenSaverQueryInfo", library->query_info);
     if (!found) return Unavailable("x11: libX11 or libXss lacks a function we need");
     // Without it (libX11 before 1.7), a lost X server would end the whole worker.
-    find(library->x11, "XSetIOErrorExitHandler", library->set_io_error_exit_handler);
-    if (!found) return Unavailable("x11: libX11 is older than 1.7 and would end the worker when the display closes");
+    if (!x.Find("XSetIOErrorExitHandler", library->set_io_error_exit_handler)) {
+      return Unavailable("x11: libX11 is older than 1.7 and would end the worker when the display closes");
+    }
     // Internal to Xlib and so looked up without failing: without it, ours is always kept.
-    library->default_io_error_handler = reinterpret_cast<XIOErrorHandler>(dlsym(library->x11, "_XDefaultIOError"));
+    x.Find("_XDefaultIOError", library->default_io_error_handler);
     library->KeepRunningWhenADisplayBreaks();
     return library;
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "potluck/base/time.h"
 
@@ -11,7 +12,11 @@ namespace potluck {
 
 class ServiceManager {
  public:
-  ServiceManager();  // reads the watchdog interval systemd set, if any
+  // Reads the notification socket and the watchdog interval systemd set, if any.
+  ServiceManager();
+  ~ServiceManager();
+  ServiceManager(const ServiceManager&) = delete;
+  ServiceManager& operator=(const ServiceManager&) = delete;
 
   void Ready(const std::string& status);
   void Status(const std::string& status);
@@ -23,6 +28,9 @@ class ServiceManager {
   void Stopping();
 
  private:
+  void Notify(std::string_view message);
+
+  int socket_ = -1;  // a datagram socket connected to systemd's; -1 without one
   Duration watchdog_interval_{0};  // zero: no watchdog
   TimePoint next_keep_alive_{};
 };
