@@ -43,6 +43,93 @@ std::optional<Bytes> SignedClaimStatement(const UnitKey& unit, const ResultHash&
   return ClaimRootStatement(node, proof.leaves);
 }
 
+bool ClaimTreeMemo::Check(const PeerId& peer, const Signature& signature, const UnitKey& unit,
+                          const ResultHash& hash, const ClaimProof& proof,
+                          const std::function<bool(const Bytes&)>& check) {
+  if (proof.leaves < 2 || proof.leaves > kLeavesMax || proof.position >= proof.leaves) {
+    const std::optional<Bytes> statement = SignedClaimStatement(unit, hash, proof);
+    return statement && check(*statement);
+  }
+  const bool same_tree = leaves_ == proof.leaves && peer_ == peer && signature_ == signature;
+  // The path's nodes and siblings, level by level: remembered once the signature is found good.
+  struct Step {
+    uint32_t level, position;
+    Hash256 node;
+    const Hash256* sibling;  // null when the node goes up unpaired
+  };
+  std::vector<Step> steps;
+  Hash256 node = Leaf(unit, hash);
+  uint32_t at = proof.position;
+  uint32_t level = 0;
+  size_t used = 0;
+  bool proven = false;  // the path met a node of the good tree
+  for (uint32_t width = proof.leaves; width > 1; width = (width + 1) / 2, at /= 2, ++level) {
+    if (same_tree && !proven) {
+      if (const Hash256* known = Known(level, at)) {
+        // A path through a good tree's position with another node cannot reach its root.
+        if (*known != node) return false;
+        proven = true;
+      }
+    }
+    if ((at ^ 1) >= width) {  // an odd last node goes up unpaired
+      if (!proven) steps.push_back({level, at, node, nullptr});
+      continue;
+    }
+    if (used == proof.path.size()) return false;
+    const Hash256& sibling = proof.path[used++];
+    if (proven) {
+      // Above the node met, the path must be the good tree's own.
+      const Hash256* known = Known(level, at ^ 1);
+      if (!known || *known != sibling) return false;
+      continue;
+    }
+    steps.push_back({level, at, node, &sibling});
+    node = at % 2 == 0 ? Node(node, sibling) : Node(sibling, node);
+  }
+  if (used != proof.path.size()) return false;
+  if (proven) return true;
+  if (same_tree) {
+    const Hash256* root = Known(level, 0);
+    return root && *root == node;
+  }
+  if (!check(ClaimRootStatement(node, proof.leaves))) return false;
+  Reset(peer, signature, proof.leaves);
+  for (const Step& step : steps) {
+    Remember(step.level, step.position, step.node);
+    if (step.sibling) Remember(step.level, step.position ^ 1, *step.sibling);
+  }
+  Remember(level, 0, node);
+  return true;
+}
+
+const Hash256* ClaimTreeMemo::Known(uint32_t level, uint32_t position) const {
+  if (level >= level_start_.size()) return nullptr;
+  const size_t i = level_start_[level] + position;
+  const size_t end = level + 1 < level_start_.size() ? level_start_[level + 1] : nodes_.size();
+  return i < end && known_[i] ? &nodes_[i] : nullptr;
+}
+
+void ClaimTreeMemo::Remember(uint32_t level, uint32_t position, const Hash256& node) {
+  const size_t i = level_start_[level] + position;
+  nodes_[i] = node;
+  known_[i] = true;
+}
+
+void ClaimTreeMemo::Reset(const PeerId& peer, const Signature& signature, uint32_t leaves) {
+  peer_ = peer;
+  signature_ = signature;
+  leaves_ = leaves;
+  level_start_.clear();
+  size_t total = 0;
+  for (uint32_t width = leaves;; width = (width + 1) / 2) {
+    level_start_.push_back(total);
+    total += width;
+    if (width == 1) break;
+  }
+  nodes_.resize(total);
+  known_.assign(total, false);
+}
+
 SignedClaims SignClaims(const Signer& signer, std::span<const std::pair<UnitKey, ResultHash>> claims) {
   SignedClaims out;
   if (claims.size() == 1) {

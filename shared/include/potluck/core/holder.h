@@ -23,6 +23,7 @@
 #include "potluck/core/reputation.h"
 #include "potluck/core/unit_ranges.h"
 #include "potluck/core/verdict.h"
+#include "potluck/crypto/claim_tree.h"
 #include "potluck/crypto/signature.h"
 #include "potluck/workload/workload.h"
 
@@ -308,7 +309,9 @@ class Holder {
   std::map<PeerId, std::vector<VerifiedNotice::Item>> verified_notices_;
   std::mt19937_64 rng_;                     // spot checks
   HolderCounters counters_;
-  // The batch signatures last found good, newest overwriting oldest (see ClaimSigned).
+  // The tree of the claim batch last checked, and the batch signatures last found good, newest
+  // overwriting oldest (see ClaimSigned).
+  ClaimTreeMemo claim_tree_memo_;
   struct GoodSignature {
     PeerId peer;
     Signature signature{};

@@ -5,6 +5,7 @@
 // own statement.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <utility>
@@ -29,6 +30,34 @@ struct ClaimProof {
 
 // The bytes a claim's signature must cover, or nothing when the proof does not fit its tree.
 std::optional<Bytes> SignedClaimStatement(const UnitKey& unit, const ResultHash& hash, const ClaimProof& proof);
+
+// Remembers the nodes of the claim tree whose signature was found good last, so that the other
+// claims of its batch, which arrive with it, are checked with a hash or two each rather than a
+// hash per level: a node of that tree proves a claim whose path reaches it, when the rest of the
+// claim's path is that tree's. Only trees of up to kLeavesMax claims are remembered.
+class ClaimTreeMemo {
+ public:
+  static constexpr uint32_t kLeavesMax = 256;
+
+  // Whether `signature` by `peer` covers the claim: through the tree remembered, or else when
+  // `check` passes the bytes the signature must cover. A tree found good that way replaces
+  // the one remembered.
+  bool Check(const PeerId& peer, const Signature& signature, const UnitKey& unit, const ResultHash& hash,
+             const ClaimProof& proof, const std::function<bool(const Bytes&)>& check);
+
+ private:
+  // The node at `position` of `level` (0: the leaves), if a good path went through it.
+  const Hash256* Known(uint32_t level, uint32_t position) const;
+  void Remember(uint32_t level, uint32_t position, const Hash256& node);
+  void Reset(const PeerId& peer, const Signature& signature, uint32_t leaves);
+
+  PeerId peer_{};
+  Signature signature_{};
+  uint32_t leaves_ = 0;  // 0: nothing remembered
+  std::vector<size_t> level_start_;  // where each level's nodes start in nodes_
+  std::vector<Hash256> nodes_;
+  std::vector<bool> known_;
+};
 
 struct SignedClaims {
   Signature signature{};
