@@ -4,7 +4,8 @@
 Runs the same number of tasks through each system and prints rates and ratios:
   throughput  no-op units: potluck verified units/s (one coordinator, two one-core workers,
               quorum 2) against Dask (LocalCluster, 2 processes x 1 thread, client.map +
-              gather) and Celery (Redis broker and result backend, 2 prefork processes);
+              gather) and Celery (Redis broker and result backend, 2 prefork processes); each
+              system runs --repeat times and the ratios compare the medians;
   efficiency  units that burn a set CPU time: useful kernel CPU time / (cores x wall time),
               next to what bare busy loops at the kernels' priority get of a core in the same
               run: the most any grid could reach on this machine at that moment;
@@ -23,6 +24,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -317,6 +319,14 @@ class Celery:
         stop(self.redis)
 
 
+def median_of(unit, rates):
+    """The median of repeated runs' rates, logged with their spread when there are several."""
+    middle = statistics.median(rates)
+    if len(rates) > 1:
+        log(f"no-op:  median of {len(rates)} runs {middle:.0f} {unit} (from {min(rates):.0f} to {max(rates):.0f})")
+    return middle
+
+
 def efficiency(units, replicas, ms, cores, wall_s):
     return units * replicas * ms / 1000.0 / (cores * wall_s)
 
@@ -325,6 +335,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", default="build/bin", help="folder of the potluck programs")
     parser.add_argument("--units", type=int, default=20000, help="no-op tasks for the throughput comparison")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="no-op runs of each system; the ratios compare their medians")
     parser.add_argument("--units-10ms", type=int, default=400, help="10 ms tasks for the efficiency comparison")
     parser.add_argument("--units-1s", type=int, default=10, help="1 s units for potluck's efficiency")
     parser.add_argument("--million", type=int, default=1000000, help="units of the project held for the memory figure")
@@ -337,8 +349,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one project, seconds")
     args = parser.parse_args()
     counts = (args.units, args.units_10ms, args.units_1s, args.million)
-    if min(counts) < 1 or args.hold_seconds <= 0 or args.ceiling_seconds <= 0:
-        parser.error("unit counts must be at least 1, --hold-seconds and --ceiling-seconds positive")
+    if min(counts) < 1 or args.repeat < 1 or args.hold_seconds <= 0 or args.ceiling_seconds <= 0:
+        parser.error("unit counts and --repeat must be at least 1, --hold-seconds and --ceiling-seconds positive")
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="potluck-grid-bench."))
     results = {}
@@ -349,11 +361,14 @@ def main():
         grid = PotluckGrid(args.bin, work / "grid", log_level=args.log_level, holders=args.holders)
         time.sleep(2)  # let gossip settle, so the idle figure is the steady one
         idle_start = [rss_mb(w.pid) for w in grid.workers]
-        t = grid.run(args.units, 0, args.timeout)
-        results["potluck", 0] = args.units / t
-        log(f"no-op:  {args.units} units verified in {t:.2f} s: {args.units / t:.0f} units/s, "
-            f"{grid.overhead_cpu / args.units * 1000:.2f} ms of CPU per unit in the grid's processes")
-        log(f"        {grid.kernel_summary()}")
+        rates = []
+        for _ in range(args.repeat):
+            t = grid.run(args.units, 0, args.timeout)
+            rates.append(args.units / t)
+            log(f"no-op:  {args.units} units verified in {t:.2f} s: {args.units / t:.0f} units/s, "
+                f"{grid.overhead_cpu / args.units * 1000:.2f} ms of CPU per unit in the grid's processes")
+            log(f"        {grid.kernel_summary()}")
+        results["potluck", 0] = median_of("units/s", rates)
         t = grid.run(args.units_10ms, 10, args.timeout)
         results["potluck", 10] = efficiency(args.units_10ms, 2, 10, 2, t)
         log(f"10 ms:  {args.units_10ms} units x 2 replicas in {t:.2f} s: efficiency {results['potluck', 10]:.1%}")
@@ -410,15 +425,18 @@ def main():
                 try:
                     if warm_up:
                         other.run(100, 0)  # imports and connections
-                    t = other.run(args.units, 0)
-                    results[name, 0] = args.units / t
-                    log(f"no-op:  {args.units} tasks in {t:.2f} s: {args.units / t:.0f} tasks/s")
+                    rates = []
+                    for _ in range(args.repeat):
+                        t = other.run(args.units, 0)
+                        rates.append(args.units / t)
+                        log(f"no-op:  {args.units} tasks in {t:.2f} s: {args.units / t:.0f} tasks/s")
+                    results[name, 0] = median_of("tasks/s", rates)
                     t = other.run(args.units_10ms, 10)
                     results[name, 10] = efficiency(args.units_10ms, 1, 10, 2, t)
                     log(f"10 ms:  {args.units_10ms} tasks in {t:.2f} s: efficiency {results[name, 10]:.1%}")
                 finally:
                     other.close()
-            log("== ratios (potluck verified units, each computed twice, against single tasks)")
+            log("== ratios of the no-op medians (potluck verified units, each computed twice, against single tasks)")
             for other in ("dask", "celery"):
                 log(f"throughput: potluck / {other} = {results['potluck', 0] / results[other, 0]:.2f}x")
         log(f"end: {load_average()}")
