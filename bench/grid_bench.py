@@ -34,6 +34,7 @@ import time
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
 IDLE_CPU_WINDOW_S = 5  # how long an idle worker's CPU time is sampled
+SETTLE_TIMEOUT_S = 60  # longest wait for a grid to fall quiet between projects
 BUSY_LOOP = "import os\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\nwhile True:\n    pass\n"
 
 
@@ -60,6 +61,15 @@ def cpu_seconds(pid):
 def schedstat_ns(task):
     """Nanoseconds a thread has run and has waited runnable for a core, from `task`/schedstat."""
     return tuple(int(x) for x in (task / "schedstat").read_text().split()[:2])
+
+
+def run_ns(pid):
+    """Nanoseconds all of `pid`'s threads have run, from /proc/PID/task/*/schedstat."""
+    total = 0
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            total += schedstat_ns(task)[0]
+    return total
 
 
 def kernel_thread_times(pid):
@@ -192,6 +202,7 @@ class PotluckGrid:
         self.kernels, what each worker's kernel threads did in that time: (ran, waited for a
         core, had no work) in seconds, so a slow run tells the machine's load (waiting) from
         the grid's own gaps (no work)."""
+        self.settle()
         before = [kernel_thread_times(w.pid) for w in self.workers]
         cpu_before = sum(cpu_seconds(p.pid) for p in self.procs)
         started = time.time()
@@ -206,6 +217,18 @@ class PotluckGrid:
                         for (r0, w0), (r1, w1) in zip(before, after)]
         return wall
 
+    def settle(self):
+        """Waits until the grid's processes use under 1% of a core, so that what a project left
+        behind (co-holders still replicating its claims, SQLite copying its log) is not counted
+        in the next one. Keeps in self.settled_s how long that took."""
+        started = time.time()
+        while time.time() - started < SETTLE_TIMEOUT_S:
+            before = sum(run_ns(p.pid) for p in self.procs)
+            time.sleep(0.5)
+            if sum(run_ns(p.pid) for p in self.procs) - before < 0.01 * 0.5e9:
+                break
+        self.settled_s = time.time() - started
+
     def kernel_summary(self):
         # Without the machine's other load the kernels would run through their waits for a core:
         # ran / (ran + no work) is then the share of a core each would use, the grid's own CPU
@@ -213,7 +236,8 @@ class PotluckGrid:
         return "; ".join(f"worker {i} kernel ran {r:.2f} s, waited for a core {w:.2f} s, had no work {n:.2f} s "
                          f"(busy {r / max(r + n, 1e-9):.1%} of the time it was not waiting)"
                          for i, (r, w, n) in enumerate(self.kernels)) + \
-            f"; the grid's processes besides kernels used {self.overhead_cpu:.2f} CPU-s"
+            f"; the grid's processes besides kernels used {self.overhead_cpu:.2f} CPU-s" + \
+            f"; the grid fell quiet {self.settled_s:.1f} s before the project"
 
     def close(self):
         for proc in self.procs:
