@@ -25,6 +25,14 @@ Holder::Holder(PeerId self, std::string endpoint, HolderConfig config, LedgerSto
     : self_(self), endpoint_(std::move(endpoint)), config_(config), store_(store), directory_(directory),
       workloads_(workloads), rng_(Id32Hash{}(self)) {}
 
+uint64_t Holder::SeqFloor(const ProjectId& project) {
+  auto floor = store_.ClaimSeqFloor(project);
+  if (floor.ok()) return floor.value();
+  // Passes then start from the first claim of all: slower, never wrong.
+  spdlog::warn("project {}: where its claims start is unknown: {}", project.Short(), floor.status().message());
+  return 0;
+}
+
 Status Holder::Load(TimePoint now) {
   auto snapshot = store_.LoadLedger();
   if (!snapshot.ok()) return snapshot.status();
@@ -39,6 +47,7 @@ Status Holder::Load(TimePoint now) {
     p.submitted = row.submitted;
     p.cancelled = row.cancelled;
     p.live_holders = {self_};
+    p.seq_floor = SeqFloor(p.id);
   }
   for (const auto& row : snapshot->claims) {
     auto it = projects_.find(row.unit.project);
@@ -632,6 +641,7 @@ Result<Holder::Project*> Holder::AddProject(const Bytes& manifest_bytes, TimePoi
   // gone and recruit others in their place: it waits as long as between recruitments first.
   p.next_recruit = now + kRecruitInterval;
   store_.PutProject({p.id, manifest_bytes, now});
+  p.seq_floor = SeqFloor(p.id);
   return &p;
 }
 

@@ -60,7 +60,7 @@ std::vector<PeerRef> Holder::HolderRefs(const Project& p) const {
 void Holder::RelayAgain(Project& p) {
   for (auto& [peer, co] : p.co_holders) {
     co.relay_again_upto = std::max(co.relay_again_upto.value_or(0), co.acked_seq);
-    co.acked_seq = 0;
+    co.acked_seq = p.seq_floor;
     co.caught_up_at.reset();
     co.push_sent.reset();
     ++co.push_epoch;
@@ -79,7 +79,7 @@ bool Holder::PassesOn(const Project& p, uint64_t seq, const std::optional<PeerId
 void Holder::AddCoHolders(Project& p, const std::vector<PeerRef>& holders, const Inbound* from) {
   auto add = [&](const PeerId& id, const std::string& endpoint) {
     if (id == self_ || endpoint.empty()) return;
-    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{.endpoint = endpoint});
+    auto [it, fresh] = p.co_holders.try_emplace(id, CoHolder{.endpoint = endpoint, .acked_seq = p.seq_floor});
     if (fresh) spdlog::info("project {} is also held by {} at {}", p.id.Short(), id.Short(), endpoint);
   };
   for (const PeerRef& ref : holders) add(ref.id, ref.endpoint);

@@ -188,4 +188,7 @@ void MemoryStore::PutPeer(const PeerRow& peer) { peers_[peer.id] = peer; }
 
 void MemoryStore::DropPeer(const PeerId& id) { peers_.erase(id); }
 
+// Each project's claims are numbered from 1 on their own.
+Result<uint64_t> MemoryStore::ClaimSeqFloor(const ProjectId&) { return uint64_t{0}; }
+
 }  // namespace potluck

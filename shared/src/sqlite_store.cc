@@ -166,6 +166,8 @@ Status SqliteStore::Prepare() {
        "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by FROM claims "
        "WHERE +project = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3"},
       {&claim_result_, "SELECT bytes FROM results WHERE project = ?1 AND unit = ?2 AND hash = ?3"},
+      {&claim_seq_floor_,
+       "SELECT IFNULL((SELECT MIN(rowid) FROM claims WHERE project = ?1) - 1, (SELECT IFNULL(MAX(rowid), 0) FROM claims))"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},

@@ -73,6 +73,21 @@ void SqliteStore::DropLease(const UnitKey& unit, const PeerId& peer) {
   Write(*drop_ledger_lease_, IdSpan(unit.project), static_cast<int64_t>(unit.index), IdSpan(peer));
 }
 
+Result<uint64_t> SqliteStore::ClaimSeqFloor(const ProjectId& project) {
+  // Claims take rowids past every other's (claims are never deleted, and a replaced one moves
+  // to the end): one below the project's first claim, or the last of all when it has none yet.
+  // The project's claims are found through the UNIQUE index, whose entries carry their rowids.
+  Statement& floor = *claim_seq_floor_;
+  floor.Reset();
+  floor.Bind(1, IdSpan(project));
+  const bool found = floor.Step();
+  const int64_t seq = found ? floor.Int(0) : 0;
+  const Status status = floor.status();
+  floor.Reset();
+  if (!status.ok()) return status;
+  return static_cast<uint64_t>(std::max<int64_t>(seq, 0));
+}
+
 Status SqliteStore::ScanResults(const ProjectId& project,
                                 const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) {
   auto scan = db_->Prepare("SELECT unit, hash, bytes FROM results WHERE project = ?1 ORDER BY unit");

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "potluck/core/actions.h"
+#include "potluck/store/memory_store.h"
 #include "potluck/store/sqlite.h"
 #include "potluck/store/sqlite_store.h"
 
@@ -105,6 +106,35 @@ TEST(LedgerStoreTest, ClaimsComeBackInStoredOrderForLedgerExchange) {
   EXPECT_TRUE(none->claims.empty());
   EXPECT_EQ(none->last_seq, rest->last_seq);
   EXPECT_TRUE(none->end);
+}
+
+TEST(LedgerStoreTest, AProjectsClaimsStartAboveItsSeqFloor) {
+  auto store = std::move(SqliteStore::Open(":memory:").value());
+  const ProjectId old_project = Filled<ProjectId>(1), new_project = Filled<ProjectId>(2);
+  EXPECT_EQ(store->ClaimSeqFloor(new_project).value(), 0u);
+  store->Begin();
+  for (uint8_t i = 0; i < 4; ++i) {
+    store->PutClaim({{old_project, i}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes{i});
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  // A project with no claims yet: everything stored so far lies below it.
+  EXPECT_EQ(store->ClaimSeqFloor(new_project).value(), 4u);
+  store->Begin();
+  for (uint8_t i = 0; i < 2; ++i) {
+    store->PutClaim({{new_project, i}, Filled<PeerId>(i), Filled<ResultHash>(i)}, Bytes{i});
+  }
+  store->PutClaim({{old_project, 9}, Filled<PeerId>(9), Filled<ResultHash>(9)}, Bytes{9});
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(store->ClaimSeqFloor(new_project).value(), 4u);
+  EXPECT_EQ(store->ClaimSeqFloor(old_project).value(), 0u);
+  // A pass from the floor looks at the project's claims only: none of the old project's first.
+  auto scan = store->ClaimsAfter(new_project, 4, {10, kNoByteLimit, 2});
+  ASSERT_TRUE(scan.ok());
+  ASSERT_EQ(scan->claims.size(), 2u);
+  EXPECT_EQ(scan->claims.front().seq, 5u);
+  EXPECT_TRUE(scan->end);
+  MemoryStore memory;
+  EXPECT_EQ(memory.ClaimSeqFloor(new_project).value(), 0u);  // its seqs count from 1 per project
 }
 
 TEST(LedgerStoreTest, ClaimsPassedOverForLedgerExchangeCountAsLookedAt) {

@@ -183,6 +183,7 @@ class Holder {
     uint64_t verified = 0, failed = 0;
     std::set<PeerId> contributors;                   // peers whose claims it holds
     uint64_t claims_stored = 0;                      // here, loaded or accepted
+    uint64_t seq_floor = 0;  // below every claim's sequence number: where passes over them start
     // Units verified in each second of the throughput figure's window: (start of the second, count).
     std::deque<std::pair<TimePoint, uint32_t>> recent_verified;
     std::map<PeerId, CoHolder> co_holders;
@@ -204,6 +205,8 @@ class Holder {
   Actions OnSubmit(const Inbound& in, const SubmitProject& submit, TimePoint now);
   void OnLeaseMoved(const Inbound& in, const LeaseMoved& moved, TimePoint now);
   Result<Project*> AddProject(const Bytes& manifest_bytes, TimePoint now);
+  // The store's ClaimSeqFloor, or 0 if it cannot tell.
+  uint64_t SeqFloor(const ProjectId& project);
   // True if `peer`'s claim of `hash` for unit `index` is in the ledger already.
   bool HoldsClaim(Project& project, uint64_t index, const PeerId& peer, const ResultHash& hash);
   // `network` and `alone` as in ClaimRecord; `alone` is only believed from co-holders.

@@ -93,6 +93,9 @@ class LedgerStore {
   using ClaimWanted = std::function<bool(uint64_t seq, const std::optional<PeerId>& relayed_by)>;
   virtual Result<ClaimScan> ClaimsAfter(const ProjectId& project, uint64_t after, const ClaimScanLimits& limits,
                                         const ClaimWanted& wanted = {}) = 0;
+  // A sequence number below that of every claim of `project`, stored or still to come: where
+  // a pass over its claims starts, so that it does not walk the claims of older projects.
+  virtual Result<uint64_t> ClaimSeqFloor(const ProjectId& project) = 0;
 };
 
 }  // namespace potluck

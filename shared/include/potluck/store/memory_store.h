@@ -36,6 +36,7 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
   Result<ClaimScan> ClaimsAfter(const ProjectId& project, uint64_t after, const ClaimScanLimits& limits,
                                 const ClaimWanted& wanted = {}) override;
+  Result<uint64_t> ClaimSeqFloor(const ProjectId& project) override;
 
   // VolunteerStore
   Result<VolunteerStore::Snapshot> LoadVolunteer() override;

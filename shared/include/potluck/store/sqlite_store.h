@@ -49,6 +49,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) override;
   Result<ClaimScan> ClaimsAfter(const ProjectId& project, uint64_t after, const ClaimScanLimits& limits,
                                 const ClaimWanted& wanted = {}) override;
+  Result<uint64_t> ClaimSeqFloor(const ProjectId& project) override;
 
   // VolunteerStore (sqlite_store_volunteer.cc)
   Result<VolunteerStore::Snapshot> LoadVolunteer() override;
@@ -86,7 +87,7 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // The units with a stored checkpoint, read as the store opens: most units never save one, and
   // each would otherwise cost a lookup as it starts and a delete as it ends.
   std::set<UnitKey> checkpointed_;
-  std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_, claim_result_;
+  std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_, claim_result_, claim_seq_floor_;
   std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
       mark_claim_alone_, replace_claim_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
