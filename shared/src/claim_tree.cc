@@ -45,10 +45,10 @@ std::optional<Bytes> SignedClaimStatement(const UnitKey& unit, const ResultHash&
 
 bool ClaimTreeMemo::Check(const PeerId& peer, const Signature& signature, const UnitKey& unit,
                           const ResultHash& hash, const ClaimProof& proof,
-                          const std::function<bool(const Bytes&)>& check) {
+                          const SignatureCheck& check) {
   if (proof.leaves < 2 || proof.leaves > kLeavesMax || proof.position >= proof.leaves) {
     const std::optional<Bytes> statement = SignedClaimStatement(unit, hash, proof);
-    return statement && check(*statement);
+    return statement && check(peer, signature, *statement);
   }
   const bool same_tree = leaves_ == proof.leaves && peer_ == peer && signature_ == signature;
   // The path's nodes and siblings, level by level: remembered once the signature is found good.
@@ -92,7 +92,7 @@ bool ClaimTreeMemo::Check(const PeerId& peer, const Signature& signature, const 
     const Hash256* root = Known(level, 0);
     return root && *root == node;
   }
-  if (!check(ClaimRootStatement(node, proof.leaves))) return false;
+  if (!check(peer, signature, ClaimRootStatement(node, proof.leaves))) return false;
   Reset(peer, signature, proof.leaves);
   for (const Step& step : steps) {
     Remember(step.level, step.position, step.node);

@@ -457,16 +457,18 @@ bool Holder::ClaimSigned(const PeerId& peer, const Claim& claim) {
   // The claims of one batch share a signature and arrive together, in a batch or a push: it is
   // checked for the first of them, and the rest are found in the memo (or, when batches
   // interleave, among the signatures found good).
-  return claim_tree_memo_.Check(peer, claim.signature, claim.unit, claim.hash, claim.proof, [&](const Bytes& statement) {
+  // The check captures only `this`, so it needs no allocation for each claim.
+  auto check = [this](const PeerId& signer, const Signature& signature, const Bytes& statement) {
     auto good = std::find_if(good_signatures_.begin(), good_signatures_.end(), [&](const GoodSignature& g) {
-      return g.peer == peer && g.signature == claim.signature && g.statement == statement;
+      return g.peer == signer && g.signature == signature && g.statement == statement;
     });
     if (good != good_signatures_.end()) return true;
-    const bool ok = config_.signatures ? config_.signatures->Check(peer, statement, claim.signature)
-                                       : VerifySignature(peer, statement, claim.signature);
-    if (ok) good_signatures_[next_good_signature_++ % good_signatures_.size()] = {peer, claim.signature, statement};
+    const bool ok = config_.signatures ? config_.signatures->Check(signer, statement, signature)
+                                       : VerifySignature(signer, statement, signature);
+    if (ok) good_signatures_[next_good_signature_++ % good_signatures_.size()] = {signer, signature, statement};
     return ok;
-  });
+  };
+  return claim_tree_memo_.Check(peer, claim.signature, claim.unit, claim.hash, claim.proof, check);
 }
 
 bool Holder::HoldsClaim(Project& p, uint64_t index, const PeerId& peer, const ResultHash& hash) {

@@ -102,8 +102,8 @@ struct CountingCheck {
   const Identity& signer;
   const Signature& signature;
   int calls = 0;
-  std::function<bool(const Bytes&)> Get() {
-    return [this](const Bytes& statement) {
+  ClaimTreeMemo::SignatureCheck Get() {
+    return [this](const PeerId&, const Signature&, const Bytes& statement) {
       ++calls;
       return VerifySignature(signer.id(), statement, signature);
     };

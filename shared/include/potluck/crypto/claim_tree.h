@@ -40,10 +40,11 @@ class ClaimTreeMemo {
   static constexpr uint32_t kLeavesMax = 256;
 
   // Whether `signature` by `peer` covers the claim: through the tree remembered, or else when
-  // `check` passes the bytes the signature must cover. A tree found good that way replaces
-  // the one remembered.
+  // `check(peer, signature, statement)` passes for the bytes the signature must cover. A tree
+  // found good that way replaces the one remembered.
+  using SignatureCheck = std::function<bool(const PeerId&, const Signature&, const Bytes& statement)>;
   bool Check(const PeerId& peer, const Signature& signature, const UnitKey& unit, const ResultHash& hash,
-             const ClaimProof& proof, const std::function<bool(const Bytes&)>& check);
+             const ClaimProof& proof, const SignatureCheck& check);
 
  private:
   // The node at `position` of `level` (0: the leaves), if a good path went through it.
