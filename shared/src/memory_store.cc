@@ -119,8 +119,8 @@ Result<VolunteerStore::Snapshot> MemoryStore::LoadVolunteer() {
   for (const auto& [id, manifest] : manifests_) snap.manifests.push_back(manifest);
   for (const auto& [unit, lease] : held_leases_) snap.leases.push_back(lease);
   for (const auto& [unit, row] : outbox_) snap.outbox.push_back(row);
-  for (const auto& [unit, row] : credit_) {
-    if (!row.verified) snap.credit.push_back(row);
+  for (const auto& [unit, credit] : credit_) {
+    if (!credit.row.verified) snap.credit.push_back(credit.row);
   }
   snap.units_verified = units_verified_;
   snap.cpu_seconds_verified = cpu_seconds_verified_;
@@ -147,31 +147,31 @@ void MemoryStore::PutOutbox(const OutboxRow& row) { outbox_[row.unit] = row; }
 
 void MemoryStore::DropOutbox(const UnitKey& unit) { outbox_.erase(unit); }
 
-void MemoryStore::PutCredit(const CreditRow& row) { credit_[row.unit] = row; }
+void MemoryStore::PutCredit(const CreditRow& row) { credit_[row.unit] = {row, ++credit_claims_}; }
 
 void MemoryStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
-  if (auto it = credit_.find(unit); it != credit_.end()) it->second.verified = true;
+  if (auto it = credit_.find(unit); it != credit_.end()) it->second.row.verified = true;
   ++units_verified_;
   cpu_seconds_verified_ += cpu_seconds;
 }
 
 bool MemoryStore::CreditVerified(const UnitKey& unit) {
   auto it = credit_.find(unit);
-  return it != credit_.end() && it->second.verified;
+  return it != credit_.end() && it->second.row.verified;
 }
 
 void MemoryStore::DropCredit(const UnitKey& unit) { credit_.erase(unit); }
 
 void MemoryStore::DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) {
-  std::vector<std::map<UnitKey, CreditRow>::iterator> verified;
-  for (auto it = credit_.begin(); it != credit_.end(); ++it) {
-    if (it->second.verified) verified.push_back(it);
-  }
-  // Newest claims first; what lies beyond `keep_max` goes, as does anything too old.
-  std::stable_sort(verified.begin(), verified.end(),
-                   [](const auto& a, const auto& b) { return a->second.claimed > b->second.claimed; });
-  for (size_t i = 0; i < verified.size(); ++i) {
-    if (i >= keep_max || verified[i]->second.claimed < claimed_before) credit_.erase(verified[i]);
+  std::map<uint64_t, std::map<UnitKey, Credit>::iterator> by_claim;
+  for (auto it = credit_.begin(); it != credit_.end(); ++it) by_claim.emplace(it->second.claim, it);
+  auto young = std::find_if(by_claim.begin(), by_claim.end(),
+                            [&](const auto& entry) { return entry.second->second.row.claimed >= claimed_before; });
+  const uint64_t last = by_claim.empty() ? 0 : by_claim.rbegin()->first;
+  const uint64_t first_young = young == by_claim.end() ? last + 1 : young->first;
+  const uint64_t first_kept = std::max(first_young, last + 1 - std::min<uint64_t>(keep_max, last));
+  for (auto& [claim, it] : by_claim) {
+    if (claim < first_kept && it->second.row.verified) credit_.erase(it);
   }
 }
 

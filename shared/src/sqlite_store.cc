@@ -183,11 +183,15 @@ Status SqliteStore::Prepare() {
       {&add_verified_credit_, "UPDATE credit_verified SET units = units + 1, cpu_seconds = cpu_seconds + ?1"},
       {&drop_credit_, "DELETE FROM credit WHERE project = ?1 AND unit = ?2"},
       {&credit_verified_, "SELECT 1 FROM credit WHERE project = ?1 AND unit = ?2 AND verified = 1"},
-      // Rows keep the rowid of their claim (marking one verified updates it in place), so the
-      // highest rowids are the most recent claims.
+      // Every claim takes the next rowid (PutCredit replaces its unit's row; marking one
+      // verified updates it in place), so rowids count claims and both bounds are a rowid below
+      // which verified rows go: the first claim since `claimed_before`, and the `keep_max`-th
+      // latest. The delete then reads only the rows it drops and the few unverified among them,
+      // not the whole table.
       {&drop_verified_credit_,
-       "DELETE FROM credit WHERE verified = 1 AND (claimed_unix_ms < ?1 OR rowid <= (SELECT rowid FROM credit "
-       "WHERE verified = 1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2))"},
+       "DELETE FROM credit WHERE verified = 1 AND rowid < MAX("
+       "IFNULL((SELECT rowid FROM credit WHERE claimed_unix_ms >= ?1 ORDER BY rowid LIMIT 1), "
+       "(SELECT IFNULL(MAX(rowid), 0) + 1 FROM credit)), (SELECT IFNULL(MAX(rowid), 0) FROM credit) - ?2 + 1)"},
       {&put_peer_, "INSERT OR REPLACE INTO peers VALUES (?1, ?2, ?3)"},
       {&drop_peer_, "DELETE FROM peers WHERE id = ?1"},
   };

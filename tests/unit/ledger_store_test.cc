@@ -447,14 +447,38 @@ TEST(VolunteerStoreTest, VerifiedCreditIsPrunedByAgeAndCount) {
     store->PutCredit({unit(i), Filled<ResultHash>(5), 1.0, FromUnixMs(static_cast<int64_t>(1000 * i))});
     if (i != 9) store->MarkCreditVerified(unit(i), 1.0);  // unit 9 still waits
   }
-  store->DropVerifiedCredit(FromUnixMs(2000), 5);  // units 0 and 1 are too old; 2 and 3 too many
+  // Units 0 and 1 are too old; 2 to 4 come before the 5 latest claims, unit 9's among them.
+  store->DropVerifiedCredit(FromUnixMs(2000), 5);
   ASSERT_TRUE(store->Commit().ok());
-  for (uint64_t i = 0; i < 9; ++i) EXPECT_EQ(store->CreditVerified(unit(i)), i >= 4) << "unit " << i;
+  for (uint64_t i = 0; i < 9; ++i) EXPECT_EQ(store->CreditVerified(unit(i)), i >= 5) << "unit " << i;
   auto snap = store->LoadVolunteer();
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->credit.size(), 1u);
   EXPECT_EQ(snap->credit[0].unit, unit(9));
   EXPECT_EQ(snap->units_verified, 9u);
+}
+
+TEST(VolunteerStoreTest, VerifiedCreditOutlivesAClockSetBack) {
+  TempDir dir;
+  auto store = std::move(SqliteStore::Open(dir.path() / "worker.db").value());
+  auto unit = [](uint64_t i) { return UnitKey{Filled<ProjectId>(1), i}; };
+  // Claimed at 5 s, then 1 s after the clock was set back, then 6 s.
+  const int64_t claimed_ms[] = {5000, 1000, 6000};
+  store->Begin();
+  for (uint64_t i = 0; i < 3; ++i) {
+    store->PutCredit({unit(i), Filled<ResultHash>(5), 1.0, FromUnixMs(claimed_ms[i])});
+    store->MarkCreditVerified(unit(i), 1.0);
+  }
+  // Unit 1 looks older than the bound, but it was claimed after unit 0, which is not.
+  store->DropVerifiedCredit(FromUnixMs(2000), 10);
+  ASSERT_TRUE(store->Commit().ok());
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_TRUE(store->CreditVerified(unit(i))) << "unit " << i;
+  store->Begin();
+  store->DropVerifiedCredit(FromUnixMs(5500), 10);
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_FALSE(store->CreditVerified(unit(0)));
+  EXPECT_FALSE(store->CreditVerified(unit(1)));
+  EXPECT_TRUE(store->CreditVerified(unit(2)));
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ TEST(MemoryStoreTest, PrunesVerifiedCreditByAgeAndCountAsSqliteStoreDoes) {
   }
   ASSERT_TRUE(sqlite->Commit().ok());
   for (uint8_t i = 0; i < 10; ++i) {
-    EXPECT_EQ(memory.CreditVerified({Project(1), i}), i >= 4 && i < 9) << "unit " << int{i};
+    EXPECT_EQ(memory.CreditVerified({Project(1), i}), i >= 5 && i < 9) << "unit " << int{i};
     EXPECT_EQ(sqlite->CreditVerified({Project(1), i}), memory.CreditVerified({Project(1), i})) << "unit " << int{i};
   }
 }

@@ -67,8 +67,10 @@ class VolunteerStore {
   // the volunteer's memory does not grow with the units it computed.
   virtual bool CreditVerified(const UnitKey& unit) = 0;
   virtual void DropCredit(const UnitKey& unit) = 0;
-  // Drops the verified rows of units claimed before `claimed_before`, and all but the
-  // `keep_max` most recently claimed ones.
+  // Drops the verified rows of units claimed before the first claim made at or after
+  // `claimed_before` (in the order claims were put, so a clock set back keeps rows longer,
+  // never shorter), and of those claimed before the `keep_max` latest claims put, verified or
+  // not.
   virtual void DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) = 0;
 };
 

@@ -76,7 +76,13 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   std::map<UnitKey, VolunteerStore::LeaseRow> held_leases_;
   std::map<UnitKey, Bytes> checkpoints_;
   std::map<UnitKey, OutboxRow> outbox_;
-  std::map<UnitKey, CreditRow> credit_;
+  // Each row with the number of the claim that put it, counted from 1 as SqliteStore's rowids.
+  struct Credit {
+    CreditRow row;
+    uint64_t claim = 0;
+  };
+  std::map<UnitKey, Credit> credit_;
+  uint64_t credit_claims_ = 0;
   uint64_t units_verified_ = 0;
   double cpu_seconds_verified_ = 0;
 
