@@ -33,6 +33,12 @@ Statement& Statement::Bind(int i, std::span<const uint8_t> v) {
   return *this;
 }
 
+Statement& Statement::Bind(int i, const std::optional<std::span<const uint8_t>>& v) {
+  if (v) return Bind(i, *v);
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
 bool Statement::Step() {
   if (!stmt_) return false;
   int rc = sqlite3_step(stmt_);
@@ -70,6 +76,8 @@ Bytes Statement::Blob(int col) const {
   std::span<const uint8_t> view = BlobView(col);
   return Bytes(view.begin(), view.end());
 }
+
+bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 std::span<const uint8_t> Statement::BlobView(int col) const {
   auto p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));

@@ -9,12 +9,14 @@ CREATE TABLE IF NOT EXISTS projects (
   id BLOB PRIMARY KEY, manifest BLOB NOT NULL, submitted_unix_ms INTEGER NOT NULL,
   cancelled INTEGER NOT NULL DEFAULT 0);
 -- One claim per peer and unit, so a claim delivered twice is stored once. The rowid orders
--- claims for ledger exchange between holders.
+-- claims for ledger exchange between holders. `result` holds the result's bytes when they are
+-- no longer than a hash (NULL when they are in `results`): a row of their own would take more
+-- room than a copy in each claim, and cost every claim a second insert.
 CREATE TABLE IF NOT EXISTS claims (
   project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
   network TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0, proof BLOB NOT NULL DEFAULT x'',
-  relayed_by BLOB NOT NULL DEFAULT x'', UNIQUE (project, unit, peer));
--- Result bytes once per distinct answer: agreeing replicas share a row.
+  relayed_by BLOB NOT NULL DEFAULT x'', result BLOB, UNIQUE (project, unit, peer));
+-- Larger result bytes once per distinct answer: agreeing replicas share a row.
 CREATE TABLE IF NOT EXISTS results (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
   PRIMARY KEY (project, unit, hash)) WITHOUT ROWID;
@@ -114,6 +116,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
       {"SELECT relayed_by FROM claims LIMIT 0", false,
        "ALTER TABLE claims ADD COLUMN relayed_by BLOB NOT NULL DEFAULT x''"},
       {"SELECT signature FROM outbox LIMIT 0", true, "ALTER TABLE outbox DROP COLUMN signature"},
+      {"SELECT result FROM claims LIMIT 0", false, "ALTER TABLE claims ADD COLUMN result BLOB"},
   };
   for (const Migration& m : migrations) {
     if (db.value()->Prepare(m.probe)->valid() != m.apply_when_valid) continue;
@@ -146,12 +149,13 @@ Status SqliteStore::Prepare() {
       {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3, ?4)"},
       {&put_cancelled_, "UPDATE projects SET cancelled = 1 WHERE id = ?1"},
       {&put_claim_,
-       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, proof, network, alone, relayed_by) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, proof, network, alone, relayed_by, "
+       "result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
       // A rowid past every other, even the replaced row's, so ClaimsAfter hands it on again.
       {&replace_claim_,
        "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, proof, network, alone, "
-       "relayed_by) VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+       "relayed_by, result) VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+       "?9, ?10)"},
       {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
       // Both read a claim's columns in the order ReadClaimRow takes them.
@@ -161,9 +165,9 @@ Status SqliteStore::Prepare() {
        "WHERE project = ?1 AND unit = ?2"},
       // `+project`: SQLite walks the claims from the rowid on, instead of reading every claim of
       // the project through the UNIQUE index and sorting them. Results are read apart
-      // (claim_result_), only for the claims a scan hands back.
+      // (claim_result_), only for the claims a scan hands back that do not hold theirs.
       {&claims_after_,
-       "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by FROM claims "
+       "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by, result FROM claims "
        "WHERE +project = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3"},
       {&claim_result_, "SELECT bytes FROM results WHERE project = ?1 AND unit = ?2 AND hash = ?3"},
       {&claim_seq_floor_,

@@ -54,10 +54,12 @@ void SqliteStore::ReplaceClaim(const ClaimRow& c, const Bytes& result) { WriteCl
 
 void SqliteStore::WriteClaim(Statement& statement, const ClaimRow& c, const Bytes& result) {
   auto index = static_cast<int64_t>(c.unit.index);
+  const bool in_claim = result.size() <= sizeof(ResultHash);
   Write(statement, IdSpan(c.unit.project), index, IdSpan(c.peer), IdSpan(c.hash),
         std::span<const uint8_t>(c.signature), std::span<const uint8_t>(EncodeClaimProof(c.proof)), c.network,
-        int64_t{c.alone}, c.relayed_by ? IdSpan(*c.relayed_by) : std::span<const uint8_t>());
-  Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
+        int64_t{c.alone}, c.relayed_by ? IdSpan(*c.relayed_by) : std::span<const uint8_t>(),
+        in_claim ? std::optional(std::span<const uint8_t>(result)) : std::nullopt);
+  if (!in_claim) Write(*put_result_, IdSpan(c.unit.project), index, IdSpan(c.hash), std::span<const uint8_t>(result));
 }
 
 void SqliteStore::MarkClaimAlone(const UnitKey& unit, const PeerId& peer) {
@@ -90,7 +92,10 @@ Result<uint64_t> SqliteStore::ClaimSeqFloor(const ProjectId& project) {
 
 Status SqliteStore::ScanResults(const ProjectId& project,
                                 const std::function<void(uint64_t, const ResultHash&, const Bytes&)>& fn) {
-  auto scan = db_->Prepare("SELECT unit, hash, bytes FROM results WHERE project = ?1 ORDER BY unit");
+  // UNION keeps one row of the copies agreeing claims hold.
+  auto scan = db_->Prepare(
+      "SELECT unit, hash, result FROM claims WHERE project = ?1 AND result IS NOT NULL "
+      "UNION SELECT unit, hash, bytes FROM results WHERE project = ?1 ORDER BY 1");
   scan->Bind(1, IdSpan(project));
   while (scan->Step()) {
     auto hash = IdColumn<ResultHash>(*scan, 1);
@@ -103,8 +108,9 @@ Status SqliteStore::ScanResults(const ProjectId& project,
 namespace {
 
 // A claim's columns 1-8 as unit_claims_ and claims_after_ both select them (0 is its rowid):
-// unit, peer, hash, signature, proof, network, alone, relayed_by.
+// unit, peer, hash, signature, proof, network, alone, relayed_by. claims_after_ adds the result.
 constexpr int kRelayedByColumn = 8;
+constexpr int kResultColumn = 9;
 
 // The co-holder that relayed the claim, if one did; Corrupt if the column holds no peer id.
 Result<std::optional<PeerId>> RelayedBy(const Statement& row) {
@@ -174,14 +180,18 @@ Result<LedgerStore::ClaimScan> SqliteStore::ClaimsAfter(const ProjectId& project
       if (!wanted || wanted(seq, relayed_by.value())) {
         auto row = ReadClaimRow(scan, project);
         if (!row.ok()) return row.status();
-        Statement& lookup = *claim_result_;
-        lookup.Reset();
-        lookup.Bind(1, IdSpan(project)).Bind(2, scan.Int(1)).Bind(3, IdSpan(row->hash));
-        const bool found = lookup.Step();
-        Bytes result = found ? lookup.Blob(0) : Bytes();
-        const Status status = lookup.status();
-        lookup.Reset();
-        if (!status.ok()) return status;
+        bool found = !scan.IsNull(kResultColumn);
+        Bytes result = found ? scan.Blob(kResultColumn) : Bytes();
+        if (!found) {
+          Statement& lookup = *claim_result_;
+          lookup.Reset();
+          lookup.Bind(1, IdSpan(project)).Bind(2, scan.Int(1)).Bind(3, IdSpan(row->hash));
+          found = lookup.Step();
+          if (found) result = lookup.Blob(0);
+          const Status status = lookup.status();
+          lookup.Reset();
+          if (!status.ok()) return status;
+        }
         // A claim from before results were stored has none to pass on.
         if (found) {
           result_bytes += result.size();

@@ -189,6 +189,39 @@ TEST(LedgerStoreTest, ClaimsForLedgerExchangeStopAtTheResultBytesAllowed) {
   EXPECT_EQ(first->last_seq, first->claims.at(0).seq);  // the second is still to go
 }
 
+TEST(LedgerStoreTest, ResultsNoLongerThanAHashAreKeptInTheirClaims) {
+  TempDir dir;
+  const auto path = dir.path() / "ledger.db";
+  ProjectId project = Filled<ProjectId>(1);
+  const Bytes small(8, 1), hash_sized(32, 2), large(33, 3), empty;
+  const std::pair<uint64_t, Bytes> results[] = {{4, large}, {1, small}, {3, empty}, {2, hash_sized}};
+  {
+    auto store = std::move(SqliteStore::Open(path).value());
+    store->Begin();
+    for (const auto& [index, bytes] : results) {
+      for (uint8_t peer : {5, 6}) store->PutClaim({{project, index}, Filled<PeerId>(peer), Filled<ResultHash>(7)}, bytes);
+    }
+    ASSERT_TRUE(store->Commit().ok());
+    auto pushed = store->ClaimsAfter(project, 0, {100, kNoByteLimit});
+    ASSERT_TRUE(pushed.ok());
+    ASSERT_EQ(pushed->claims.size(), 8u);
+    for (size_t i = 0; i < 8; ++i) EXPECT_EQ(pushed->claims[i].result, results[i / 2].second) << "claim " << i;
+  }
+  auto rows = Database::Open(path).value()->Prepare("SELECT unit FROM results");
+  ASSERT_TRUE(rows->Step());
+  EXPECT_EQ(rows->Int(0), 4);  // only the larger result has a row of its own
+  EXPECT_FALSE(rows->Step());
+  auto store = std::move(SqliteStore::Open(path).value());
+  std::vector<std::pair<uint64_t, Bytes>> scanned;
+  ASSERT_TRUE(store->ScanResults(project, [&](uint64_t index, const ResultHash& hash, const Bytes& bytes) {
+                     EXPECT_EQ(hash, Filled<ResultHash>(7));
+                     scanned.emplace_back(index, bytes);
+                   }).ok());
+  // Once each, in unit order, however many claims hold a copy.
+  const std::vector<std::pair<uint64_t, Bytes>> expected = {{1, small}, {2, hash_sized}, {3, empty}, {4, large}};
+  EXPECT_EQ(scanned, expected);
+}
+
 TEST(LedgerStoreTest, OneUnitsClaimsComeBackInStoredOrder) {
   auto store = std::move(SqliteStore::Open(":memory:").value());
   UnitKey unit{Filled<ProjectId>(1), 7};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ class Statement {
   Statement& Bind(int i, double v);
   Statement& Bind(int i, std::string_view v);
   Statement& Bind(int i, std::span<const uint8_t> v);
+  // No bytes binds NULL.
+  Statement& Bind(int i, const std::optional<std::span<const uint8_t>>& v);
   // Steps once: true while a row is available. Errors are kept in status().
   bool Step();
   // Steps to the end and resets, for statements that return no rows.
@@ -42,6 +45,7 @@ class Statement {
   Bytes Blob(int col) const;
   // The column's bytes in place, valid until the next Step or Reset.
   std::span<const uint8_t> BlobView(int col) const;
+  bool IsNull(int col) const;
   const Status& status() const { return status_; }
 
  private:
