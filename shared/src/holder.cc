@@ -108,7 +108,7 @@ Actions Holder::OnMessage(const Inbound& in, TimePoint now) {
   if (Buggify(config_.faults, FaultPoint::kReplyForgotten)) {
     std::erase_if(actions.messages, [&](const Outgoing& out) { return out.to.endpoint.empty() && out.to.peer == in.from; });
   }
-  SendVerifiedNotices(actions);
+  SendVerifiedNotices(actions, now);
   return actions;
 }
 
@@ -400,7 +400,7 @@ bool Holder::TakeClaim(const PeerId& peer, const Claim& claim, std::string netwo
     const ResultHash agreed = potluck::Decide(unit.claims, p.manifest.policy).hash;
     Score({unit.claims.back()}, agreed);
     if (claim.hash != agreed) ++counters_.results_rejected;
-    if (claim.hash == agreed) NoteVerified(peer, claim.unit, agreed);
+    if (claim.hash == agreed) NoteVerified(peer, claim.unit, agreed, now);
   }
   return true;
 }
@@ -494,7 +494,7 @@ void Holder::Decide(Project& p, uint64_t index, UnitLedger& unit, TimePoint now)
   if (v.state == UnitState::kVerified) {
     Score(unit.claims, v.hash);
     for (const ClaimRecord& c : unit.claims) {
-      if (c.hash == v.hash) NoteVerified(c.peer, {p.id, index}, v.hash);
+      if (c.hash == v.hash) NoteVerified(c.peer, {p.id, index}, v.hash, now);
     }
     ++p.verified;
     ++counters_.units_verified;
@@ -546,11 +546,12 @@ Actions Holder::Tick(TimePoint now) {
   }
   for (const ProjectId& id : due) AnswerPendingSubmits(id, /*force=*/true, now, actions);
   ServeHungryPeers(now, actions);
+  SendVerifiedNotices(actions, now);
   return actions;
 }
 
 TimePoint Holder::NextDue(TimePoint now) const {
-  TimePoint due = TimePoint::max();
+  TimePoint due = notices_due_;
   if (!lease_deadlines_.empty()) due = lease_deadlines_.begin()->first;
   for (const auto& [id, pending] : pending_submits_) due = std::min(due, pending.deadline);
   for (const auto& [id, p] : projects_) {

@@ -8,27 +8,33 @@
 
 namespace potluck {
 
-void Holder::NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed) {
+void Holder::NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed, TimePoint now) {
+  if (verified_notices_.empty()) notices_due_ = now + kVerifiedNoticeDelay;
   verified_notices_[peer].push_back({unit, agreed});
 }
 
-void Holder::SendVerifiedNotices(Actions& actions) {
-  for (auto& [peer, items] : verified_notices_) {
+void Holder::SendVerifiedNotices(Actions& actions, TimePoint now) {
+  const bool due = now >= notices_due_;
+  for (auto it = verified_notices_.begin(); it != verified_notices_.end();) {
+    const PeerId& peer = it->first;
+    std::vector<VerifiedNotice::Item>& items = it->second;
+    // Before they are due, only full messages go, and our own notices, which stay in this process.
+    const size_t sent = due || peer == self_ ? items.size() : items.size() - items.size() % kVerifiedNoticeItemsMax;
     // Dialled at the endpoint its offer names, or else over the connection it reached us on,
     // if any: a notice is not worth waiting for an offer.
-    const Offer* offer = directory_.OfferOf(peer);
+    const Offer* offer = sent ? directory_.OfferOf(peer) : nullptr;
     const Destination to{peer, offer ? offer->endpoint : ""};
-    for (auto first = items.begin(); first != items.end();) {
-      const size_t count = std::min(kVerifiedNoticeItemsMax, static_cast<size_t>(items.end() - first));
-      const auto last = first + static_cast<std::ptrdiff_t>(count);
+    for (size_t first = 0; first < sent; first += kVerifiedNoticeItemsMax) {
+      const auto begin = items.begin() + static_cast<std::ptrdiff_t>(first);
       VerifiedNotice notice;
-      notice.items.assign(first, last);
+      notice.items.assign(begin, begin + static_cast<std::ptrdiff_t>(std::min(kVerifiedNoticeItemsMax, sent - first)));
       actions.messages.push_back({to, Envelope{self_, 0, std::move(notice)}});
-      first = last;
     }
-    counters_.units_noticed += items.size();
+    counters_.units_noticed += sent;
+    items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(sent));
+    it = items.empty() ? verified_notices_.erase(it) : std::next(it);
   }
-  verified_notices_.clear();
+  if (verified_notices_.empty()) notices_due_ = TimePoint::max();
 }
 
 }  // namespace potluck

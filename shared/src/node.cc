@@ -85,7 +85,7 @@ Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, doubl
 Actions Node::Tick(TimePoint now) {
   RefreshOwnOffer();
   Actions actions = membership_.Tick(now);
-  actions.Append(holder_.Tick(now));
+  actions.Append(KeepOwnNotices(holder_.Tick(now)));
   for (const std::string& endpoint : holder_.CoHolderEndpoints()) actions.Append(membership_.Pin(endpoint, now));
   if (volunteer_) actions.Append(PinHoldersWorkedWith(volunteer_->Tick(now), now));
   return actions;

@@ -35,15 +35,18 @@ void GridSim::Settle(const ProjectId& project) {
     if (!nodes_[i].lost && !nodes_[i].up()) Restart(i);
   }
   const TimePoint begin = now_;
-  TimePoint next_check = begin + kSettleMin;
-  for (TimePoint next_tick = now_; now_ < begin + kSettleMax; now_ += std::chrono::milliseconds(10)) {
+  TimePoint next_check = begin + kSettleMin, end = begin + kSettleMax;
+  bool agreed = false;
+  for (TimePoint next_tick = now_; now_ < end; now_ += std::chrono::milliseconds(10)) {
     DeliverDue();
     if (now_ < next_tick) continue;
     next_tick = now_ + std::chrono::milliseconds(100);
     TickAll();
-    if (now_ < next_check) continue;
+    if (agreed || now_ < next_check) continue;
     next_check = now_ + kSettleCheckEvery;
-    if (Finished(project) && LedgersEqual(project)) return;
+    // Agreed: the grid runs on until the credit notices of the last verdicts have gone.
+    agreed = Finished(project) && LedgersEqual(project);
+    if (agreed) end = now_ + kVerifiedNoticeDelay + kSettleCheckEvery;
   }
 }
 

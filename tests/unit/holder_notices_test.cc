@@ -54,6 +54,9 @@ class HolderNoticesTest : public ::testing::Test {
     return Step([&] { return holder_->OnMessage({peer, "", Envelope{peer, 1, ClaimBatch{{claim}}}}, now_); });
   }
 
+  // What the holder sends once the notices noted until now are due.
+  Actions WhenDue() { return Step([&] { return holder_->Tick(now_ + kVerifiedNoticeDelay); }); }
+
   static ResultHash HashOf(uint64_t value) { return ResultHash{Blake2b256(SquareWorkload::Encode(value))}; }
 
   // The notices among `actions`, by the peer they go to.
@@ -79,7 +82,8 @@ TEST_F(HolderNoticesTest, OnlyPeersWhoseClaimAgreedAreTold) {
   const PeerId right1 = TestPeer(1), right2 = TestPeer(2), wrong = TestPeer(3);
   EXPECT_TRUE(Notices(SendClaim(right1, 5, 25)).empty());
   EXPECT_TRUE(Notices(SendClaim(wrong, 5, 7777)).empty());  // disputed: nothing verified yet
-  auto notices = Notices(SendClaim(right2, 5, 25));
+  EXPECT_TRUE(Notices(SendClaim(right2, 5, 25)).empty());    // verified: the notices wait
+  auto notices = Notices(WhenDue());
   ASSERT_EQ(notices.size(), 2u);
   EXPECT_FALSE(notices.contains(wrong));
   for (const PeerId& peer : {right1, right2}) {
@@ -97,10 +101,12 @@ TEST_F(HolderNoticesTest, OnlyPeersWhoseClaimAgreedAreTold) {
 TEST_F(HolderNoticesTest, ALateResultIsToldOnlyIfItAgrees) {
   SendClaim(TestPeer(1), 5, 25);
   SendClaim(TestPeer(2), 5, 25);
-  auto late_wrong = Notices(SendClaim(TestPeer(3), 5, 7777));
-  EXPECT_TRUE(late_wrong.empty());
+  EXPECT_EQ(Notices(WhenDue()).size(), 2u);
+  SendClaim(TestPeer(3), 5, 7777);
+  EXPECT_TRUE(Notices(WhenDue()).empty());
   Join(TestPeer(4));
-  auto late_right = Notices(SendClaim(TestPeer(4), 5, 25));
+  SendClaim(TestPeer(4), 5, 25);
+  auto late_right = Notices(WhenDue());
   ASSERT_EQ(late_right.size(), 1u);
   EXPECT_EQ(late_right.begin()->first, TestPeer(4));
 }
@@ -108,12 +114,40 @@ TEST_F(HolderNoticesTest, ALateResultIsToldOnlyIfItAgrees) {
 TEST_F(HolderNoticesTest, AClaimSeenTwiceIsToldOnce) {
   SendClaim(TestPeer(1), 5, 25);
   SendClaim(TestPeer(2), 5, 25);
-  EXPECT_TRUE(Notices(SendClaim(TestPeer(2), 5, 25)).empty());
+  EXPECT_EQ(Notices(WhenDue()).size(), 2u);
+  SendClaim(TestPeer(2), 5, 25);
+  EXPECT_TRUE(Notices(WhenDue()).empty());
+}
+
+TEST_F(HolderNoticesTest, NoticesWaitToTravelTogether) {
+  const PeerId peer = TestPeer(1);
+  SendClaim(TestPeer(2), 5, 25);
+  SendClaim(peer, 5, 25);
+  EXPECT_EQ(holder_->NextDue(now_), now_ + kVerifiedNoticeDelay);
+  now_ += kVerifiedNoticeDelay / 2;  // a second unit verifies while the first one's notices wait
+  SendClaim(TestPeer(2), 6, 36);
+  SendClaim(peer, 6, 36);
+  EXPECT_TRUE(Notices(Step([&] { return holder_->Tick(now_); })).empty());
+  auto notices = Notices(Step([&] { return holder_->Tick(now_ + kVerifiedNoticeDelay / 2); }));
+  ASSERT_EQ(notices[peer].size(), 1u);
+  ASSERT_EQ(NoticeOf(notices[peer][0]).items.size(), 2u);
+  EXPECT_EQ(NoticeOf(notices[peer][0]).items[1].unit, (UnitKey{project_, 6}));
+  EXPECT_TRUE(Notices(Step([&] { return holder_->Tick(now_ + kVerifiedNoticeDelay); })).empty());
+  EXPECT_GT(holder_->NextDue(now_ + kVerifiedNoticeDelay), now_ + kVerifiedNoticeDelay);
+}
+
+TEST_F(HolderNoticesTest, NoticesToThisNodeGoAtOnce) {
+  // Its own volunteer's credit travels no further than this process.
+  SendClaim(TestPeer(1), 5, 25);
+  auto notices = Notices(SendClaim(kHolder, 5, 25));
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices.begin()->first, kHolder);
+  EXPECT_EQ(Notices(WhenDue()).size(), 1u);
 }
 
 TEST_F(HolderNoticesTest, ALoneClaimThatVerifiesItsUnitEarnsANoticeInBatches) {
   // Adaptive replication, as a co-holder pushes it: each lone claim verifies its unit. One push
-  // verifies more units for the peer than one notice carries.
+  // verifies more units for the peer than one notice carries: the full notice goes at once.
   const PeerId peer = TestPeer(1);
   LedgerPush push{project_, {{kCoHolder, "tcp://co"}}, {}, 300};
   for (uint64_t i = 0; i < 300; ++i) {
@@ -121,17 +155,20 @@ TEST_F(HolderNoticesTest, ALoneClaimThatVerifiesItsUnitEarnsANoticeInBatches) {
   }
   auto notices = Notices(Step([&] { return holder_->OnMessage({kCoHolder, "", Envelope{kCoHolder, 1, push}}, now_); }));
   ASSERT_EQ(notices.size(), 1u);
-  ASSERT_EQ(notices[peer].size(), 2u);
+  ASSERT_EQ(notices[peer].size(), 1u);
   EXPECT_EQ(NoticeOf(notices[peer][0]).items.size(), kVerifiedNoticeItemsMax);
-  EXPECT_EQ(NoticeOf(notices[peer][1]).items.size(), 300 - kVerifiedNoticeItemsMax);
-  EXPECT_EQ(NoticeOf(notices[peer][1]).items.back().unit, (UnitKey{project_, 299}));
+  auto rest = Notices(WhenDue());
+  ASSERT_EQ(rest[peer].size(), 1u);
+  EXPECT_EQ(NoticeOf(rest[peer][0]).items.size(), 300 - kVerifiedNoticeItemsMax);
+  EXPECT_EQ(NoticeOf(rest[peer][0]).items.back().unit, (UnitKey{project_, 299}));
 }
 
 TEST_F(HolderNoticesTest, APeerWithoutAnOfferIsToldOverItsOwnConnection) {
   const PeerId gone = TestPeer(2);
   SendClaim(TestPeer(1), 5, 25);
   directory_.Remove(gone);
-  auto notices = Notices(SendClaim(gone, 5, 25));
+  SendClaim(gone, 5, 25);
+  auto notices = Notices(WhenDue());
   ASSERT_EQ(notices[gone].size(), 1u);
   EXPECT_EQ(notices[gone][0].to.endpoint, "");
 }

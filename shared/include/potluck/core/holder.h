@@ -88,6 +88,9 @@ constexpr size_t kLeasesPerPeerMax = 1024;
 constexpr size_t kLedgerPushEntriesMax = 4096;
 constexpr size_t kLedgerPushResultBytesMax = 8 << 20;
 constexpr size_t kVerifiedNoticeItemsMax = 256;
+// Credit is not urgent: notices gather this long per peer before they go, so that a peer
+// verifying a unit a second gets a message every few seconds rather than one a unit.
+constexpr Duration kVerifiedNoticeDelay = std::chrono::seconds(5);
 constexpr size_t kHungryPeersMax = 100000;  // peers remembered as waiting for work
 constexpr Duration kRecruitInterval = std::chrono::seconds(5);  // between looks for more holders
 // A project's throughput figure counts the units verified this long before it is asked for.
@@ -261,9 +264,10 @@ class Holder {
   Result<ResultHash> AgreedHash(Project& project, uint64_t index, const std::vector<ResultHash>& hashes);
 
   // holder_notices.cc: telling peers which of their claims verified, for their credit
-  void NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed);
-  // Sends the notices noted since the last call, batched per peer.
-  void SendVerifiedNotices(Actions& actions);
+  void NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed, TimePoint now);
+  // Sends the notices that are due: all of them kVerifiedNoticeDelay after the oldest was
+  // noted, and before that a peer's full messages and our own (they go nowhere).
+  void SendVerifiedNotices(Actions& actions, TimePoint now);
 
   // holder_requests.cc: status, results and cancel
   Actions OnProjectRequest(const Inbound& in, const ProjectRequest& request, TimePoint now);
@@ -308,8 +312,9 @@ class Holder {
   TimePoint next_push_{};
   Reputation reputation_;
   std::map<PeerId, std::string> networks_;  // where each peer last dialled us from
-  // Noted while handling one message, sent at its end: never more than that message decided.
+  // Noted as units verify; at most kVerifiedNoticeItemsMax per peer wait, until notices_due_.
   std::map<PeerId, std::vector<VerifiedNotice::Item>> verified_notices_;
+  TimePoint notices_due_ = TimePoint::max();
   std::mt19937_64 rng_;                     // spot checks
   HolderCounters counters_;
   // The tree of the claim batch last checked, and the batch signatures last found good, newest
