@@ -552,7 +552,7 @@ Actions Holder::Tick(TimePoint now) {
 
 TimePoint Holder::NextDue(TimePoint now) const {
   TimePoint due = notices_due_;
-  if (!lease_deadlines_.empty()) due = lease_deadlines_.begin()->first;
+  if (!lease_deadlines_.empty()) due = std::min(due, lease_deadlines_.begin()->first);
   for (const auto& [id, pending] : pending_submits_) due = std::min(due, pending.deadline);
   for (const auto& [id, p] : projects_) {
     if (p.live_holders.size() < p.manifest.policy.holders && p.live_holders.front() == self_) {

@@ -10,11 +10,17 @@ namespace potluck {
 
 void Holder::NoteVerified(const PeerId& peer, const UnitKey& unit, const ResultHash& agreed, TimePoint now) {
   if (verified_notices_.empty()) notices_due_ = now + kVerifiedNoticeDelay;
-  verified_notices_[peer].push_back({unit, agreed});
+  std::vector<VerifiedNotice::Item>& items = verified_notices_[peer];
+  items.push_back({unit, agreed});
+  // A full message, or one to ourselves, need not wait.
+  if (peer == self_ || items.size() % kVerifiedNoticeItemsMax == 0) notices_ready_ = true;
 }
 
 void Holder::SendVerifiedNotices(Actions& actions, TimePoint now) {
   const bool due = now >= notices_due_;
+  // The peers waiting are not walked at every message, only when some notice can go.
+  if (!due && !notices_ready_) return;
+  notices_ready_ = false;
   for (auto it = verified_notices_.begin(); it != verified_notices_.end();) {
     const PeerId& peer = it->first;
     std::vector<VerifiedNotice::Item>& items = it->second;

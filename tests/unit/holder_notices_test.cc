@@ -123,6 +123,8 @@ TEST_F(HolderNoticesTest, NoticesWaitToTravelTogether) {
   const PeerId peer = TestPeer(1);
   SendClaim(TestPeer(2), 5, 25);
   SendClaim(peer, 5, 25);
+  // A lease that lasts longer does not hold the notices back.
+  Step([&] { return holder_->OnMessage({TestPeer(3), "", Envelope{TestPeer(3), 1, WorkRequest{1}}}, now_); });
   EXPECT_EQ(holder_->NextDue(now_), now_ + kVerifiedNoticeDelay);
   now_ += kVerifiedNoticeDelay / 2;  // a second unit verifies while the first one's notices wait
   SendClaim(TestPeer(2), 6, 36);

@@ -315,6 +315,7 @@ class Holder {
   // Noted as units verify; at most kVerifiedNoticeItemsMax per peer wait, until notices_due_.
   std::map<PeerId, std::vector<VerifiedNotice::Item>> verified_notices_;
   TimePoint notices_due_ = TimePoint::max();
+  bool notices_ready_ = false;  // some can go before notices_due_: a full message, or our own
   std::mt19937_64 rng_;                     // spot checks
   HolderCounters counters_;
   // The tree of the claim batch last checked, and the batch signatures last found good, newest
