@@ -79,15 +79,9 @@ Result<uint64_t> SqliteStore::ClaimSeqFloor(const ProjectId& project) {
   // Claims take rowids past every other's (claims are never deleted, and a replaced one moves
   // to the end): one below the project's first claim, or the last of all when it has none yet.
   // The project's claims are found through the UNIQUE index, whose entries carry their rowids.
-  Statement& floor = *claim_seq_floor_;
-  floor.Reset();
-  floor.Bind(1, IdSpan(project));
-  const bool found = floor.Step();
-  const int64_t seq = found ? floor.Int(0) : 0;
-  const Status status = floor.status();
-  floor.Reset();
-  if (!status.ok()) return status;
-  return static_cast<uint64_t>(std::max<int64_t>(seq, 0));
+  auto seq = FirstRow(*claim_seq_floor_, &Statement::Int, IdSpan(project));
+  if (!seq.ok()) return seq.status();
+  return static_cast<uint64_t>(std::max<int64_t>(seq->value_or(0), 0));
 }
 
 Status SqliteStore::ScanResults(const ProjectId& project,
@@ -180,23 +174,19 @@ Result<LedgerStore::ClaimScan> SqliteStore::ClaimsAfter(const ProjectId& project
       if (!wanted || wanted(seq, relayed_by.value())) {
         auto row = ReadClaimRow(scan, project);
         if (!row.ok()) return row.status();
-        bool found = !scan.IsNull(kResultColumn);
-        Bytes result = found ? scan.Blob(kResultColumn) : Bytes();
-        if (!found) {
-          Statement& lookup = *claim_result_;
-          lookup.Reset();
-          lookup.Bind(1, IdSpan(project)).Bind(2, scan.Int(1)).Bind(3, IdSpan(row->hash));
-          found = lookup.Step();
-          if (found) result = lookup.Blob(0);
-          const Status status = lookup.status();
-          lookup.Reset();
-          if (!status.ok()) return status;
+        std::optional<Bytes> result;
+        if (!scan.IsNull(kResultColumn)) {
+          result = scan.Blob(kResultColumn);
+        } else {
+          auto stored = FirstRow(*claim_result_, &Statement::Blob, IdSpan(project), scan.Int(1), IdSpan(row->hash));
+          if (!stored.ok()) return stored.status();
+          result = std::move(stored.value());
         }
         // A claim from before results were stored has none to pass on.
-        if (found) {
-          result_bytes += result.size();
+        if (result) {
+          result_bytes += result->size();
           if (!out.claims.empty() && result_bytes > limits.result_bytes) return Status::Ok();
-          out.claims.push_back({seq, std::move(row.value()), std::move(result)});
+          out.claims.push_back({seq, std::move(row.value()), std::move(*result)});
         }
       }
       out.last_seq = seq;

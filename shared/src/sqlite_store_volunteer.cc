@@ -71,15 +71,9 @@ void SqliteStore::PutCheckpoint(const UnitKey& unit, const Bytes& state) {
 
 Result<Bytes> SqliteStore::LoadCheckpoint(const UnitKey& unit) {
   if (!checkpointed_.contains(unit)) return Bytes{};
-  Statement& query = *load_checkpoint_;
-  query.Reset();
-  query.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
-  Bytes state;
-  if (query.Step()) state = query.Blob(0);
-  const Status status = query.status();
-  query.Reset();
-  if (!status.ok()) return status;
-  return state;
+  auto state = FirstRow(*load_checkpoint_, &Statement::Blob, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+  if (!state.ok()) return state.status();
+  return state->value_or(Bytes{});
 }
 
 void SqliteStore::PutOutbox(const OutboxRow& r) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "potluck/core/durable.h"
@@ -78,6 +79,10 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // Runs a prepared write and records its outcome in the transaction.
   template <typename... Args>
   void Write(Statement& statement, const Args&... args);
+  // The first column of the first row `statement` gives for `args`, read with `read`; nothing
+  // when it gives no row.
+  template <typename T, typename... Args>
+  Result<std::optional<T>> FirstRow(Statement& statement, T (Statement::*read)(int) const, const Args&... args);
   // One claim with `statement` (insert or replace), and its result bytes.
   void WriteClaim(Statement& statement, const ClaimRow& claim, const Bytes& result);
 
@@ -114,6 +119,20 @@ void SqliteStore::Write(Statement& statement, const Args&... args) {
   int i = 0;
   (statement.Bind(++i, args), ...);
   tx_.Write(statement);
+}
+
+template <typename T, typename... Args>
+Result<std::optional<T>> SqliteStore::FirstRow(Statement& statement, T (Statement::*read)(int) const,
+                                               const Args&... args) {
+  statement.Reset();
+  int i = 0;
+  (statement.Bind(++i, args), ...);
+  std::optional<T> value;
+  if (statement.Step()) value = (statement.*read)(0);
+  const Status status = statement.status();
+  statement.Reset();
+  if (!status.ok()) return status;
+  return value;
 }
 
 }  // namespace potluck
