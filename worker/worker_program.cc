@@ -147,8 +147,6 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
   // Blocks of 128 KiB and more (frames, results) are mapped and unmapped on their own. glibc's
   // default threshold rises as such blocks are freed, after which they come from the threads'
   // heaps and leave holes there that an idle worker keeps (about 1.7 MB after a busy run).
-  // Fixing it also fixes the threshold for trimming a heap's top at 128 KiB; the node runner
-  // raises that while the worker computes (see release_memory_when_idle).
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   const auto& stop = InstallStopSignals();
   (void)InstallReloadSignal();

@@ -21,11 +21,6 @@ namespace {
 constexpr Duration kBeaconInterval = std::chrono::seconds(2);
 // Long enough for a project's last messages to be done with.
 constexpr Duration kReleaseMemoryAfterIdle = std::chrono::seconds(2);
-// How much free memory at the top of a heap glibc keeps before handing it back. Handing it back
-// at 128 KiB while busy made a worker shrink and regrow its heaps hundreds of times a second
-// (8% of a no-op unit's CPU), so a working node keeps up to 64 MiB and trims once idle.
-constexpr int kHeapTopKeptWhileBusy = 64 << 20;
-constexpr int kHeapTopKeptWhenIdle = 128 << 10;
 
 // Serves metrics and the dashboard, from one server when they share an address, and writes
 // the endpoint each is on to DATA/metrics-endpoint and DATA/dashboard-endpoint.
@@ -139,11 +134,9 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
             if (config.on_tick) config.on_tick(node, now);
             if (config.release_memory_when_idle) {
               if (node.volunteer() && node.volunteer()->leases_held() > 0) {
-                if (!out_of_work_since) mallopt(M_TRIM_THRESHOLD, kHeapTopKeptWhileBusy);
                 out_of_work_since = now;
               } else if (out_of_work_since && now - *out_of_work_since >= kReleaseMemoryAfterIdle) {
                 store.ReleaseMemory();
-                mallopt(M_TRIM_THRESHOLD, kHeapTopKeptWhenIdle);
                 malloc_trim(0);
                 out_of_work_since.reset();
               }

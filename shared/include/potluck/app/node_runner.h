@@ -53,8 +53,7 @@ struct NodeRunConfig {
   // The most memory SQLite may keep as page cache for the node's store.
   size_t store_page_cache_kib = SqliteStore::kPageCacheKibDefault;
   // Out of work for a while (see kReleaseMemoryAfterIdle), give the store's page cache and the
-  // heap's free pages back to the machine: a volunteer's machine is not ours. While it works,
-  // the heap keeps what it frees for the next units.
+  // heap's free pages back to the machine: a volunteer's machine is not ours.
   bool release_memory_when_idle = false;
   // With no other peer known this long after start, give up: a wrong bootstrap endpoint
   // should be an error, not a silent wait. Zero: wait for peers forever.
