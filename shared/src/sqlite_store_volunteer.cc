@@ -96,12 +96,8 @@ void SqliteStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
 }
 
 bool SqliteStore::CreditVerified(const UnitKey& unit) {
-  Statement& query = *credit_verified_;
-  query.Reset();
-  query.Bind(1, IdSpan(unit.project)).Bind(2, static_cast<int64_t>(unit.index));
-  const bool verified = query.Step();
-  query.Reset();
-  return verified;
+  auto row = FirstRow(*credit_verified_, &Statement::Int, IdSpan(unit.project), static_cast<int64_t>(unit.index));
+  return row.ok() && row->has_value();
 }
 
 void SqliteStore::DropCredit(const UnitKey& unit) {
