@@ -80,6 +80,9 @@ std::string CrashLoop::CheckResults() {
 // kill cost. The worker logs each resume; its status after the restart must show the unit at
 // or past the checkpoint (else the kernel started afresh).
 std::string CrashLoop::CheckWorkLost() {
+  // Work lost is progress times one unit's CPU time as timed in this process, which runs the
+  // same sieve up to about a tenth faster or slower than a worker sharing its core's caches.
+  constexpr double kYardstickMargin = 1.2;
   int from_checkpoint = 0;
   std::string failure;
   for (KillRecord& k : kills_) {
@@ -92,8 +95,9 @@ std::string CrashLoop::CheckWorkLost() {
     k.resumed = logged && k.checkpoint > 0 && !seen_behind;
     if (k.resumed) ++from_checkpoint;
     k.lost_cpu_s = LostCpuSeconds(k, figures_.unit_cpu_s);
-    if (failure.empty() && k.lost_cpu_s > options_.checkpoint_interval_s) {
-      failure = fmt::format("kill {} of {} lost {:.2f} s of work on unit #{}, more than the checkpoint interval of {} s",
+    if (failure.empty() && k.lost_cpu_s > options_.checkpoint_interval_s * kYardstickMargin) {
+      failure = fmt::format("kill {} of {} lost {:.2f} s of work on unit #{}, more than the checkpoint interval of {} s "
+                            "and the yardstick's margin",
                             k.number, k.target, k.lost_cpu_s, *k.unit, options_.checkpoint_interval_s);
     }
   }

@@ -52,6 +52,7 @@ CrashLoop::CrashLoop(LoopOptions options, const std::atomic<bool>& interrupted)
 int CrashLoop::Run() {
   dir_ = MakeWorkDir();
   deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.timeout_s));
+  if (options_.unit_numbers == 0) options_.unit_numbers = UnitNumbersFor(options_.unit_seconds);
   fmt::print("crash loop: seed {}, {} kills, {} workers, {} units of {} numbers, checkpoint every {} s, in {}\n",
              options_.seed, options_.kills, options_.workers, options_.units, options_.unit_numbers,
              options_.checkpoint_interval_s, dir_.string());
@@ -84,6 +85,18 @@ std::string CrashLoop::RunSteps() {
   if (std::string error = AwaitProject(); !error.empty()) return error;
   if (std::string error = CheckResults(); !error.empty()) return error;
   return CheckWorkLost();
+}
+
+// Units sized by time rather than by count, so that each one spans several checkpoint intervals
+// on a fast machine as on a slow one. The sieve's cost per number is even over a unit's range.
+uint64_t CrashLoop::UnitNumbersFor(double seconds) const {
+  constexpr uint64_t kSample = 2'000'000'000;
+  constexpr uint64_t kStep = 1'000'000;
+  tbb::task_arena one_core(1);
+  const double before = ProcessCpuSeconds();
+  one_core.execute([&] { (void)primes::Search(options_.from, options_.from + kSample); });
+  const double per_number = std::max(1e-12, (ProcessCpuSeconds() - before) / static_cast<double>(kSample));
+  return std::max(kStep, static_cast<uint64_t>(seconds / per_number / kStep) * kStep);
 }
 
 // One unit of the project on one core, here, before the grid starts: the yardstick that turns

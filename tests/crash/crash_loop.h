@@ -23,7 +23,8 @@ struct LoopOptions {
   int workers = 4;
   int units = 30;
   uint64_t from = 1'000'000'000'000;
-  uint64_t unit_numbers = 6'000'000'000;  // about 2 s of one core per unit near 10^12
+  double unit_seconds = 2;  // one core's time per unit, measured here before the grid starts
+  uint64_t unit_numbers = 0;  // numbers per unit; 0 sizes units from unit_seconds
   double checkpoint_interval_s = 1;
   double gap_max_s = 2;    // between a restart and the next kill, drawn from [0.2, this]
   double pause_max_s = 1.5;  // a killed process stays down for [0.1, this]
@@ -43,6 +44,7 @@ class CrashLoop {
   using Clock = std::chrono::steady_clock;
 
   std::string RunSteps();
+  uint64_t UnitNumbersFor(double seconds) const;
   double MeasureUnitCpuSeconds() const;
   std::string Submit();
   std::string KillPhase();

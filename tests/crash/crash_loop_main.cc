@@ -25,8 +25,11 @@ int main(int argc, char** argv) {
   app.add_option("--workers", options.workers, "workers besides the coordinator")->check(CLI::Range(2, 16));
   app.add_option("--units", options.units, "units of the primes project")->check(CLI::Range(1, 10000));
   app.add_option("--from", options.from, "start of the primes range")->check(CLI::Range(uint64_t{0}, uint64_t{1} << 60));
-  app.add_option("--unit-numbers", options.unit_numbers, "numbers per unit")
-      ->check(CLI::Range(uint64_t{1'000'000}, uint64_t{1} << 40));
+  auto* seconds = app.add_option("--unit-seconds", options.unit_seconds, "one core's time per unit here, seconds")
+                      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--unit-numbers", options.unit_numbers, "numbers per unit (instead of --unit-seconds)")
+      ->check(CLI::Range(uint64_t{1'000'000}, uint64_t{1} << 40))
+      ->excludes(seconds);
   app.add_option("--checkpoint-interval", options.checkpoint_interval_s, "workers' checkpoint interval, seconds")
       ->check(CLI::Range(0.1, 60.0));
   app.add_option("--gap-max", options.gap_max_s, "longest wait between a restart and the next kill, seconds")
