@@ -87,27 +87,27 @@ std::string CrashLoop::RunSteps() {
   return CheckWorkLost();
 }
 
-// Units sized by time rather than by count, so that each one spans several checkpoint intervals
-// on a fast machine as on a slow one. The sieve's cost per number is even over a unit's range.
-uint64_t CrashLoop::UnitNumbersFor(double seconds) const {
-  constexpr uint64_t kSample = 2'000'000'000;
-  constexpr uint64_t kStep = 1'000'000;
+// One core's CPU seconds per number, timed here on the first `numbers` of the range before the
+// grid starts. The sieve's cost per number is even over a unit's range.
+double CrashLoop::SecondsPerNumber(uint64_t numbers) const {
   tbb::task_arena one_core(1);
   const double before = ProcessCpuSeconds();
-  one_core.execute([&] { (void)primes::Search(options_.from, options_.from + kSample); });
-  const double per_number = std::max(1e-12, (ProcessCpuSeconds() - before) / static_cast<double>(kSample));
+  one_core.execute([&] { (void)primes::Search(options_.from, options_.from + numbers); });
+  return std::max(1e-12, (ProcessCpuSeconds() - before) / static_cast<double>(numbers));
+}
+
+// Units sized by time rather than by count, so that each one spans several checkpoint intervals
+// on a fast machine as on a slow one.
+uint64_t CrashLoop::UnitNumbersFor(double seconds) const {
+  constexpr uint64_t kStep = 1'000'000;
+  const double per_number = SecondsPerNumber(2'000'000'000);
   return std::max(kStep, static_cast<uint64_t>(seconds / per_number / kStep) * kStep);
 }
 
-// One unit of the project on one core, here, before the grid starts: the yardstick that turns
-// progress into CPU seconds. A quarter of unit 0 is timed; the sieve's cost is even along it.
+// One unit of the project on one core: the yardstick that turns progress into CPU seconds,
+// timed on a quarter of unit 0.
 double CrashLoop::MeasureUnitCpuSeconds() const {
-  const uint64_t lo = options_.from;
-  const uint64_t quarter = options_.unit_numbers / 4;
-  tbb::task_arena one_core(1);
-  const double before = ProcessCpuSeconds();
-  one_core.execute([&] { (void)primes::Search(lo, lo + quarter); });
-  return (ProcessCpuSeconds() - before) * static_cast<double>(options_.unit_numbers) / static_cast<double>(quarter);
+  return SecondsPerNumber(options_.unit_numbers / 4) * static_cast<double>(options_.unit_numbers);
 }
 
 std::string CrashLoop::Submit() {

@@ -44,6 +44,7 @@ class CrashLoop {
   using Clock = std::chrono::steady_clock;
 
   std::string RunSteps();
+  double SecondsPerNumber(uint64_t numbers) const;
   uint64_t UnitNumbersFor(double seconds) const;
   double MeasureUnitCpuSeconds() const;
   std::string Submit();
