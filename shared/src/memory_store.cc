@@ -151,7 +151,11 @@ void MemoryStore::PutCredit(const CreditRow& row) { credit_[row.unit] = {row, ++
 
 void MemoryStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
   if (auto it = credit_.find(unit); it != credit_.end()) it->second.row.verified = true;
-  ++units_verified_;
+  AddVerifiedCredit(1, cpu_seconds);
+}
+
+void MemoryStore::AddVerifiedCredit(uint64_t units, double cpu_seconds) {
+  units_verified_ += units;
   cpu_seconds_verified_ += cpu_seconds;
 }
 

@@ -180,14 +180,15 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
   Status s = store.Commit();
   if (s.ok()) s = RunEventLoop(transport, clock, hooks, stop, std::move(first));
   service.Stopping();
+  if (executor) executor->CheckpointAndStop(config.stop_checkpoint_wait);
+  // A unit stopped here resumes from this state at the next start.
+  store.Begin();
   if (executor) {
-    executor->CheckpointAndStop(config.stop_checkpoint_wait);
-    // A unit stopped here resumes from this state at the next start.
-    store.Begin();
     for (auto& saved : executor->TakeCheckpoints()) node.OnCheckpoint(saved.unit, saved.state);
-    if (Status committed = store.Commit(); s.ok()) s = committed;
-    executor.reset();
   }
+  node.OnStop(clock.Now());
+  if (Status committed = store.Commit(); s.ok()) s = committed;
+  executor.reset();
   if (gave_up) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config.join_timeout).count();
     std::string tried;

@@ -184,7 +184,7 @@ Status SqliteStore::Prepare() {
       {&drop_outbox_, "DELETE FROM outbox WHERE project = ?1 AND unit = ?2"},
       {&put_credit_, "INSERT OR REPLACE INTO credit VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&mark_credit_verified_, "UPDATE credit SET verified = 1 WHERE project = ?1 AND unit = ?2"},
-      {&add_verified_credit_, "UPDATE credit_verified SET units = units + 1, cpu_seconds = cpu_seconds + ?1"},
+      {&add_verified_credit_, "UPDATE credit_verified SET units = units + ?1, cpu_seconds = cpu_seconds + ?2"},
       {&drop_credit_, "DELETE FROM credit WHERE project = ?1 AND unit = ?2"},
       {&credit_verified_, "SELECT 1 FROM credit WHERE project = ?1 AND unit = ?2 AND verified = 1"},
       // Every claim takes the next rowid (PutCredit replaces its unit's row; marking one

@@ -92,7 +92,11 @@ void SqliteStore::PutCredit(const CreditRow& r) {
 
 void SqliteStore::MarkCreditVerified(const UnitKey& unit, double cpu_seconds) {
   Write(*mark_credit_verified_, IdSpan(unit.project), static_cast<int64_t>(unit.index));
-  Write(*add_verified_credit_, cpu_seconds);
+  AddVerifiedCredit(1, cpu_seconds);
+}
+
+void SqliteStore::AddVerifiedCredit(uint64_t units, double cpu_seconds) {
+  Write(*add_verified_credit_, static_cast<int64_t>(units), cpu_seconds);
 }
 
 bool SqliteStore::CreditVerified(const UnitKey& unit) {

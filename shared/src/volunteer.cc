@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 #include "potluck/crypto/hash.h"
 
 namespace potluck {
@@ -103,7 +105,7 @@ void Volunteer::Release(const UnitKey& unit) {
 // A holder that has not yet merged our claim may lease the unit to us again (one recruited a
 // moment ago, say). A second claim from the same peer counts once, so computing it again would
 // only waste the unit's time; the lease lapses at the holder when our offer does not list it.
-bool Volunteer::AlreadyClaimed(const UnitKey& unit) const {
+bool Volunteer::AlreadyClaimed(const UnitKey& unit) {
   return outbox_.contains(unit) || pending_credit_.contains(unit) || store_.CreditVerified(unit);
 }
 
@@ -220,6 +222,9 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     if (fresh_claims_++ == 0) fresh_since_ = now;
     fresh_work_ += took;
     RecordClaim(unit, hash, cpu_seconds, now);
+    // The kernel's own CPU time: a short unit's wall time is mostly the event loop's.
+    if (std::isfinite(cpu_seconds) && cpu_seconds > 0) held_cpu_seconds_ += cpu_seconds;
+    if (held_cpu_seconds_ >= std::chrono::duration<double>(kHeldWorkMax).count()) WriteHeld(now);
     ++units_computed_;
     // At debug: on a fast grid a line per unit costs more than the unit; the worker reports the count.
     spdlog::debug("computed unit {}#{}", unit.project.Short(), unit.index);
@@ -244,10 +249,17 @@ Actions Volunteer::Tick(TimePoint now) {
   }
   SendDueClaims(now, /*force=*/false, actions);
   DropOldCreditUnits(now);
+  if (now - last_write_ >= kWriteBehind) WriteHeld(now);
   HandOffLateLeases(now, actions);
   MaybeStartTask(now, actions);
   MaybeRequestWork(now, actions);
   return actions;
+}
+
+void Volunteer::WriteHeld(TimePoint now) {
+  store_.Write();
+  last_write_ = now;
+  held_cpu_seconds_ = 0;
 }
 
 TimePoint Volunteer::NextDue(TimePoint now) const {

@@ -138,8 +138,8 @@ TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
     auto v = Make();
     Step([&] { return v->Start(now_); });
     Grant(*v, {3});
-    now_ += 1s;  // a unit of a second: its claim goes out at once
-    Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 0, now_); });
+    now_ += 1s;  // a unit of a second: its claim goes out, and is written, at once
+    Actions done = Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), 1.0, now_); });
     ASSERT_EQ(Sent<ClaimBatch>(done).size(), 1u);
   }  // crashed before the acknowledgement
   auto v = Make();
@@ -150,6 +150,55 @@ TEST_F(VolunteerTest, ResultsSurviveARestartUntilAcknowledged) {
   Step([&] { return v->OnMessage({kHolder, kHolderEndpoint, Envelope{kHolder, 2, ClaimAck{{{project_, 3}}}}}, now_); });
   EXPECT_EQ(v->outbox_size(), 0u);
   EXPECT_EQ(Make()->outbox_size(), 0u);
+}
+
+// Short units' leases, results and credit wait in memory until they carry kHeldWorkMax of work
+// or kWriteBehind has passed; a crash before then costs the grid only that work.
+TEST_F(VolunteerTest, ShortUnitsAreWrittenOnceTheyCarryEnoughWork) {
+  // Each unit takes two fifths of kHeldWorkMax: the third brings the work held over it.
+  const double cpu_seconds = std::chrono::duration<double>(kHeldWorkMax).count() * 2 / 5;
+  {
+    auto v = Make();
+    Step([&] { return v->Start(now_); });
+    Grant(*v, {1, 2, 3, 4});
+    for (uint64_t i = 1; i <= 2; ++i) {
+      Step([&] { return v->OnTaskDone({project_, i}, SquareWorkload::Encode(i * i), cpu_seconds, now_); });
+    }
+    auto held = store_->LoadVolunteer().value();
+    EXPECT_TRUE(held.leases.empty());
+    EXPECT_TRUE(held.outbox.empty());
+    EXPECT_TRUE(held.credit.empty());
+    Step([&] { return v->OnTaskDone({project_, 3}, SquareWorkload::Encode(9), cpu_seconds, now_); });
+    auto written = store_->LoadVolunteer().value();
+    EXPECT_EQ(written.leases.size(), 1u);  // unit 4's, still to compute
+    EXPECT_EQ(written.outbox.size(), 3u);
+    EXPECT_EQ(written.credit.size(), 3u);
+  }  // crashed
+  auto v = Make();
+  EXPECT_EQ(v->outbox_size(), 3u);
+  EXPECT_EQ(v->leases_held(), 1u);
+}
+
+TEST_F(VolunteerTest, WhatShortUnitsLeaveIsWrittenAfterAWhileOrLostInACrash) {
+  {
+    auto v = Make();
+    Step([&] { return v->Start(now_); });
+    Grant(*v, {1, 2});
+    Step([&] { return v->OnTaskDone({project_, 1}, SquareWorkload::Encode(1), 0.001, now_); });
+  }  // crashed: the unit and both leases are the grid's to hand out again
+  {
+    auto v = Make();
+    EXPECT_EQ(v->outbox_size(), 0u);
+    EXPECT_EQ(v->leases_held(), 0u);
+    Step([&] { return v->Start(now_); });
+    Grant(*v, {1, 2});
+    Step([&] { return v->OnTaskDone({project_, 1}, SquareWorkload::Encode(1), 0.001, now_); });
+    now_ += kWriteBehind;
+    Step([&] { return v->Tick(now_); });
+  }  // crashed after the write
+  auto v = Make();
+  EXPECT_EQ(v->outbox_size(), 1u);
+  EXPECT_EQ(v->leases_held(), 1u);
 }
 
 TEST_F(VolunteerTest, ClaimsWithLargeResultsGoInBatchesThatFitAFrame) {
@@ -166,6 +215,10 @@ TEST_F(VolunteerTest, ClaimsWithLargeResultsGoInBatchesThatFitAFrame) {
     for (uint64_t i = 0; i < kUnits; ++i) {
       Step([&] { return v->OnTaskDone({project_, i}, Bytes(kResultBytesMax, static_cast<uint8_t>(i)), 0, now_); });
     }
+    Step([&] {
+      v->WriteHeld(now_);
+      return Actions{};
+    });
   }  // stopped before any acknowledgement: every claim goes again at the start
   auto v = Make(kUnits);
   std::set<uint64_t> sent;
@@ -414,6 +467,10 @@ TEST_F(VolunteerCreditTest, CreditSurvivesARestart) {
     Compute(*v, 4, 3.0);
     Compute(*v, 5, 4.0);
     Notify(*v, kHolder, {3, 4});
+    Step([&] {
+      v->WriteHeld(now_);  // as the node stops
+      return Actions{};
+    });
   }
   auto v = Make();
   Credit credit = v->credit();

@@ -40,6 +40,10 @@ class Node {
     if (volunteer_) volunteer_->OnCheckpoint(unit, state);
   }
   Actions Tick(TimePoint now);
+  // The node stops: what the volunteer held back is written, so a stop loses nothing.
+  void OnStop(TimePoint now) {
+    if (volunteer_) volunteer_->WriteHeld(now);
+  }
   // When Tick next has something to do. What has no due time of its own (retries, peers gone
   // quiet) waits for the event loop's longest tick.
   TimePoint NextDue(TimePoint now) const;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "potluck/core/actions.h"
+#include "potluck/core/deferred_volunteer_store.h"
 #include "potluck/core/directory.h"
 #include "potluck/core/volunteer_store.h"
 
@@ -64,6 +65,12 @@ constexpr size_t kCreditUnitsMax = 100000;
 constexpr size_t kCreditForgetBatch = kCreditUnitsMax / 100;
 // Verified units between two prunes of the store's verified rows.
 constexpr size_t kVerifiedCreditPruneEvery = kCreditUnitsMax / 10;
+// The volunteer's writes wait (see DeferredVolunteerStore) at most about this long, and until
+// the results computed since the last write carry this much of the kernels' CPU time, so that
+// a crash costs the grid at most that much computing besides the running units' progress since
+// their last checkpoint. A unit that takes longer is written as soon as it is done.
+constexpr Duration kWriteBehind = std::chrono::seconds(1);
+constexpr Duration kHeldWorkMax = std::chrono::milliseconds(50);
 // Peers remembered per project as its holders, whose verified notices we believe.
 constexpr size_t kHoldersSeenPerProjectMax = 64;
 
@@ -100,6 +107,8 @@ class Volunteer {
   // The running kernel saved its state: kept until the unit is done or its lease dropped.
   void OnCheckpoint(const UnitKey& unit, const Bytes& state);
   Actions Tick(TimePoint now);
+  // Writes what waits to be written (see kWriteBehind); the node calls it as it stops.
+  void WriteHeld(TimePoint now);
   // The earliest of asking for work, the batch of fresh claims leaving and a queued lease's deadline.
   TimePoint NextDue(TimePoint now) const;
   // With false, asks for and takes no new work, and offers no free slot; it still computes
@@ -165,7 +174,7 @@ class Volunteer {
   // volunteer_credit.cc
   void LoadCredit(const VolunteerStore::Snapshot& snapshot, TimePoint now);
   // Whether this peer has computed and claimed `unit` (its claim unsent, or remembered for credit).
-  bool AlreadyClaimed(const UnitKey& unit) const;
+  bool AlreadyClaimed(const UnitKey& unit);
   void RecordClaim(const UnitKey& unit, const ResultHash& hash, double cpu_seconds, TimePoint now);
   // `trusted`: from our own holder. Otherwise only a holder of each unit's project is believed.
   void OnVerifiedNotice(const PeerId& from, const VerifiedNotice& notice, bool trusted);
@@ -178,7 +187,9 @@ class Volunteer {
   PeerId self_;
   const Signer& signer_;
   VolunteerConfig config_;
-  VolunteerStore& store_;
+  DeferredVolunteerStore store_;
+  TimePoint last_write_{};
+  double held_cpu_seconds_ = 0;  // of the units computed since last_write_
   const Directory& directory_;
   std::map<ProjectId, std::shared_ptr<const Manifest>> manifests_;
   std::map<ProjectId, Bytes> manifest_bytes_;  // signed, as passed on to other peers

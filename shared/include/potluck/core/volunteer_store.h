@@ -63,6 +63,8 @@ class VolunteerStore {
   // Marks the unit's row verified and adds one unit and `cpu_seconds` to the verified totals,
   // which outlive the row.
   virtual void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) = 0;
+  // Adds to the verified totals alone: for rows put already verified.
+  virtual void AddVerifiedCredit(uint64_t units, double cpu_seconds) = 0;
   // Whether the unit's row is there and verified. Verified rows stay only in the store, so that
   // the volunteer's memory does not grow with the units it computed.
   virtual bool CreditVerified(const UnitKey& unit) = 0;

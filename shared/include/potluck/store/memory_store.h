@@ -49,6 +49,7 @@ class MemoryStore final : public Durable, public LedgerStore, public VolunteerSt
   void DropOutbox(const UnitKey& unit) override;
   void PutCredit(const CreditRow& row) override;
   void MarkCreditVerified(const UnitKey& unit, double cpu_seconds) override;
+  void AddVerifiedCredit(uint64_t units, double cpu_seconds) override;
   bool CreditVerified(const UnitKey& unit) override;
   void DropCredit(const UnitKey& unit) override;
   void DropVerifiedCredit(TimePoint claimed_before, size_t keep_max) override;
