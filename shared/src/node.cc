@@ -67,6 +67,14 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
   return actions;
 }
 
+void Node::ConfirmOwnLeases(TimePoint now) {
+  Offer offer;
+  offer.peer = self_;
+  offer.issued_unix_ms = ToUnixMs(now);
+  volunteer_->FillOffer(offer);
+  holder_.OnOffer(offer, now);
+}
+
 Actions Node::KeepOwnNotices(Actions actions) {
   auto own = [&](const Outgoing& out) {
     return out.to.peer == self_ && std::holds_alternative<VerifiedNotice>(out.message.body);
@@ -84,6 +92,7 @@ Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, doubl
 
 Actions Node::Tick(TimePoint now) {
   RefreshOwnOffer();
+  if (volunteer_) ConfirmOwnLeases(now);
   Actions actions = membership_.Tick(now);
   actions.Append(KeepOwnNotices(holder_.Tick(now)));
   for (const std::string& endpoint : holder_.CoHolderEndpoints()) actions.Append(membership_.Pin(endpoint, now));

@@ -34,8 +34,9 @@ struct Id32 {
   }
   bool operator==(const Id32& o) const { return std::memcmp(bytes.data(), o.bytes.data(), bytes.size()) == 0; }
   std::string Hex() const { return ToHex(bytes); }
-  // The first 12 hex digits: enough to tell ids apart in logs and tables.
-  std::string Short() const { return Hex().substr(0, 12); }
+  // The first 12 hex digits: enough to tell ids apart in logs and tables. Six bytes' worth
+  // only, so the string stays inside std::string's own buffer: log lines of every unit build it.
+  std::string Short() const { return ToHex(bytes.data(), 6); }
   bool IsZero() const { return bytes == std::array<uint8_t, 32>{}; }
 
   static std::optional<Id32> FromHex(std::string_view hex) {
