@@ -3,10 +3,12 @@
 namespace potluck {
 
 void DeferredVolunteerStore::Write() {
+  for (const UnitKey& unit : dropped_leases_) store_.DropLease(unit);
   for (const auto& [unit, lease] : leases_) store_.PutLease(lease);
   for (const auto& [unit, row] : outbox_) store_.PutOutbox(row);
   for (const auto& [unit, row] : credit_) store_.PutCredit(row);
   if (verified_units_ > 0) store_.AddVerifiedCredit(verified_units_, verified_cpu_seconds_);
+  dropped_leases_.clear();
   leases_.clear();
   outbox_.clear();
   credit_.clear();
@@ -14,8 +16,14 @@ void DeferredVolunteerStore::Write() {
   verified_cpu_seconds_ = 0;
 }
 
+void DeferredVolunteerStore::PutLease(const LeaseRow& lease) {
+  // Leased again before its old row went: that row goes now, with its checkpoint.
+  if (dropped_leases_.erase(lease.unit) > 0) store_.DropLease(lease.unit);
+  leases_[lease.unit] = lease;
+}
+
 void DeferredVolunteerStore::DropLease(const UnitKey& unit) {
-  if (leases_.erase(unit) == 0) store_.DropLease(unit);
+  if (leases_.erase(unit) == 0) dropped_leases_.insert(unit);
 }
 
 void DeferredVolunteerStore::PutCheckpoint(const UnitKey& unit, const Bytes& state) {

@@ -31,18 +31,20 @@ TEST_F(DeferredVolunteerStoreTest, WritesUndoneBeforeWriteNeverReachTheStore) {
   deferred_.PutLease({Unit(2), kNow, "tcp://holder"});
   deferred_.PutOutbox({Unit(1), ResultHash{}, {1}, "tcp://holder"});
   deferred_.DropLease(Unit(1));
-  EXPECT_TRUE(deferred_.holding());
   EXPECT_TRUE(Stored().leases.empty());
+  EXPECT_TRUE(Stored().outbox.empty());
   deferred_.Write();
-  EXPECT_FALSE(deferred_.holding());
   ASSERT_EQ(Stored().leases.size(), 1u);
   EXPECT_EQ(Stored().leases[0].unit, Unit(2));
   EXPECT_EQ(Stored().outbox.size(), 1u);
-  // Written ones are dropped from the store itself.
+  // Written ones are dropped from the store itself: a result at once, a lease with the next
+  // batch.
   deferred_.DropLease(Unit(2));
   deferred_.DropOutbox(Unit(1));
-  EXPECT_TRUE(Stored().leases.empty());
   EXPECT_TRUE(Stored().outbox.empty());
+  EXPECT_EQ(Stored().leases.size(), 1u);
+  deferred_.Write();
+  EXPECT_TRUE(Stored().leases.empty());
 }
 
 TEST_F(DeferredVolunteerStoreTest, ACheckpointWritesItsLeaseAtOnce) {
@@ -50,9 +52,15 @@ TEST_F(DeferredVolunteerStoreTest, ACheckpointWritesItsLeaseAtOnce) {
   deferred_.PutCheckpoint(Unit(1), Bytes{1, 2});
   ASSERT_EQ(Stored().leases.size(), 1u);
   EXPECT_EQ(store_.LoadCheckpoint(Unit(1)).value(), (Bytes{1, 2}));
-  deferred_.DropLease(Unit(1));  // and drops both from the store
+  // The unit is done: lease and checkpoint stay until its result is written with them.
+  deferred_.DropLease(Unit(1));
+  deferred_.PutOutbox({Unit(1), ResultHash{}, {1}, "tcp://holder"});
+  EXPECT_EQ(Stored().leases.size(), 1u);
+  EXPECT_EQ(store_.LoadCheckpoint(Unit(1)).value(), (Bytes{1, 2}));
+  deferred_.Write();
   EXPECT_TRUE(Stored().leases.empty());
   EXPECT_EQ(store_.LoadCheckpoint(Unit(1)).value(), Bytes{});
+  EXPECT_EQ(Stored().outbox.size(), 1u);
 }
 
 TEST_F(DeferredVolunteerStoreTest, CreditVerifiedWhileHeldReachesTheTotalsOnce) {

@@ -252,9 +252,15 @@ TEST_F(VolunteerTest, AUnitRestartedAfterACrashGetsItsCheckpointBack) {
   ASSERT_EQ(start.tasks.size(), 1u);
   EXPECT_EQ(start.tasks[0].checkpoint, (Bytes{1, 2, 3}));
   EXPECT_EQ(store_->LoadCheckpoint({project_, 4}).value(), Bytes{});
-  // Done: the checkpoint goes with the lease.
-  Step([&] { return v->OnTaskDone(unit, SquareWorkload::Encode(9), 0, now_); });
+  // Done after a short last stretch: lease and checkpoint stay until the result is written, so
+  // a crash meanwhile resumes the unit from its checkpoint rather than losing all of it.
+  Step([&] { return v->OnTaskDone(unit, SquareWorkload::Encode(9), 0.001, now_); });
+  EXPECT_EQ(store_->LoadCheckpoint(unit).value(), (Bytes{1, 2, 3}));
+  EXPECT_EQ(Make()->leases_held(), 1u);
+  now_ += kWriteBehind;
+  Step([&] { return v->Tick(now_); });
   EXPECT_EQ(store_->LoadCheckpoint(unit).value(), Bytes{});
+  EXPECT_EQ(Make()->outbox_size(), 1u);
 }
 
 TEST_F(VolunteerTest, ResultsGoToAnotherHolderWhenTheirsIsGone) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 
 #include "potluck/core/volunteer_store.h"
 
@@ -22,11 +23,10 @@ class DeferredVolunteerStore final : public VolunteerStore {
 
   // Passes every held write on to the store.
   void Write();
-  bool holding() const { return !leases_.empty() || !outbox_.empty() || !credit_.empty() || verified_units_ > 0; }
 
   Result<Snapshot> LoadVolunteer() override { return store_.LoadVolunteer(); }
   void PutManifest(const ProjectId& id, const Bytes& manifest) override { store_.PutManifest(id, manifest); }
-  void PutLease(const LeaseRow& lease) override { leases_[lease.unit] = lease; }
+  void PutLease(const LeaseRow& lease) override;
   void DropLease(const UnitKey& unit) override;
   void PutCheckpoint(const UnitKey& unit, const Bytes& state) override;
   Result<Bytes> LoadCheckpoint(const UnitKey& unit) override { return store_.LoadCheckpoint(unit); }
@@ -46,6 +46,9 @@ class DeferredVolunteerStore final : public VolunteerStore {
   std::map<UnitKey, LeaseRow> leases_;
   std::map<UnitKey, OutboxRow> outbox_;
   std::map<UnitKey, CreditRow> credit_;
+  // Written leases to drop with the next batch: a lease's checkpoint is the unit's work so far,
+  // and goes only together with the result that replaces it.
+  std::set<UnitKey> dropped_leases_;
   uint64_t verified_units_ = 0;
   double verified_cpu_seconds_ = 0;
 };
