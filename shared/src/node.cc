@@ -28,13 +28,15 @@ Status Node::Load(TimePoint now) {
   return Status::Ok();
 }
 
-void Node::RefreshOwnOffer() {
+Offer Node::OwnOffer() const {
   Offer offer = config_.offer;
   offer.holds = holder_.OpenProjects();
   // A node without a volunteer never asks for work, so it is never leased any.
   if (volunteer_) volunteer_->FillOffer(offer);
-  membership_.SetOwnOffer(std::move(offer));
+  return offer;
 }
+
+void Node::RefreshOwnOffer() { membership_.SetOwnOffer(OwnOffer()); }
 
 Actions Node::Start(TimePoint now) {
   RefreshOwnOffer();
@@ -67,14 +69,6 @@ Actions Node::OnMessage(const Inbound& in, TimePoint now) {
   return actions;
 }
 
-void Node::ConfirmOwnLeases(TimePoint now) {
-  Offer offer;
-  offer.peer = self_;
-  offer.issued_unix_ms = ToUnixMs(now);
-  volunteer_->FillOffer(offer);
-  holder_.OnOffer(offer, now);
-}
-
 Actions Node::KeepOwnNotices(Actions actions) {
   auto own = [&](const Outgoing& out) {
     return out.to.peer == self_ && std::holds_alternative<VerifiedNotice>(out.message.body);
@@ -91,8 +85,15 @@ Actions Node::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, doubl
 }
 
 Actions Node::Tick(TimePoint now) {
-  RefreshOwnOffer();
-  if (volunteer_) ConfirmOwnLeases(now);
+  Offer own = OwnOffer();
+  // Our holder learns which of its leases our own volunteer holds as it does other peers': from
+  // the offer. A crash may take back the volunteer's leases and leave the holder's.
+  if (volunteer_) {
+    own.peer = self_;
+    own.issued_unix_ms = ToUnixMs(now);
+    holder_.OnOffer(own, now);
+  }
+  membership_.SetOwnOffer(std::move(own));
   Actions actions = membership_.Tick(now);
   actions.Append(KeepOwnNotices(holder_.Tick(now)));
   for (const std::string& endpoint : holder_.CoHolderEndpoints()) actions.Append(membership_.Pin(endpoint, now));

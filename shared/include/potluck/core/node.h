@@ -63,10 +63,9 @@ class Node {
   const Volunteer* volunteer() const { return volunteer_.get(); }
 
  private:
+  // What we offer: the projects we hold and, with a volunteer, our free slots and leases.
+  Offer OwnOffer() const;
   void RefreshOwnOffer();
-  // Shows our holder which of its leases our own volunteer holds, as other peers' offers do:
-  // a crash may take back the volunteer's leases and leave the holder's.
-  void ConfirmOwnLeases(TimePoint now);
   // Hands our holder's notices about our own claims to our volunteer instead of the network.
   Actions KeepOwnNotices(Actions actions);
   // The volunteer's actions, after pinning the holders it asks for work or sends results to,
