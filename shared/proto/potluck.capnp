@@ -56,6 +56,16 @@ struct LedgerPush {
   lastSeq @3 :UInt64;
 }
 
+# Claims a holder stores together: one row of its database holds many (see SqliteStore).
+struct StoredClaims {
+  struct Item {
+    entry @0 :LedgerPush.Entry;
+    resultInClaim @1 :Bool;  # entry.claim.result is the result; otherwise the results table has it
+    replaced @2 :Bool;       # a later claim of the same peer and unit took its place
+  }
+  items @0 :List(Item);
+}
+
 struct LeaseHandoff {
   unit @0 :UnitKey;
   deadlineUnixMs @1 :Int64;

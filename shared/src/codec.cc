@@ -132,6 +132,18 @@ Claim ReadClaim(wire::Claim::Reader c) {
   return claim;
 }
 
+void WriteEntry(wire::LedgerPush::Entry::Builder b, const LedgerPush::Entry& e) {
+  b.setPeer(AsData(e.peer.bytes.data(), 32));
+  WriteClaim(b.initClaim(), e.claim);
+  b.setNetwork(e.network);
+  b.setAlone(e.alone);
+}
+
+LedgerPush::Entry ReadEntry(wire::LedgerPush::Entry::Reader e) {
+  if (e.getNetwork().size() > kNetworkTextMax) throw DecodeError{"entry.network is too long"};
+  return {ReadId<PeerTag>(e.getPeer(), "entry.peer"), ReadClaim(e.getClaim()), e.getNetwork(), e.getAlone()};
+}
+
 void WriteBody(wire::Envelope::Body::Builder b, const Gossip& m) {
   auto offers = b.initGossip().initOffers(static_cast<unsigned>(m.offers.size()));
   for (size_t i = 0; i < m.offers.size(); ++i) WriteOffer(offers[static_cast<unsigned>(i)], m.offers[i]);
@@ -154,12 +166,7 @@ void WriteBody(wire::Envelope::Body::Builder b, const LedgerPush& m) {
   p.setProject(AsData(m.project.bytes.data(), 32));
   WritePeerRefs(p.initHolders(static_cast<unsigned>(m.holders.size())), m.holders);
   auto entries = p.initEntries(static_cast<unsigned>(m.entries.size()));
-  for (size_t i = 0; i < m.entries.size(); ++i) {
-    entries[static_cast<unsigned>(i)].setPeer(AsData(m.entries[i].peer.bytes.data(), 32));
-    WriteClaim(entries[static_cast<unsigned>(i)].initClaim(), m.entries[i].claim);
-    entries[static_cast<unsigned>(i)].setNetwork(m.entries[i].network);
-    entries[static_cast<unsigned>(i)].setAlone(m.entries[i].alone);
-  }
+  for (size_t i = 0; i < m.entries.size(); ++i) WriteEntry(entries[static_cast<unsigned>(i)], m.entries[i]);
   p.setLastSeq(m.last_seq);
 }
 
@@ -291,10 +298,7 @@ Body ReadBody(wire::Envelope::Body::Reader b) {
       m.project = ReadId<ProjectTag>(p.getProject(), "ledgerPush.project");
       m.holders = ReadPeerRefs(p.getHolders());
       CheckCount(p.getEntries(), "ledgerPush.entries");
-      for (auto e : p.getEntries()) {
-        if (e.getNetwork().size() > kNetworkTextMax) throw DecodeError{"entry.network is too long"};
-        m.entries.push_back({ReadId<PeerTag>(e.getPeer(), "entry.peer"), ReadClaim(e.getClaim()), e.getNetwork(), e.getAlone()});
-      }
+      for (auto e : p.getEntries()) m.entries.push_back(ReadEntry(e));
       m.last_seq = p.getLastSeq();
       return m;
     }
@@ -418,6 +422,41 @@ Result<Envelope> DecodeEnvelope(std::span<const uint8_t> frame) {
     return Corrupt(e.what);
   } catch (const kj::Exception& e) {
     return Corrupt(std::string("malformed frame: ") + e.getDescription().cStr());
+  }
+}
+
+Bytes EncodeStoredClaims(std::span<const StoredClaimItem> claims) {
+  capnp::MallocMessageBuilder builder;
+  auto items = builder.initRoot<wire::StoredClaims>().initItems(static_cast<unsigned>(claims.size()));
+  for (size_t i = 0; i < claims.size(); ++i) {
+    auto item = items[static_cast<unsigned>(i)];
+    WriteEntry(item.initEntry(), claims[i].entry);
+    item.setResultInClaim(claims[i].result_in_claim);
+    item.setReplaced(claims[i].replaced);
+  }
+  auto words = capnp::messageToFlatArray(builder);
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<std::vector<StoredClaimItem>> DecodeStoredClaims(std::span<const uint8_t> bytes) {
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) return Corrupt("stored claims are not whole words");
+  kj::Array<capnp::word> words = internal::AlignedWords(bytes);
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = words.size() * 4;
+  options.nestingLimit = kNestingLimit;
+  try {
+    capnp::FlatArrayMessageReader reader(words, options);
+    auto items = reader.getRoot<wire::StoredClaims>().getItems();
+    CheckCount(items, "storedClaims.items");
+    std::vector<StoredClaimItem> out;
+    out.reserve(items.size());
+    for (auto item : items) out.push_back({ReadEntry(item.getEntry()), item.getResultInClaim(), item.getReplaced()});
+    return out;
+  } catch (const DecodeError& e) {
+    return Corrupt("stored claims are damaged: " + e.what);
+  } catch (const kj::Exception& e) {
+    return Corrupt(std::string("stored claims are damaged: ") + e.getDescription().cStr());
   }
 }
 

@@ -1,5 +1,7 @@
 #include "potluck/store/sqlite_store.h"
 
+#include <string>
+
 namespace potluck {
 namespace {
 
@@ -8,14 +10,17 @@ constexpr char kSchema[] = R"(
 CREATE TABLE IF NOT EXISTS projects (
   id BLOB PRIMARY KEY, manifest BLOB NOT NULL, submitted_unix_ms INTEGER NOT NULL,
   cancelled INTEGER NOT NULL DEFAULT 0);
--- One claim per peer and unit, so a claim delivered twice is stored once. The rowid orders
--- claims for ledger exchange between holders. `result` holds the result's bytes when they are
--- no longer than a hash (NULL when they are in `results`): a row of their own would take more
--- room than a copy in each claim, and cost every claim a second insert.
-CREATE TABLE IF NOT EXISTS claims (
-  project BLOB NOT NULL, unit INTEGER NOT NULL, peer BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
-  network TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0, proof BLOB NOT NULL DEFAULT x'',
-  relayed_by BLOB NOT NULL DEFAULT x'', result BLOB, UNIQUE (project, unit, peer));
+-- Claims, stored together: a row holds those of one project that one turn stored in one block of
+-- kClaimBlockUnits units, brought by the same co-holder (`relayed_by`, empty for none), encoded
+-- as StoredClaims. A row and an index entry for each claim cost a holder more than checking the
+-- claim did. `seq` is the sequence number of the row's first claim and the rest follow it one
+-- by one: it orders claims for ledger exchange between holders. A claim's result travels in it
+-- when no longer than a hash, and is in `results` otherwise. `replaced` counts the row's claims
+-- that later ones replaced.
+CREATE TABLE IF NOT EXISTS claim_groups (
+  seq INTEGER PRIMARY KEY, project BLOB NOT NULL, unit_block INTEGER NOT NULL, count INTEGER NOT NULL,
+  relayed_by BLOB NOT NULL, claims BLOB NOT NULL, replaced INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS claim_groups_by_block ON claim_groups (project, unit_block);
 -- Larger result bytes once per distinct answer: agreeing replicas share a row.
 CREATE TABLE IF NOT EXISTS results (
   project BLOB NOT NULL, unit INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
@@ -84,8 +89,17 @@ constexpr int kLogPagesBetweenCheckpoints = 8000;
 }  // namespace
 
 Status SqliteStore::Commit(Survives survives) {
+  FlushClaims();
   if (Buggify(faults_, FaultPoint::kStoreCommitFails)) tx_.Note(IoError("commit failed (injected fault)"));
-  return tx_.Commit(survives == Survives::kPowerLoss);
+  Status s = tx_.Commit(survives == Survives::kPowerLoss);
+  if (!s.ok()) next_claim_seq_.reset();  // the rows that took the numbers are gone
+  return s;
+}
+
+void SqliteStore::Abort() {
+  tx_.Rollback();
+  pending_claims_.clear();
+  next_claim_seq_.reset();
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path, size_t page_cache_kib) {
@@ -100,31 +114,41 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     return in_file(s);
   }
   if (Status s = db.value()->Exec(kSchema); !s.ok()) return in_file(s);
-  // Older databases change to this schema: claims gain their networks and proofs (none for those
-  // from when every claim was signed alone), and the outbox drops its signatures (claims are
-  // signed as they are sent).
+  // Older databases change to this schema: the outbox drops its signatures (claims are signed
+  // as they are sent); a database from before claims were stored together keeps them one per
+  // row in `claims`, which first gains the columns it lacks (networks, proofs: none for those
+  // from when every claim was signed alone) and is then regrouped (GroupOldClaims).
   struct Migration {
+    const char* table;
     const char* probe;
     bool apply_when_valid;  // whether the probe's query working means the change is due
     const char* change;
   };
   const Migration migrations[] = {
-      {"SELECT network, alone FROM claims LIMIT 0", false,
+      {"claims", "SELECT network, alone FROM claims LIMIT 0", false,
        "ALTER TABLE claims ADD COLUMN network TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE claims ADD COLUMN alone INTEGER NOT NULL DEFAULT 0;"},
-      {"SELECT proof FROM claims LIMIT 0", false, "ALTER TABLE claims ADD COLUMN proof BLOB NOT NULL DEFAULT x''"},
-      {"SELECT relayed_by FROM claims LIMIT 0", false,
+      {"claims", "SELECT proof FROM claims LIMIT 0", false,
+       "ALTER TABLE claims ADD COLUMN proof BLOB NOT NULL DEFAULT x''"},
+      {"claims", "SELECT relayed_by FROM claims LIMIT 0", false,
        "ALTER TABLE claims ADD COLUMN relayed_by BLOB NOT NULL DEFAULT x''"},
-      {"SELECT signature FROM outbox LIMIT 0", true, "ALTER TABLE outbox DROP COLUMN signature"},
-      {"SELECT result FROM claims LIMIT 0", false, "ALTER TABLE claims ADD COLUMN result BLOB"},
+      {"outbox", "SELECT signature FROM outbox LIMIT 0", true, "ALTER TABLE outbox DROP COLUMN signature"},
+      {"claims", "SELECT result FROM claims LIMIT 0", false, "ALTER TABLE claims ADD COLUMN result BLOB"},
   };
+  auto has_table = [&](const std::string& table) {
+    return db.value()->Prepare("SELECT 1 FROM " + table + " LIMIT 0")->valid();
+  };
+  const bool old_claims = has_table("claims");
   for (const Migration& m : migrations) {
-    if (db.value()->Prepare(m.probe)->valid() != m.apply_when_valid) continue;
+    if (!has_table(m.table) || db.value()->Prepare(m.probe)->valid() != m.apply_when_valid) continue;
     if (Status s = db.value()->Exec(m.change); !s.ok()) return in_file(s);
   }
   if (Status s = DropRowids(*db.value()); !s.ok()) return in_file(s);
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
   if (Status s = store->Prepare(); !s.ok()) return s;
+  if (old_claims) {
+    if (Status s = store->GroupOldClaims(); !s.ok()) return in_file(s);
+  }
   if (Status s = store->LoadCheckpointed(); !s.ok()) return in_file(s);
   return store;
 }
@@ -148,30 +172,19 @@ Status SqliteStore::Prepare() {
   } const statements[] = {
       {&put_project_, "INSERT OR IGNORE INTO projects VALUES (?1, ?2, ?3, ?4)"},
       {&put_cancelled_, "UPDATE projects SET cancelled = 1 WHERE id = ?1"},
-      {&put_claim_,
-       "INSERT OR IGNORE INTO claims (project, unit, peer, hash, signature, proof, network, alone, relayed_by, "
-       "result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
-      // A rowid past every other, even the replaced row's, so ClaimsAfter hands it on again.
-      {&replace_claim_,
-       "INSERT OR REPLACE INTO claims (rowid, project, unit, peer, hash, signature, proof, network, alone, "
-       "relayed_by, result) VALUES ((SELECT IFNULL(MAX(rowid), 0) + 1 FROM claims), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-       "?9, ?10)"},
-      {&mark_claim_alone_, "UPDATE claims SET alone = 1 WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
+      {&put_claims_, "INSERT INTO claim_groups VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)"},
+      {&rewrite_claims_, "UPDATE claim_groups SET claims = ?2, replaced = ?3 WHERE seq = ?1"},
       {&put_result_, "INSERT OR IGNORE INTO results VALUES (?1, ?2, ?3, ?4)"},
-      // Both read a claim's columns in the order ReadClaimRow takes them.
-      // No ORDER BY: the unit's few claims come through the UNIQUE index; UnitClaims sorts them.
-      {&unit_claims_,
-       "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by FROM claims "
-       "WHERE project = ?1 AND unit = ?2"},
-      // `+project`: SQLite walks the claims from the rowid on, instead of reading every claim of
-      // the project through the UNIQUE index and sorting them. Results are read apart
-      // (claim_result_), only for the claims a scan hands back that do not hold theirs.
+      {&block_claims_, "SELECT seq, relayed_by, claims FROM claim_groups WHERE project = ?1 AND unit_block = ?2"},
+      // `+project`: SQLite walks the rows from the sequence number on, instead of reading every
+      // row of the project through the index and sorting them. A row starting up to
+      // kClaimGroupMax claims before ?2 may hold claims after it.
       {&claims_after_,
-       "SELECT rowid, unit, peer, hash, signature, proof, network, alone, relayed_by, result FROM claims "
-       "WHERE +project = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3"},
+       "SELECT seq, relayed_by, claims, count, replaced FROM claim_groups WHERE +project = ?1 AND seq > ?2 ORDER BY seq"},
       {&claim_result_, "SELECT bytes FROM results WHERE project = ?1 AND unit = ?2 AND hash = ?3"},
       {&claim_seq_floor_,
-       "SELECT IFNULL((SELECT MIN(rowid) FROM claims WHERE project = ?1) - 1, (SELECT IFNULL(MAX(rowid), 0) FROM claims))"},
+       "SELECT IFNULL((SELECT MIN(seq) FROM claim_groups WHERE project = ?1), ?2) - 1"},
+      {&next_claim_seq_query_, "SELECT seq + count FROM claim_groups ORDER BY seq DESC LIMIT 1"},
       {&put_ledger_lease_, "INSERT OR REPLACE INTO leases VALUES (?1, ?2, ?3, ?4)"},
       {&drop_ledger_lease_, "DELETE FROM leases WHERE project = ?1 AND unit = ?2 AND peer = ?3"},
       {&put_manifest_, "INSERT OR IGNORE INTO manifests VALUES (?1, ?2)"},

@@ -109,6 +109,33 @@ TEST(CodecTest, FlippedBitsInAValidFrameNeverCrash) {
   }
 }
 
+TEST(CodecTest, StoredClaimsRoundTripAndDamageIsRefused) {
+  ClaimProof proof{1, 2, {Hash256{9}}};
+  std::vector<StoredClaimItem> items = {
+      {{Peer(1), {{ProjectId{}, 3}, ResultHash{}, Bytes{4, 2}, {}, proof}, "10.0.0.0/24", true}, true, false},
+      {{Peer(2), {{ProjectId{}, 5}, ResultHash{}, Bytes{}, {}, {}}, "", false}, false, true}};
+  items[1].entry.claim.signature.fill(6);
+  const Bytes good = EncodeStoredClaims(items);
+  auto back = DecodeStoredClaims(good);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].entry.claim.proof, proof);
+  EXPECT_EQ((*back)[0].entry.claim.result, (Bytes{4, 2}));
+  EXPECT_EQ((*back)[0].entry.network, "10.0.0.0/24");
+  EXPECT_TRUE((*back)[0].entry.alone && (*back)[0].result_in_claim && !(*back)[0].replaced);
+  EXPECT_EQ((*back)[1].entry.peer, Peer(2));
+  EXPECT_EQ((*back)[1].entry.claim.signature, items[1].entry.claim.signature);
+  EXPECT_TRUE(!(*back)[1].result_in_claim && (*back)[1].replaced);
+  // Damaged bytes on disk give an error, never a crash.
+  EXPECT_FALSE(DecodeStoredClaims(Bytes(good.begin(), good.end() - 8)).ok());
+  EXPECT_FALSE(DecodeStoredClaims(Bytes{}).ok());
+  for (size_t i = 0; i < good.size() * 8; ++i) {
+    Bytes bad = good;
+    bad[i / 8] ^= static_cast<uint8_t>(1 << (i % 8));
+    (void)DecodeStoredClaims(bad);
+  }
+}
+
 TEST(CodecTest, OversizedFrameIsRefused) {
   Bytes huge(kFrameBytesMax + 8, 0);
   auto out = DecodeEnvelope(huge);

@@ -27,7 +27,7 @@ ResultHash Hash(uint8_t b) {
   return h;
 }
 
-// The same writes, a duplicate claim, a replaced lease and a dropped one included.
+// The same writes, a replaced claim, a replaced lease and a dropped one included.
 void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
   ledger.PutProject({Project(1), {1, 2, 3}, kNow, false});
   ledger.PutProject({Project(2), {4}, kNow + 1s, false});
@@ -40,8 +40,9 @@ void Write(LedgerStore& ledger, VolunteerStore& volunteer, PeerStore& peers) {
     if (peer == 2) claim.proof = {1, 3, {Hash256{4}, Hash256{5}}};
     if (peer == 3) claim.relayed_by = TestPeer(7);
     ledger.PutClaim(claim, {claim.hash.bytes[0], 0xAA});  // a hash's bytes are always the same
-    ledger.PutClaim(claim, {0xFF});  // the same claim again: stored once, bytes kept
   }
+  // Stored again under a new sequence number, the first left out of sight.
+  ledger.ReplaceClaim({{Project(1), 7}, TestPeer(1), Hash(4), {}, {}, "10.0.0.0/24", false}, {4, 0xAA});
   ledger.PutClaim({{Project(2), 0}, TestPeer(1), Hash(1), {}, {}, "", false}, {1});
   ledger.MarkClaimAlone({Project(1), 7}, TestPeer(2));
   ledger.PutLease({{Project(1), 8}, TestPeer(1), kNow});
@@ -147,7 +148,7 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
   ASSERT_TRUE(memory.ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { rb.emplace_back(i, h, r); }).ok());
   std::sort(ra.begin(), ra.end());
   EXPECT_EQ(ra, rb);
-  EXPECT_EQ(ra.size(), 2u);  // two distinct answers for unit 7
+  EXPECT_EQ(ra.size(), 3u);  // three distinct answers for unit 7
 
   auto va = sqlite->LoadVolunteer().value();
   auto vb = memory.LoadVolunteer().value();
@@ -175,6 +176,66 @@ TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBack) {
     EXPECT_EQ(pa[i].id, pb[i].id);
     EXPECT_EQ(pa[i].endpoint, pb[i].endpoint);
   }
+}
+
+// SqliteStore keeps a turn's claims together, a row for up to 256 claims of 64 units: scans that
+// start and stop inside rows, and units whose claims fill several, read back the same.
+TEST(MemoryStoreTest, ReadsBackWhatSqliteStoreReadsBackAcrossManyRows) {
+  auto sqlite = std::move(SqliteStore::Open(":memory:").value());
+  MemoryStore memory;
+  for (LedgerStore* store : std::initializer_list<LedgerStore*>{&memory, sqlite.get()}) {
+    auto* durable = dynamic_cast<Durable*>(store);
+    durable->Begin();
+    // 400 claims of units 0 to 3, then 200 brought by a co-holder, one unit each.
+    for (uint64_t unit = 0; unit < 4; ++unit) {
+      for (uint8_t peer = 1; peer <= 100; ++peer) store->PutClaim({{Project(1), unit}, TestPeer(peer), Hash(1)}, {1});
+    }
+    for (uint64_t unit = 64; unit < 264; ++unit) {
+      store->PutClaim({{Project(1), unit}, TestPeer(1), Hash(2), {}, {}, "", false, TestPeer(200)}, {2});
+    }
+    ASSERT_TRUE(durable->Commit().ok());
+    durable->Begin();
+    store->ReplaceClaim({{Project(1), 2}, TestPeer(50), Hash(3)}, {3});
+    ASSERT_TRUE(durable->Commit().ok());
+  }
+  auto from_the_co_holder = [](uint64_t, const std::optional<PeerId>& relayed_by) { return relayed_by.has_value(); };
+  for (uint64_t after : {0, 1, 255, 256, 257, 399, 400, 401, 599, 600, 601}) {
+    for (size_t looked : {size_t{10}, size_t{300}, SIZE_MAX}) {
+      for (const LedgerStore::ClaimWanted& wanted :
+           {LedgerStore::ClaimWanted{}, LedgerStore::ClaimWanted{from_the_co_holder}}) {
+        SCOPED_TRACE("after " + std::to_string(after) + ", " + std::to_string(looked) + " looked at");
+        auto ca = sqlite->ClaimsAfter(Project(1), after, {120, kNoByteLimit, looked}, wanted).value();
+        auto cb = memory.ClaimsAfter(Project(1), after, {120, kNoByteLimit, looked}, wanted).value();
+        EXPECT_EQ(ca.last_seq, cb.last_seq);
+        EXPECT_EQ(ca.end, cb.end);
+        ASSERT_EQ(ca.claims.size(), cb.claims.size());
+        for (size_t i = 0; i < ca.claims.size(); ++i) {
+          EXPECT_EQ(ca.claims[i].seq, cb.claims[i].seq);
+          EXPECT_EQ(ca.claims[i].claim.unit, cb.claims[i].claim.unit);
+          EXPECT_EQ(ca.claims[i].claim.peer, cb.claims[i].claim.peer);
+          EXPECT_EQ(ca.claims[i].claim.relayed_by, cb.claims[i].claim.relayed_by);
+          EXPECT_EQ(ca.claims[i].result, cb.claims[i].result);
+        }
+      }
+    }
+  }
+  for (uint64_t unit : {0, 2, 3, 4, 64, 263}) {
+    auto ua = sqlite->UnitClaims({Project(1), unit}).value();
+    auto ub = memory.UnitClaims({Project(1), unit}).value();
+    ASSERT_EQ(ua.size(), ub.size()) << "unit " << unit;
+    for (size_t i = 0; i < ua.size(); ++i) {
+      EXPECT_EQ(ua[i].peer, ub[i].peer);
+      EXPECT_EQ(ua[i].hash, ub[i].hash);
+    }
+  }
+  EXPECT_EQ(sqlite->UnitClaims({Project(1), 2}).value().back().hash, Hash(3));  // the replacement, last
+  EXPECT_EQ(sqlite->ClaimSeqFloor(Project(1)).value(), 0u);
+  EXPECT_EQ(sqlite->LoadLedger().value().claims.size(), memory.LoadLedger().value().claims.size());
+  std::vector<std::tuple<uint64_t, ResultHash, Bytes>> ra, rb;
+  ASSERT_TRUE(sqlite->ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { ra.emplace_back(i, h, r); }).ok());
+  ASSERT_TRUE(memory.ScanResults(Project(1), [&](uint64_t i, const ResultHash& h, const Bytes& r) { rb.emplace_back(i, h, r); }).ok());
+  EXPECT_EQ(ra, rb);
+  EXPECT_EQ(ra.size(), 205u);  // one answer a unit, and unit 2's second
 }
 
 TEST(MemoryStoreTest, PrunesVerifiedCreditByAgeAndCountAsSqliteStoreDoes) {

@@ -52,7 +52,8 @@ class LedgerStore {
 
   virtual void PutProject(const ProjectRow& project) = 0;
   virtual void PutCancelled(const ProjectId& project) = 0;
-  // Keeps `result` once per (unit, hash): agreeing replicas share it.
+  // Keeps `result` once per (unit, hash): agreeing replicas share it. A peer's claim for a unit
+  // is put once: the holder knows the claims it holds, and a second one goes to ReplaceClaim.
   virtual void PutClaim(const ClaimRow& claim, const Bytes& result) = 0;
   // Replaces the claim of the same peer and unit, under a new sequence number so that it is
   // passed on again (see ClaimsAfter).
@@ -70,8 +71,9 @@ class LedgerStore {
   // replacement), with their signatures: a holder keeps a verified unit's claims only here.
   virtual Result<std::vector<ClaimRow>> UnitClaims(const UnitKey& unit) = 0;
 
-  // Claims of `project` in the order they were stored, after sequence number `after` (the
-  // first is 1), with their result bytes: what one holder sends another to merge ledgers.
+  // Claims of `project` in the order they were stored (those of one turn in any order among
+  // themselves), after sequence number `after` (the first is 1), with their result bytes: what
+  // one holder sends another to merge ledgers.
   // A scan looks at no more than `limits.looked` claims and hands back those `wanted` accepts
   // (all when it is empty): at most `limits.claims`, and no more than `limits.result_bytes` of
   // results unless the first alone has more. A claim `wanted` passes over costs no result read.

@@ -4,15 +4,18 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "potluck/core/durable.h"
 #include "potluck/core/faults.h"
 #include "potluck/core/ledger_store.h"
 #include "potluck/core/peer_store.h"
 #include "potluck/core/volunteer_store.h"
+#include "potluck/proto/codec.h"
 #include "potluck/store/sqlite.h"
 
 namespace potluck {
@@ -30,13 +33,13 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // Fails, rolling the turn back, when the fault point kStoreCommitFails fires.
   Status Commit(Survives survives = Survives::kPowerLoss) override;
   // Rolls the open transaction back: what a process killed in the middle of a turn leaves.
-  void Abort() { tx_.Rollback(); }
+  void Abort();
   // Empties SQLite's page cache of this store; it refills from the file as needed.
   void ReleaseMemory() { sqlite3_db_release_memory(db_->handle()); }
   // Fault injection (see faults.h): null, so never, outside the simulator. Not owned.
   void set_faults(Faults* faults) { faults_ = faults; }
 
-  // LedgerStore (sqlite_store_ledger.cc)
+  // LedgerStore (sqlite_store_ledger.cc; claims in sqlite_store_claims.cc)
   Result<LedgerStore::Snapshot> LoadLedger() override;
   void PutProject(const ProjectRow& project) override;
   void PutCancelled(const ProjectId& project) override;
@@ -84,8 +87,20 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // when it gives no row.
   template <typename T, typename... Args>
   Result<std::optional<T>> FirstRow(Statement& statement, T (Statement::*read)(int) const, const Args&... args);
-  // One claim with `statement` (insert or replace), and its result bytes.
-  void WriteClaim(Statement& statement, const ClaimRow& claim, const Bytes& result);
+  // Claims are stored together (see kSchema): those put during a turn wait here and go as a
+  // few rows when the turn commits, or before anything reads claims.
+  struct PendingClaim {
+    ClaimRow claim;
+    std::optional<Bytes> result;  // when no longer than a hash; a longer one is in `results`
+  };
+  void FlushClaims();
+  // Every claim stored, as the ledger keeps it in memory (see LoadLedger).
+  Status LoadClaims(std::vector<ClaimRow>& out);
+  Result<uint64_t> NextClaimSeq();
+  // Calls `change` on the stored claim of `peer` for `unit`, and stores the row it is in again.
+  Status ChangeStoredClaim(const UnitKey& unit, const PeerId& peer, const std::function<void(StoredClaimItem&)>& change);
+  // Moves the claims of a database from before claims were stored together into claim_groups.
+  Status GroupOldClaims();
 
   std::unique_ptr<Database> db_;
   Transaction tx_;
@@ -93,9 +108,12 @@ class SqliteStore final : public Durable, public LedgerStore, public VolunteerSt
   // The units with a stored checkpoint, read as the store opens: most units never save one, and
   // each would otherwise cost a lookup as it starts and a delete as it ends.
   std::set<UnitKey> checkpointed_;
-  std::unique_ptr<Statement> put_cancelled_, unit_claims_, claims_after_, claim_result_, claim_seq_floor_;
-  std::unique_ptr<Statement> put_project_, put_claim_, put_result_, put_ledger_lease_, drop_ledger_lease_,
-      mark_claim_alone_, replace_claim_;
+  std::vector<PendingClaim> pending_claims_;
+  std::optional<uint64_t> next_claim_seq_;  // the next claim's sequence number, once read
+  std::unique_ptr<Statement> put_cancelled_, block_claims_, claims_after_, claim_result_, claim_seq_floor_,
+      next_claim_seq_query_;
+  std::unique_ptr<Statement> put_project_, put_claims_, rewrite_claims_, put_result_, put_ledger_lease_,
+      drop_ledger_lease_;
   std::unique_ptr<Statement> put_manifest_, put_held_lease_, drop_held_lease_, put_outbox_, drop_outbox_,
       put_checkpoint_, drop_checkpoint_, load_checkpoint_;
   std::unique_ptr<Statement> put_credit_, mark_credit_verified_, add_verified_credit_, drop_credit_,
