@@ -1,6 +1,5 @@
 #include "worker_program.h"
 
-#include <malloc.h>
 
 #include <cstdio>
 #include <thread>
@@ -144,10 +143,6 @@ int RunWorkerProgram(CLI::App& app, WorkerFlags& f, const std::string& program, 
     return 0;
   }
   if (auto s = SetupLogging(f.config.settings.log_level); !s.ok()) return fail(s, 2);
-  // Blocks of 128 KiB and more (frames, results) are mapped and unmapped on their own. glibc's
-  // default threshold rises as such blocks are freed, after which they come from the threads'
-  // heaps and leave holes there that an idle worker keeps (about 1.7 MB after a busy run).
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   const auto& stop = InstallStopSignals();
   (void)InstallReloadSignal();
   if (auto s = RunWorker(f.config, stop); !s.ok()) return fail(s);

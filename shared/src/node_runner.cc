@@ -1,11 +1,11 @@
 #include "potluck/app/node_runner.h"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <random>
 
+#include "potluck/app/allocator.h"
 #include "potluck/app/dashboard.h"
 #include "potluck/app/data_dir.h"
 #include "potluck/app/node_metrics.h"
@@ -137,7 +137,7 @@ Status RunNode(const NodeRunConfig& config, const WorkloadRegistry& workloads, c
                 out_of_work_since = now;
               } else if (out_of_work_since && now - *out_of_work_since >= kReleaseMemoryAfterIdle) {
                 store.ReleaseMemory();
-                malloc_trim(0);
+                ReleaseFreeMemory();
                 out_of_work_since.reset();
               }
             }
