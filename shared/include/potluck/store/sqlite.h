@@ -88,7 +88,6 @@ class Transaction {
   void Note(const Status& s) {
     if (error_.ok() && !s.ok()) error_ = s;
   }
-  bool failed() const { return !error_.ok(); }
   const Status& status() const { return error_; }
   // Between Begin() and Commit() or Rollback().
   bool in_turn() const { return turn_; }
