@@ -610,7 +610,7 @@ void Holder::ServeHungryPeers(TimePoint now, Actions& actions) {
       it = hungry_.erase(it);
       continue;
     }
-    LeaseGrant grant = Grant(it->first, it->second, now);
+    LeaseGrant grant = Grant(it->first, std::min(it->second, kLeasesPushedMax), now);
     if (grant.leases.empty()) {
       ++it;
       continue;

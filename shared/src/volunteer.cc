@@ -24,6 +24,7 @@ Status Volunteer::Load(TimePoint now) {
     }
     queue_.push_back({row.unit, row.deadline, row.holder});
     held_units_.insert(row.unit);
+    ++held_per_project_[row.unit.project];
   }
   for (auto& row : snapshot->outbox) {
     outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result)}, row.holder, TimePoint{}};
@@ -94,12 +95,15 @@ bool Volunteer::Holds(const UnitKey& unit) const { return held_units_.contains(u
 void Volunteer::Take(HeldLease lease) {
   store_.PutLease({lease.unit, lease.deadline, lease.holder});
   held_units_.insert(lease.unit);
+  ++held_per_project_[lease.unit.project];
   queue_.push_back(std::move(lease));
 }
 
 void Volunteer::Release(const UnitKey& unit) {
   store_.DropLease(unit);
-  held_units_.erase(unit);
+  if (held_units_.erase(unit) == 0) return;
+  auto held = held_per_project_.find(unit.project);
+  if (--held->second == 0) held_per_project_.erase(held);
 }
 
 // A holder that has not yet merged our claim may lease the unit to us again (one recruited a
@@ -147,16 +151,17 @@ std::vector<const Offer*> Volunteer::IdlePeers() const {
 void Volunteer::HandOffLateLeases(TimePoint now, Actions& actions) {
   if (started_.empty() || queue_.empty()) return;
   // When would each waiting lease finish, computed in turn after the started ones?
+  using std::chrono::microseconds;
   auto average = [&](const UnitKey& unit) {
     auto it = unit_times_.find(unit.project);
-    return it == unit_times_.end() ? Duration(0) : it->second.average;
+    return it == unit_times_.end() ? microseconds(0) : it->second.average;
   };
-  Duration ahead = std::max(Duration(0), average(started_.front().unit) - (now - started_.front().started));
+  microseconds ahead = std::max(microseconds(0), average(started_.front().unit) - (now - started_.front().started));
   for (size_t i = 1; i < started_.size(); ++i) ahead += average(started_[i].unit);
   // The idle peers are looked for only once a lease is late: most ticks find none.
   std::optional<std::vector<const Offer*>> idle;
   for (auto it = queue_.begin(); it != queue_.end();) {
-    Duration took = average(it->unit);
+    microseconds took = average(it->unit);
     ahead += took;
     if (took.count() <= 0 || now + ahead <= it->deadline) {
       ++it;
@@ -211,10 +216,11 @@ Actions Volunteer::OnTaskDone(const UnitKey& unit, const Result<Bytes>& result, 
     Duration took = now - std::max(lease.started, last_done_);
     last_done_ = now;
     UnitTimes& times = unit_times_[unit.project];
-    times.average = times.samples == 0 ? took : (times.average * 3 + took) / 4;
+    const std::chrono::microseconds took_us = took;
+    // Results that reach the event loop together are timed as one slow unit and then units that
+    // took nothing: an average over many stays true where a quick one would swing.
+    times.average = times.samples == 0 ? took_us : (times.average * 15 + took_us) / 16;
     ++times.samples;
-    const double us = std::chrono::duration<double, std::micro>(took).count();
-    unit_us_ = unit_samples_++ == 0 ? us : (unit_us_ * 15 + us) / 16;
     ResultHash hash{Blake2b256(result.value())};
     Claim claim{unit, hash, result.value()};  // signed with its batch as it is sent
     store_.PutOutbox({unit, claim.hash, claim.result, lease.holder});
@@ -284,18 +290,39 @@ void Volunteer::FillOffer(Offer& offer) const {
   for (const HeldLease& lease : queue_) offer.leases.push_back(lease.unit);
 }
 
+std::optional<std::chrono::microseconds> Volunteer::HeldUnitTime() const {
+  if (held_per_project_.empty()) return std::nullopt;
+  std::chrono::microseconds slowest{0};
+  for (const auto& [project, count] : held_per_project_) {
+    auto times = unit_times_.find(project);
+    if (times == unit_times_.end()) return std::nullopt;
+    slowest = std::max(slowest, times->second.average);
+  }
+  return slowest;
+}
+
+namespace {
+
+// How many units of `unit_time` fill `ahead`.
+size_t UnitsIn(Duration ahead, std::chrono::microseconds unit_time) {
+  return static_cast<size_t>(ahead / std::max(unit_time, std::chrono::microseconds(1)));
+}
+
+}  // namespace
+
 size_t Volunteer::LeasesWanted() const {
-  if (unit_samples_ == 0) return config_.queue_max;
-  const double us = std::chrono::duration<double, std::micro>(kWorkHeldAhead).count() / std::max(unit_us_, 1.0);
-  return std::clamp<size_t>(static_cast<size_t>(us), config_.queue_max, std::max<size_t>(config_.queue_max, kLeasesHeldMax));
+  const auto unit_time = HeldUnitTime();
+  if (!unit_time) return config_.queue_max;
+  return std::clamp<size_t>(UnitsIn(kWorkHeldAhead, *unit_time), config_.queue_max,
+                            std::max<size_t>(config_.queue_max, kLeasesHeldMax));
 }
 
 size_t Volunteer::TasksWanted() const {
-  if (unit_samples_ == 0) return 1;
+  const auto unit_time = HeldUnitTime();
+  if (!unit_time) return 1;
   // At least two once units are known to finish: the runner starts the next as soon as one is
   // done, while the event loop takes the result and hands it more.
-  const double us = std::chrono::duration<double, std::micro>(kWorkStartedAhead).count() / std::max(unit_us_, 1.0);
-  return std::clamp<size_t>(static_cast<size_t>(us), 2, kTasksStartedMax);
+  return std::clamp<size_t>(UnitsIn(kWorkStartedAhead, *unit_time), 2, kTasksStartedMax);
 }
 
 void Volunteer::MaybeStartTask(TimePoint now, Actions& actions) {

@@ -510,6 +510,19 @@ TEST_F(HolderTest, HungryPeerIsServedWhenAProjectArrives) {
   EXPECT_EQ(grant->leases.size(), 2u);
 }
 
+TEST_F(HolderTest, HungryPeerIsWokenWithAFewLeasesAndAsksForTheRest) {
+  Join(Peer(1));
+  EXPECT_TRUE(Ask(Peer(1), 64).leases.empty()) << "asked for a deep queue of short units";
+  Actions pushed;
+  store_->Begin();
+  ASSERT_TRUE(holder_->Submit(Manifest(100), now_, pushed).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  auto grant = PushedTo(pushed, Peer(1));
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_EQ(grant->leases.size(), kLeasesPushedMax);
+  EXPECT_EQ(Ask(Peer(1), 64).leases.size(), 64u);
+}
+
 TEST_F(HolderTest, KeysOnOneNetworkGetOneReplicaOfAUnit) {
   ProjectId id = Submit(Manifest(1));
   hosts_ = {{Peer(1), "192.0.2.5"}, {Peer(2), "192.0.2.6"}, {Peer(3), "198.51.100.9"}};

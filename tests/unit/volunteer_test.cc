@@ -343,8 +343,7 @@ TEST_F(VolunteerTest, NotTakingWorkAsksForNoneYetFinishesWhatItHolds) {
   v->set_accepting_work(true);
   EXPECT_EQ(Sent<WorkRequest>(Step([&] { return v->Tick(now_); })).size(), 1u);
   v->FillOffer(offer);
-  // Its units took no time, so it wants a full queue of them.
-  EXPECT_EQ(offer.free_slots, kLeasesHeldMax);
+  EXPECT_EQ(offer.free_slots, 2u) << "holding nothing: the configured queue";
 }
 
 TEST_F(VolunteerTest, LongUnitsKeepTheConfiguredQueue) {
@@ -360,17 +359,20 @@ TEST_F(VolunteerTest, LongUnitsKeepTheConfiguredQueue) {
 }
 
 TEST_F(VolunteerTest, ShortUnitsDeepenTheQueueAndStartSeveralKernelsAtOnce) {
-  auto v = Make();
+  auto v = Make(/*queue_max=*/3);
   Step([&] { return v->Start(now_); });
-  ASSERT_EQ(Grant(*v, {0, 1}).tasks.size(), 1u) << "how long units take is unknown yet: one at a time";
+  ASSERT_EQ(Grant(*v, {0, 1, 2}).tasks.size(), 1u) << "how long units take is unknown yet: one at a time";
   Actions done = Step([&] { return v->OnTaskDone({project_, 0}, Bytes{1}, 0.0, now_); });
-  ASSERT_EQ(done.tasks.size(), 1u);
-  Step([&] { return v->OnTaskDone({project_, 1}, Bytes{1}, 0.0, now_); });
+  EXPECT_EQ(done.tasks.size(), 2u) << "the rest start together";
   Offer offer;
   v->FillOffer(offer);
-  EXPECT_EQ(offer.free_slots, kLeasesHeldMax) << "units that take no time: a full queue";
+  EXPECT_EQ(offer.free_slots, kLeasesHeldMax - 2) << "units that take no time: a full queue";
+  Step([&] { return v->OnTaskDone({project_, 1}, Bytes{1}, 0.0, now_); });
+  Step([&] { return v->OnTaskDone({project_, 2}, Bytes{1}, 0.0, now_); });
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, 3u) << "holding nothing, the next units may be another project's: the configured queue";
 
-  Actions many = Grant(*v, {2, 3, 4, 5, 6, 7, 8, 9});
+  Actions many = Grant(*v, {3, 4, 5, 6, 7, 8, 9, 10});
   EXPECT_EQ(many.tasks.size(), 8u) << "several kernels handed to the runner at once";
   Actions claims;
   for (size_t i = 0; i + 1 < many.tasks.size(); ++i) {
@@ -385,6 +387,36 @@ TEST_F(VolunteerTest, ShortUnitsDeepenTheQueueAndStartSeveralKernelsAtOnce) {
   EXPECT_EQ(std::get<ClaimBatch>(Sent<ClaimBatch>(claims)[0]->message.body).claims.size(), 7u) << "the seven done while the eighth runs";
   claims = Step([&] { return v->OnTaskDone(many.tasks.back().unit, Bytes{1}, 0.0, now_); });
   ASSERT_EQ(Sent<ClaimBatch>(claims).size(), 1u) << "the last unit's claim has nothing to wait for";
+}
+
+TEST_F(VolunteerTest, UnitsOfAProjectNotYetTimedHereAreAskedForFewAtATime) {
+  auto v = Make();
+  Step([&] { return v->Start(now_); });
+  Grant(*v, {0, 1});
+  Step([&] { return v->OnTaskDone({project_, 0}, Bytes{1}, 0.0, now_); });
+  Offer offer;
+  v->FillOffer(offer);
+  ASSERT_EQ(offer.free_slots, kLeasesHeldMax - 1) << "units that take no time: a full queue";
+
+  // A second project's first units may each take an hour: no more are asked for, and they
+  // start one at a time, until one of them has finished here.
+  const Bytes slow_manifest = testing::SquareManifest(20);
+  const ProjectId slow = OpenManifest(slow_manifest)->id;
+  LeaseGrant g;
+  for (uint64_t i : {0, 1}) g.leases.push_back({{slow, i}, ToUnixMs(now_ + 10h)});
+  g.manifests = {slow_manifest};
+  Step([&] { return v->OnMessage({kHolder, kHolderEndpoint, Envelope{kHolder, 2, g}}, now_); });
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, 0u) << "three held, two wanted";
+  now_ += 1ms;
+  Actions done = Step([&] { return v->OnTaskDone({project_, 1}, Bytes{1}, 0.0, now_); });
+  ASSERT_EQ(done.tasks.size(), 1u);
+  EXPECT_EQ(done.tasks[0].unit, (UnitKey{slow, 0}));
+  now_ += 1h;
+  done = Step([&] { return v->OnTaskDone({slow, 0}, Bytes{1}, 0.0, now_); });
+  ASSERT_EQ(done.tasks.size(), 1u);
+  v->FillOffer(offer);
+  EXPECT_EQ(offer.free_slots, 1u) << "an hour a unit: the configured queue of two";
 }
 
 class VolunteerCreditTest : public VolunteerTest {

@@ -92,6 +92,9 @@ constexpr size_t kVerifiedNoticeItemsMax = 256;
 // verifying a unit a second gets a message every few seconds rather than one a unit.
 constexpr Duration kVerifiedNoticeDelay = std::chrono::seconds(5);
 constexpr size_t kHungryPeersMax = 100000;  // peers remembered as waiting for work
+// Work pushed to a waiting peer only wakes it: it asks for as many more as it wants, which may
+// be far fewer than it asked for before (a new project's units may be long).
+constexpr uint32_t kLeasesPushedMax = 2;
 constexpr Duration kRecruitInterval = std::chrono::seconds(5);  // between looks for more holders
 // A project's throughput figure counts the units verified this long before it is asked for.
 constexpr Duration kThroughputWindow = std::chrono::seconds(60);

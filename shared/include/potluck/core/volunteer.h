@@ -131,7 +131,7 @@ class Volunteer {
     TimePoint started{};  // handed to the kernel runner then; zero while waiting
   };
   struct UnitTimes {
-    Duration average{0};  // of this project's units here; zero until one finished
+    std::chrono::microseconds average{0};  // of this project's units here
     uint32_t samples = 0;
   };
   struct Unsent {
@@ -143,8 +143,8 @@ class Volunteer {
   void OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now);
   void OnHandoff(const Inbound& in, const LeaseHandoff& handoff);
   bool Holds(const UnitKey& unit) const;
-  // A lease stored and queued, and one given up (computed, expired or passed on): the store
-  // and held_units_ change together.
+  // A lease stored and queued, and one given up (computed, expired or passed on): the store,
+  // held_units_ and held_per_project_ change together.
   void Take(HeldLease lease);
   void Release(const UnitKey& unit);
   // The project's id if the signed manifest opens; stores it the first time.
@@ -156,8 +156,11 @@ class Volunteer {
   void OnAck(const ClaimAck& ack);
   void MaybeStartTask(TimePoint now, Actions& actions);
   void StartTask(TimePoint now, Actions& actions);
-  // Leases to hold and kernels to have started, from how long units take here.
+  // Leases to hold and kernels to have started, from how long the held leases' units take here.
   size_t LeasesWanted() const;
+  // The slowest held project's unit time; none while nothing is held or a held project has
+  // not had a unit finish here yet, since its units may be far longer than the last project's.
+  std::optional<std::chrono::microseconds> HeldUnitTime() const;
   size_t TasksWanted() const;
   // Free slots enough to ask for more work, and willing to take it.
   bool WantsWork() const;
@@ -196,11 +199,9 @@ class Volunteer {
   std::deque<HeldLease> queue_;
   std::deque<HeldLease> started_;  // handed to the kernel runner, which computes them in order
   std::set<UnitKey> held_units_;   // the units of queue_ and started_, for Holds()
+  std::map<ProjectId, size_t> held_per_project_;  // how many of held_units_ each project has
   std::map<ProjectId, UnitTimes> unit_times_;
-  // Microseconds a unit took here lately (any project), and when the last one finished.
-  double unit_us_ = 0;
-  uint64_t unit_samples_ = 0;
-  TimePoint last_done_{};
+  TimePoint last_done_{};  // when the last unit finished here
   std::map<UnitKey, Unsent> outbox_;
   // Claims computed and not yet sent (see kClaimBatchWork): how many, their computing time,
   // and when the first of them was made.
