@@ -13,6 +13,7 @@
 
 #include "primes/layout.h"
 #include "primes/params.h"
+#include "primes/presieve.h"
 #include "primes/primes_workload.h"
 #include "primes/search.h"
 #include "primes/tally.h"
@@ -137,6 +138,26 @@ class FakeContext final : public KernelContext {
   std::atomic<double> progress_max_{0};
   std::mutex mutex_;
 };
+
+TEST(PreSieveTest, EachBitSaysWhetherItsNumberHasAFactorAmongTheSmallPrimes) {
+  const primes::PreSievePatterns& patterns = primes::PreSievePatterns::Get();
+  std::mt19937_64 rng(7);
+  std::vector<uint8_t> out(primes::PreSievePatterns::kApplyBytesMax);
+  for (int trial = 0; trial < 40; ++trial) {
+    // Starts anywhere in the patterns' common period and far beyond; lengths up to the most.
+    const uint64_t first_byte = trial == 0 ? 0 : rng() % (uint64_t{1} << (trial % 2 == 0 ? 24 : 56));
+    const uint64_t n = trial < 2 ? out.size() : 8 * (1 + rng() % (out.size() / 8));
+    patterns.Apply(first_byte, n, out.data());
+    for (uint64_t b = 0; b < n; ++b) {
+      for (size_t bit = 0; bit < 8; ++bit) {
+        const u128 number = u128{primes::wheel::kSpan} * (first_byte + b) + primes::wheel::kResidues[bit];
+        const bool coprime = std::none_of(primes::kPreSievedPrimes.begin(), primes::kPreSievedPrimes.end(),
+                                          [&](uint64_t p) { return number % p == 0; });
+        ASSERT_EQ((out[b] >> bit) & 1, coprime ? 1 : 0) << "byte " << first_byte + b << " bit " << bit;
+      }
+    }
+  }
+}
 
 TEST(TallyTest, CombineCountsThePairAndGapAcrossTheBoundary) {
   const Tally a = TallyOf({3, 5, 7, 11});

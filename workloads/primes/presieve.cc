@@ -1,5 +1,6 @@
 #include "primes/presieve.h"
 
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 
@@ -9,8 +10,7 @@
 namespace potluck::primes {
 namespace {
 
-// Each group's product is the pattern's period in bytes: 106 KB for the nine, plus a copy of
-// each one's first kApplyBytesMax bytes.
+// Each group's product is the pattern's period in bytes: 106 KB for the nine.
 constexpr size_t kGroups = 9;
 const std::initializer_list<uint64_t> kGroupPrimes[kGroups] = {
     {7, 11, 13, 17}, {19, 23, 29}, {31, 37, 41}, {43, 47}, {53, 59},
@@ -30,7 +30,7 @@ PreSievePatterns::PreSievePatterns() {
     Pattern& pattern = patterns_.emplace_back();
     pattern.period = 1;
     for (const uint64_t p : primes) pattern.period *= p;
-    pattern.bits.assign(pattern.period + kApplyBytesMax, 0xff);
+    pattern.bits.assign(pattern.period + kTailBytes, 0xff);
     // Byte b holds the numbers 30b + residue; the pattern repeats every `period` bytes because
     // 30 * period is a multiple of each prime.
     for (const uint64_t p : primes) {
@@ -49,15 +49,28 @@ PreSievePatterns::PreSievePatterns() {
 
 void PreSievePatterns::Apply(uint64_t first_byte, uint64_t n, uint8_t* out) const {
   POTLUCK_CHECK(n <= kApplyBytesMax && n % 8 == 0 && patterns_.size() == kGroups);
-  const uint8_t* from[kGroups];
-  for (size_t g = 0; g < kGroups; ++g) {
-    from[g] = patterns_[g].bits.data() + first_byte % patterns_[g].period;
-  }
-  // One pass that reads every pattern and writes each word once.
-  for (uint64_t i = 0; i < n; i += 8) {
-    uint64_t word = LoadWord(from[0] + i);
-    for (size_t g = 1; g < kGroups; ++g) word &= LoadWord(from[g] + i);
-    std::memcpy(out + i, &word, 8);
+  uint64_t offset[kGroups];
+  for (size_t g = 0; g < kGroups; ++g) offset[g] = first_byte % patterns_[g].period;
+  for (uint64_t i = 0; i < n;) {
+    // As many words as every pattern has left, tail included: more than kTailBytes.
+    uint64_t words = (n - i) / 8;
+    const uint8_t* from[kGroups];
+    for (size_t g = 0; g < kGroups; ++g) {
+      words = std::min(words, (patterns_[g].bits.size() - offset[g]) / 8);
+      from[g] = patterns_[g].bits.data() + offset[g];
+    }
+    // One pass that reads every pattern and writes each word once.
+    for (uint64_t w = 0; w < 8 * words; w += 8) {
+      uint64_t word = LoadWord(from[0] + w);
+#pragma GCC unroll 8  // the nine pointers stay in registers
+      for (size_t g = 1; g < kGroups; ++g) word &= LoadWord(from[g] + w);
+      std::memcpy(out + i + w, &word, 8);
+    }
+    i += 8 * words;
+    for (size_t g = 0; g < kGroups; ++g) {
+      offset[g] += 8 * words;
+      while (offset[g] >= patterns_[g].period) offset[g] -= patterns_[g].period;  // no division
+    }
   }
 }
 

@@ -29,9 +29,12 @@ class PreSievePatterns {
 
  private:
   PreSievePatterns();
+  // Apply reads on past a pattern's end into this copy of its start, at least this far, and
+  // starts the pattern over between runs: a run per 4 KiB rather than one per end of a pattern.
+  static constexpr uint64_t kTailBytes = 4096;
   struct Pattern {
     uint64_t period = 0;        // bytes: the product of the pattern's primes
-    std::vector<uint8_t> bits;  // period + kApplyBytesMax bytes, so a read never wraps
+    std::vector<uint8_t> bits;  // period bytes, then the first kTailBytes again
   };
   std::vector<Pattern> patterns_;
 };
