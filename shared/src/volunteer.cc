@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <limits>
 
 #include "potluck/crypto/hash.h"
 
@@ -24,7 +25,6 @@ Status Volunteer::Load(TimePoint now) {
     }
     queue_.push_back({row.unit, row.deadline, row.holder});
     held_units_.insert(row.unit);
-    ++held_per_project_[row.unit.project];
   }
   for (auto& row : snapshot->outbox) {
     outbox_[row.unit] = {{row.unit, row.hash, std::move(row.result)}, row.holder, TimePoint{}};
@@ -95,15 +95,12 @@ bool Volunteer::Holds(const UnitKey& unit) const { return held_units_.contains(u
 void Volunteer::Take(HeldLease lease) {
   store_.PutLease({lease.unit, lease.deadline, lease.holder});
   held_units_.insert(lease.unit);
-  ++held_per_project_[lease.unit.project];
   queue_.push_back(std::move(lease));
 }
 
 void Volunteer::Release(const UnitKey& unit) {
   store_.DropLease(unit);
-  if (held_units_.erase(unit) == 0) return;
-  auto held = held_per_project_.find(unit.project);
-  if (--held->second == 0) held_per_project_.erase(held);
+  held_units_.erase(unit);
 }
 
 // A holder that has not yet merged our claim may lease the unit to us again (one recruited a
@@ -291,10 +288,12 @@ void Volunteer::FillOffer(Offer& offer) const {
 }
 
 std::optional<std::chrono::microseconds> Volunteer::HeldUnitTime() const {
-  if (held_per_project_.empty()) return std::nullopt;
+  if (held_units_.empty()) return std::nullopt;
   std::chrono::microseconds slowest{0};
-  for (const auto& [project, count] : held_per_project_) {
-    auto times = unit_times_.find(project);
+  // One step per project held: the units are ordered by project.
+  for (auto it = held_units_.begin(); it != held_units_.end();
+       it = held_units_.upper_bound({it->project, std::numeric_limits<uint64_t>::max()})) {
+    auto times = unit_times_.find(it->project);
     if (times == unit_times_.end()) return std::nullopt;
     slowest = std::max(slowest, times->second.average);
   }

@@ -36,11 +36,13 @@ class HolderTest : public ::testing::Test {
     return testing::SquareManifest(units, {quorum, max_replicas, 60s});
   }
 
-  ProjectId Submit(const Bytes& manifest) {
-    Actions ignored;
+  // `sent`, if given, gets what the holder sends at once: grants pushed to peers waiting for work.
+  ProjectId Submit(const Bytes& manifest, Actions* sent = nullptr) {
+    Actions actions;
     store_->Begin();
-    auto id = holder_->Submit(manifest, now_, ignored);
+    auto id = holder_->Submit(manifest, now_, actions);
     EXPECT_TRUE(store_->Commit().ok());
+    if (sent) *sent = std::move(actions);
     return id.value();
   }
 
@@ -502,9 +504,7 @@ TEST_F(HolderTest, HungryPeerIsServedWhenAProjectArrives) {
   Join(Peer(1));
   EXPECT_TRUE(Ask(Peer(1), 2).leases.empty());
   Actions pushed;
-  store_->Begin();
-  ASSERT_TRUE(holder_->Submit(Manifest(5), now_, pushed).ok());
-  ASSERT_TRUE(store_->Commit().ok());
+  Submit(Manifest(5), &pushed);
   auto grant = PushedTo(pushed, Peer(1));
   ASSERT_TRUE(grant.has_value());
   EXPECT_EQ(grant->leases.size(), 2u);
@@ -514,9 +514,7 @@ TEST_F(HolderTest, HungryPeerIsWokenWithAFewLeasesAndAsksForTheRest) {
   Join(Peer(1));
   EXPECT_TRUE(Ask(Peer(1), 64).leases.empty()) << "asked for a deep queue of short units";
   Actions pushed;
-  store_->Begin();
-  ASSERT_TRUE(holder_->Submit(Manifest(100), now_, pushed).ok());
-  ASSERT_TRUE(store_->Commit().ok());
+  Submit(Manifest(100), &pushed);
   auto grant = PushedTo(pushed, Peer(1));
   ASSERT_TRUE(grant.has_value());
   EXPECT_EQ(grant->leases.size(), kLeasesPushedMax);

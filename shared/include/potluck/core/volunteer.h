@@ -143,8 +143,8 @@ class Volunteer {
   void OnGrant(const Inbound& in, const LeaseGrant& grant, TimePoint now);
   void OnHandoff(const Inbound& in, const LeaseHandoff& handoff);
   bool Holds(const UnitKey& unit) const;
-  // A lease stored and queued, and one given up (computed, expired or passed on): the store,
-  // held_units_ and held_per_project_ change together.
+  // A lease stored and queued, and one given up (computed, expired or passed on): the store
+  // and held_units_ change together.
   void Take(HeldLease lease);
   void Release(const UnitKey& unit);
   // The project's id if the signed manifest opens; stores it the first time.
@@ -199,7 +199,6 @@ class Volunteer {
   std::deque<HeldLease> queue_;
   std::deque<HeldLease> started_;  // handed to the kernel runner, which computes them in order
   std::set<UnitKey> held_units_;   // the units of queue_ and started_, for Holds()
-  std::map<ProjectId, size_t> held_per_project_;  // how many of held_units_ each project has
   std::map<ProjectId, UnitTimes> unit_times_;
   TimePoint last_done_{};  // when the last unit finished here
   std::map<UnitKey, Unsent> outbox_;
